@@ -1,0 +1,25 @@
+// Entry point of the @yolots/torch native addon: registers each area's functions.
+#include <napi.h>
+
+#include "handle.h"
+#include "memory.h"
+
+namespace yolots {
+void initDispatch(Napi::Env env, Napi::Object exports);
+void initTensorData(Napi::Env env, Napi::Object exports);
+void initAutograd(Napi::Env env, Napi::Object exports);
+void initRuntime(Napi::Env env, Napi::Object exports);
+}  // namespace yolots
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  yolots::installCountingAllocator();
+  yolots::initHandles(env, exports);
+  yolots::initMemory(env, exports);
+  yolots::initDispatch(env, exports);
+  yolots::initTensorData(env, exports);
+  yolots::initAutograd(env, exports);
+  yolots::initRuntime(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(yolots_torch, Init)

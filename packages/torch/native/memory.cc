@@ -1,0 +1,99 @@
+#include "memory.h"
+
+#include <c10/core/CPUAllocator.h>
+#include <torch/csrc/api/include/torch/version.h>
+
+#include <atomic>
+
+#include "errors.h"
+
+namespace yolots {
+
+static std::atomic<int64_t> gBytes{0};
+static std::atomic<int64_t> gPeak{0};
+static int64_t gReported = 0;
+
+int64_t nativeBytes() { return gBytes.load(); }
+int64_t peakNativeBytes() { return gPeak.load(); }
+void resetPeakNativeBytes() { gPeak.store(gBytes.load()); }
+
+namespace {
+
+struct CountedBlock {
+  c10::DataPtr inner;
+  size_t bytes;
+};
+
+void releaseCounted(void* ctx) {
+  auto* block = static_cast<CountedBlock*>(ctx);
+  gBytes -= static_cast<int64_t>(block->bytes);
+  delete block;  // frees `inner` through the wrapped allocator's deleter
+}
+
+// Delegates every allocation to libtorch's default CPU allocator and counts the bytes held.
+struct CountingAllocator final : public c10::Allocator {
+  c10::Allocator* base = nullptr;
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+  c10::DataPtr allocate(size_t n) override {
+#else
+  c10::DataPtr allocate(size_t n) const override {
+#endif
+    c10::DataPtr inner = base->allocate(n);
+    void* data = inner.get();
+    c10::Device device = inner.device();
+    auto* block = new CountedBlock{std::move(inner), n};
+    int64_t now = (gBytes += static_cast<int64_t>(n));
+    int64_t peak = gPeak.load();
+    while (now > peak && !gPeak.compare_exchange_weak(peak, now)) {
+    }
+    return {data, block, &releaseCounted, device};
+  }
+
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+  void copy_data(void* dest, const void* src, std::size_t count) const override {
+    default_copy_data(dest, src, count);
+  }
+#endif
+};
+
+CountingAllocator gCounting;
+
+}  // namespace
+
+void installCountingAllocator() {
+  gCounting.base = c10::GetDefaultCPUAllocator();
+  // Priority above the default (0) so libtorch's CPU tensors are allocated through us.
+  c10::SetCPUAllocator(&gCounting, /*priority=*/10);
+}
+
+void reportExternalMemory(Napi::Env env) {
+  int64_t now = gBytes.load();
+  int64_t delta = now - gReported;
+  // Tell V8 in coarse steps: exact per-op reports would cost more than they inform.
+  if (delta > (1 << 20) || delta < -(1 << 20)) {
+    int64_t adjusted = 0;
+    napi_adjust_external_memory(env, delta, &adjusted);
+    gReported = now;
+  }
+}
+
+YOLOTS_FN(memoryStats) {
+  auto env = info.Env();
+  auto out = Napi::Object::New(env);
+  out.Set("nativeBytes", Napi::Number::New(env, static_cast<double>(nativeBytes())));
+  out.Set("peakNativeBytes", Napi::Number::New(env, static_cast<double>(peakNativeBytes())));
+  return out;
+}
+
+YOLOTS_FN(resetPeakMemory) {
+  resetPeakNativeBytes();
+  return info.Env().Undefined();
+}
+
+void initMemory(Napi::Env env, Napi::Object exports) {
+  exports.Set("memoryStats", Napi::Function::New(env, memoryStats));
+  exports.Set("resetPeakMemory", Napi::Function::New(env, resetPeakMemory));
+}
+
+}  // namespace yolots

@@ -1,0 +1,60 @@
+// Process-wide libtorch settings: threads, seeds, devices, build information.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/csrc/api/include/torch/version.h>
+
+#include "errors.h"
+#include "memory.h"
+
+namespace yolots {
+
+YOLOTS_FN(setNumThreads) {
+  int n = info[0].As<Napi::Number>().Int32Value();
+  if (n < 1) throw Napi::RangeError::New(info.Env(), "setNumThreads: thread count must be >= 1, got " + std::to_string(n));
+  at::set_num_threads(n);
+  return info.Env().Undefined();
+}
+
+YOLOTS_FN(getNumThreads) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+
+YOLOTS_FN(manualSeed) {
+  auto seed = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  {
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_current_seed(seed);
+  }
+  auto& hooks = at::detail::getCUDAHooks();
+  for (int i = 0; i < hooks.getNumGPUs(); i++) {
+    auto gen = hooks.getDefaultCUDAGenerator(i);
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_current_seed(seed);
+  }
+  return info.Env().Undefined();
+}
+
+YOLOTS_FN(cudaDeviceCount) {
+  return Napi::Number::New(info.Env(), at::detail::getCUDAHooks().hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0);
+}
+
+YOLOTS_FN(buildInfo) {
+  auto env = info.Env();
+  auto out = Napi::Object::New(env);
+  out.Set("version", Napi::String::New(env, TORCH_VERSION));
+  out.Set("config", Napi::String::New(env, at::show_config()));
+  out.Set("parallelInfo", Napi::String::New(env, at::get_parallel_info()));
+  out.Set("mkldnn", Napi::Boolean::New(env, at::hasMKLDNN()));
+  out.Set("openmp", Napi::Boolean::New(env, at::hasOpenMP()));
+  return out;
+}
+
+void initRuntime(Napi::Env env, Napi::Object exports) {
+  exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads));
+  exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads));
+  exports.Set("manualSeed", Napi::Function::New(env, manualSeed));
+  exports.Set("cudaDeviceCount", Napi::Function::New(env, cudaDeviceCount));
+  exports.Set("buildInfo", Napi::Function::New(env, buildInfo));
+}
+
+}  // namespace yolots

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up everything on a fresh Debian 12 + Node 20 machine (as root): Debian packages, npm install, the
+# native addon build; then runs the main job unless --no-train is given. Safe to re-run: each step is
+# skipped when its result is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+apt_packages="libtorch-dev libopenblas0-pthread libgloo-dev python3-torch fonts-dejavu-core"
+missing=""
+for p in $apt_packages; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing Debian packages:$missing"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm install"
+  npm ci --no-audit --no-fund
+fi
+if [ ! -f packages/torch/build/Release/yolots_torch.node ] || [ -n "$(find packages/torch/native packages/torch/binding.gyp -newer packages/torch/build/Release/yolots_torch.node 2>/dev/null)" ]; then
+  echo "setup: building the native addon"
+  (cd packages/torch && npx node-gyp rebuild -j max >/dev/null)
+fi
+if [ "${1:-}" != "--no-train" ]; then
+  exec node --conditions=source --import tsx scripts/main-job.ts
+fi
