@@ -45,6 +45,13 @@ YOLOTS_FN(backward) {
   return info.Env().Undefined();
 }
 
+// setData(tensor, source): swaps the tensor's data in place (PyTorch's `param.data = ...`), keeping its
+// identity, requires_grad and the optimizer state keyed on it.
+YOLOTS_FN(setData) {
+  unwrapTensor(info[0]).set_data(unwrapTensor(info[1]));
+  return info.Env().Undefined();
+}
+
 YOLOTS_FN(isGradEnabled) { return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled()); }
 
 YOLOTS_FN(setGradEnabled) {
@@ -59,6 +66,7 @@ void initAutograd(Napi::Env env, Napi::Object exports) {
   exports.Set("grad", Napi::Function::New(env, grad));
   exports.Set("setGrad", Napi::Function::New(env, setGrad));
   exports.Set("backward", Napi::Function::New(env, backward));
+  exports.Set("setData", Napi::Function::New(env, setData));
   exports.Set("isGradEnabled", Napi::Function::New(env, isGradEnabled));
   exports.Set("setGradEnabled", Napi::Function::New(env, setGradEnabled));
 }

@@ -1,6 +1,7 @@
 #include "memory.h"
 
 #include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
 #include <torch/csrc/api/include/torch/version.h>
 
 #include <atomic>
@@ -19,36 +20,35 @@ void resetPeakNativeBytes() { gPeak.store(gBytes.load()); }
 
 namespace {
 
-struct CountedBlock {
-  c10::DataPtr inner;
-  size_t bytes;
-};
+// Each block carries its size in a header in front of the data, so the deleter can count it down.
+// The data pointer doubles as the DataPtr context, as libtorch's own CPU allocator does (some kernels,
+// e.g. oneDNN's, assert exactly that). 64 bytes keep the data at libtorch's 64-byte alignment.
+constexpr size_t kHeader = 64;
 
-void releaseCounted(void* ctx) {
-  auto* block = static_cast<CountedBlock*>(ctx);
-  gBytes -= static_cast<int64_t>(block->bytes);
-  delete block;  // frees `inner` through the wrapped allocator's deleter
+void countedFree(void* data) {
+  if (data == nullptr) return;
+  char* raw = static_cast<char*>(data) - kHeader;
+  gBytes -= static_cast<int64_t>(*reinterpret_cast<size_t*>(raw));
+  c10::free_cpu(raw);
 }
 
-// Delegates every allocation to libtorch's default CPU allocator and counts the bytes held.
 struct CountingAllocator final : public c10::Allocator {
-  c10::Allocator* base = nullptr;
-
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
   c10::DataPtr allocate(size_t n) override {
 #else
   c10::DataPtr allocate(size_t n) const override {
 #endif
-    c10::DataPtr inner = base->allocate(n);
-    void* data = inner.get();
-    c10::Device device = inner.device();
-    auto* block = new CountedBlock{std::move(inner), n};
+    char* raw = static_cast<char*>(c10::alloc_cpu(n + kHeader));
+    *reinterpret_cast<size_t*>(raw) = n;
+    void* data = raw + kHeader;
     int64_t now = (gBytes += static_cast<int64_t>(n));
     int64_t peak = gPeak.load();
     while (now > peak && !gPeak.compare_exchange_weak(peak, now)) {
     }
-    return {data, block, &releaseCounted, device};
+    return {data, data, &countedFree, c10::Device(c10::DeviceType::CPU)};
   }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &countedFree; }
 
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
   void copy_data(void* dest, const void* src, std::size_t count) const override {
@@ -62,7 +62,6 @@ CountingAllocator gCounting;
 }  // namespace
 
 void installCountingAllocator() {
-  gCounting.base = c10::GetDefaultCPUAllocator();
   // Priority above the default (0) so libtorch's CPU tensors are allocated through us.
   c10::SetCPUAllocator(&gCounting, /*priority=*/10);
 }

@@ -1,0 +1,61 @@
+// The compiled addon and the exact shape of what it exports. Nothing outside @yolots/torch touches this.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque handle on one at::Tensor (a napi External). */
+export type Handle = object & { readonly __handle: unique symbol };
+
+/** Values the generic operator call accepts and returns. */
+export type NativeArg = Handle | number | boolean | string | null | undefined | bigint | NativeArg[];
+export type NativeResult = Handle | number | boolean | string | null | NativeResult[];
+
+export interface NativeAddon {
+  findOp(name: string, overload: string): number;
+  opSchema(id: number): string;
+  callOp(id: number, args: NativeArg[], kwargs: Record<string, NativeArg> | undefined, keepResult: boolean): NativeResult;
+  dispose(h: Handle): boolean;
+  isDisposed(h: Handle): boolean;
+  liveTensors(): number;
+  memoryStats(): { nativeBytes: number; peakNativeBytes: number };
+  resetPeakMemory(): void;
+  fromBuffer(data: ArrayBufferView, scalarType: number, shape: number[]): Handle;
+  toBuffer(h: Handle): ArrayBuffer;
+  copyFromBuffer(h: Handle, data: ArrayBufferView): void;
+  shape(h: Handle): number[];
+  strides(h: Handle): number[];
+  scalarType(h: Handle): number;
+  device(h: Handle): string;
+  numel(h: Handle): number;
+  item(h: Handle): number | boolean;
+  isContiguous(h: Handle, memoryFormat: number): boolean;
+  storageKey(h: Handle): number;
+  requiresGrad(h: Handle): boolean;
+  setRequiresGrad(h: Handle, value: boolean): void;
+  isLeaf(h: Handle): boolean;
+  grad(h: Handle): Handle | null;
+  setGrad(h: Handle, g: Handle | null): void;
+  setData(h: Handle, source: Handle): void;
+  backward(tensors: Handle[], grads: (Handle | null)[], retainGraph: boolean | undefined, createGraph: boolean): void;
+  isGradEnabled(): boolean;
+  setGradEnabled(enabled: boolean): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  manualSeed(seed: number): void;
+  cudaDeviceCount(): number;
+  buildInfo(): { version: string; config: string; parallelInfo: string; mkldnn: boolean; openmp: boolean };
+}
+
+function locateAddon(): string {
+  const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+  for (const build of ['Release', 'Debug']) {
+    const path = `${packageRoot}/build/${build}/yolots_torch.node`;
+    if (existsSync(path)) return path;
+  }
+  throw new Error(
+    `@yolots/torch: the native addon is not built (looked in ${packageRoot}build/Release). ` +
+      'Run `bash scripts/setup.sh --no-train` at the repository root, or `npx node-gyp rebuild` in packages/torch.',
+  );
+}
+
+export const native: NativeAddon = createRequire(import.meta.url)(locateAddon());

@@ -1,0 +1,214 @@
+// The standard layers: Conv2d, BatchNorm2d, Linear, pooling, upsampling, containers.
+import { conv2d, batchNorm, linear, maxPool2d, interpolate } from '../functional.js';
+import { empty, ones, zeros, scalarTensor } from '../creation.js';
+import { noGrad } from '../autograd.js';
+import type { Tensor } from '../tensor.js';
+import { Module } from './module.js';
+import { calculateFans, kaimingUniform_, uniform_ } from './init.js';
+
+type Pair = number | [number, number];
+
+function pair(v: Pair): [number, number] {
+  return typeof v === 'number' ? [v, v] : v;
+}
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+  bias?: boolean;
+}
+
+/** 2-D convolution with PyTorch's default initialisation (kaiming-uniform weight, uniform bias). */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly groups: number;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
+    super();
+    const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true } = options;
+    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new RangeError(`Conv2d: channels (${inChannels} in, ${outChannels} out) must be divisible by groups (${groups})`);
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(stride);
+    this.padding = pair(padding);
+    this.dilation = pair(dilation);
+    this.groups = groups;
+    const weight = this.registerParameter('weight', empty([outChannels, inChannels / groups, ...this.kernelSize]));
+    kaimingUniform_(weight, Math.sqrt(5));
+    const b = this.registerParameter('bias', bias ? empty([outChannels]) : null);
+    if (b) {
+      const bound = 1 / Math.sqrt(calculateFans(weight).fanIn);
+      uniform_(b, -bound, bound);
+    }
+  }
+
+  get weight(): Tensor {
+    return this.getParameter('weight') as Tensor;
+  }
+
+  get bias(): Tensor | null {
+    return this.getParameter('bias');
+  }
+
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+}
+
+export interface BatchNorm2dOptions {
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+/** Batch normalisation over (N, H, W) with running statistics, as PyTorch's BatchNorm2d. */
+export class BatchNorm2d extends Module {
+  readonly numFeatures: number;
+  eps: number;
+  momentum: number;
+
+  constructor(numFeatures: number, options: BatchNorm2dOptions = {}) {
+    super();
+    const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
+    this.numFeatures = numFeatures;
+    this.eps = eps;
+    this.momentum = momentum;
+    this.registerParameter('weight', affine ? ones([numFeatures]) : null);
+    this.registerParameter('bias', affine ? zeros([numFeatures]) : null);
+    this.registerBuffer('running_mean', trackRunningStats ? zeros([numFeatures]) : null);
+    this.registerBuffer('running_var', trackRunningStats ? ones([numFeatures]) : null);
+    this.registerBuffer('num_batches_tracked', trackRunningStats ? scalarTensor(0, { dtype: 'int64' }) : null);
+  }
+
+  get weight(): Tensor | null {
+    return this.getParameter('weight');
+  }
+
+  get bias(): Tensor | null {
+    return this.getParameter('bias');
+  }
+
+  get runningMean(): Tensor | null {
+    return this.getBuffer('running_mean');
+  }
+
+  get runningVar(): Tensor | null {
+    return this.getBuffer('running_var');
+  }
+
+  forward(x: Tensor): Tensor {
+    const tracked = this.getBuffer('num_batches_tracked');
+    if (this.training && tracked) noGrad(() => tracked.add_(1));
+    const useBatchStats = this.training || this.runningMean === null;
+    return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, useBatchStats, this.momentum, this.eps);
+  }
+}
+
+/** Fully connected layer with PyTorch's default initialisation. */
+export class Linear extends Module {
+  constructor(inFeatures: number, outFeatures: number, bias = true) {
+    super();
+    const weight = this.registerParameter('weight', empty([outFeatures, inFeatures]));
+    kaimingUniform_(weight, Math.sqrt(5));
+    const b = this.registerParameter('bias', bias ? empty([outFeatures]) : null);
+    if (b) uniform_(b, -1 / Math.sqrt(inFeatures), 1 / Math.sqrt(inFeatures));
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.getParameter('weight') as Tensor, this.getParameter('bias'));
+  }
+}
+
+export class MaxPool2d extends Module {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly stride: Pair = kernelSize,
+    readonly padding: Pair = 0,
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
+  }
+}
+
+export class Upsample extends Module {
+  constructor(
+    readonly options: { size?: Pair; scaleFactor?: number; mode?: 'nearest' | 'bilinear' },
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return interpolate(x, this.options);
+  }
+}
+
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/** Runs its children in order, each on the previous one's output; children are named '0', '1', …. */
+export class Sequential extends Module {
+  constructor(...modules: Module<[Tensor], Tensor>[]) {
+    super();
+    modules.forEach((m, i) => this.registerModule(String(i), m));
+  }
+
+  get length(): number {
+    return this.children().length;
+  }
+
+  at(index: number): Module<[Tensor], Tensor> {
+    return this.children()[index] as Module<[Tensor], Tensor>;
+  }
+
+  forward(x: Tensor): Tensor {
+    let out = x;
+    for (const m of this.children() as Module<[Tensor], Tensor>[]) out = m.call(out);
+    return out;
+  }
+}
+
+/** A list of child modules named '0', '1', …; not callable itself. */
+export class ModuleList<M extends Module<any, any> = Module<any, any>> extends Module<[], never> {
+  constructor(modules: M[] = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  append(module: M): this {
+    this.registerModule(String(this.children().length), module);
+    return this;
+  }
+
+  get length(): number {
+    return this.children().length;
+  }
+
+  at(index: number): M {
+    return this.children()[index] as M;
+  }
+
+  [Symbol.iterator](): Iterator<M> {
+    return (this.children() as M[])[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new Error('ModuleList is a container and cannot be called; call its items');
+  }
+}
