@@ -219,39 +219,39 @@ class Unpickler {
         this.popMark();
         return;
       case 0x32: // DUP
-        this.stack.push(this.top());
+        this.push(this.top());
         return;
 
-      case 0x4e: return void this.stack.push(null); // NONE
-      case 0x88: return void this.stack.push(true); // NEWTRUE
-      case 0x89: return void this.stack.push(false); // NEWFALSE
-      case 0x4a: return void this.stack.push(this.i32()); // BININT
-      case 0x4b: return void this.stack.push(this.u8()); // BININT1
-      case 0x4d: return void this.stack.push(this.u16()); // BININT2
-      case 0x8a: return void this.stack.push(this.littleEndianInt(this.u8())); // LONG1
-      case 0x8b: return void this.stack.push(this.littleEndianInt(this.u32())); // LONG4
+      case 0x4e: return void this.push(null); // NONE
+      case 0x88: return void this.push(true); // NEWTRUE
+      case 0x89: return void this.push(false); // NEWFALSE
+      case 0x4a: return void this.push(this.i32()); // BININT
+      case 0x4b: return void this.push(this.u8()); // BININT1
+      case 0x4d: return void this.push(this.u16()); // BININT2
+      case 0x8a: return void this.push(this.littleEndianInt(this.u8())); // LONG1
+      case 0x8b: return void this.push(this.littleEndianInt(this.u32())); // LONG4
       case 0x49: { // INT; protocol 0 spells booleans as I01 and I00
         const text = this.line();
-        return void this.stack.push(text === '01' ? true : text === '00' ? false : this.textInt(text));
+        return void this.push(text === '01' ? true : text === '00' ? false : this.textInt(text));
       }
-      case 0x4c: return void this.stack.push(this.textInt(this.line().replace(/L$/, ''))); // LONG
-      case 0x46: return void this.stack.push(this.textFloat(this.line())); // FLOAT
+      case 0x4c: return void this.push(this.textInt(this.line().replace(/L$/, ''))); // LONG
+      case 0x46: return void this.push(this.textFloat(this.line())); // FLOAT
       case 0x47: { // BINFLOAT (big-endian)
         const value = this.view.getFloat64(this.advance(8), false);
-        return void this.stack.push(value);
+        return void this.push(value);
       }
 
-      case 0x58: return void this.stack.push(this.utf8(this.u32())); // BINUNICODE
-      case 0x8c: return void this.stack.push(this.utf8(this.u8())); // SHORT_BINUNICODE
-      case 0x8d: return void this.stack.push(this.utf8(this.u64())); // BINUNICODE8
-      case 0x56: return void this.stack.push(decodeRawUnicodeEscape(this.line())); // UNICODE
-      case 0x53: return void this.stack.push(this.quotedString(this.line())); // STRING
-      case 0x54: return void this.stack.push(latin1.decode(this.take(this.i32()))); // BINSTRING
-      case 0x55: return void this.stack.push(latin1.decode(this.take(this.u8()))); // SHORT_BINSTRING
-      case 0x42: return void this.stack.push(this.take(this.u32()).slice()); // BINBYTES
-      case 0x43: return void this.stack.push(this.take(this.u8()).slice()); // SHORT_BINBYTES
-      case 0x8e: return void this.stack.push(this.take(this.u64()).slice()); // BINBYTES8
-      case 0x96: return void this.stack.push(this.take(this.u64()).slice()); // BYTEARRAY8
+      case 0x58: return void this.push(this.utf8(this.u32())); // BINUNICODE
+      case 0x8c: return void this.push(this.utf8(this.u8())); // SHORT_BINUNICODE
+      case 0x8d: return void this.push(this.utf8(this.u64())); // BINUNICODE8
+      case 0x56: return void this.push(decodeRawUnicodeEscape(this.line())); // UNICODE
+      case 0x53: return void this.push(this.quotedString(this.line())); // STRING
+      case 0x54: return void this.push(latin1.decode(this.take(this.i32()))); // BINSTRING
+      case 0x55: return void this.push(latin1.decode(this.take(this.u8()))); // SHORT_BINSTRING
+      case 0x42: return void this.push(this.take(this.u32()).slice()); // BINBYTES
+      case 0x43: return void this.push(this.take(this.u8()).slice()); // SHORT_BINBYTES
+      case 0x8e: return void this.push(this.take(this.u64()).slice()); // BINBYTES8
+      case 0x96: return void this.push(this.take(this.u64()).slice()); // BYTEARRAY8
       case 0x98: return; // READONLY_BUFFER: read-only-ness has no meaning here.
       case 0x97: throw this.fail('out-of-band buffers (pickle protocol 5 buffer_callback) are not supported');
       case 0x82:
@@ -259,17 +259,17 @@ class Unpickler {
       case 0x84:
         throw this.fail('the copyreg extension registry is not supported');
 
-      case 0x29: return void this.stack.push(Object.freeze([])); // EMPTY_TUPLE
-      case 0x74: return void this.stack.push(Object.freeze(this.popMark())); // TUPLE
-      case 0x85: return void this.stack.push(Object.freeze(this.popN(1))); // TUPLE1
-      case 0x86: return void this.stack.push(Object.freeze(this.popN(2))); // TUPLE2
-      case 0x87: return void this.stack.push(Object.freeze(this.popN(3))); // TUPLE3
-      case 0x5d: return void this.stack.push([]); // EMPTY_LIST
-      case 0x6c: return void this.stack.push(this.popMark()); // LIST
-      case 0x7d: return void this.stack.push(new Map()); // EMPTY_DICT
-      case 0x64: return void this.stack.push(this.pairsToMap(this.popMark())); // DICT
-      case 0x8f: return void this.stack.push(new Set()); // EMPTY_SET
-      case 0x91: return void this.stack.push(new Set(this.popMark())); // FROZENSET
+      case 0x29: return void this.push(Object.freeze([])); // EMPTY_TUPLE
+      case 0x74: return void this.push(Object.freeze(this.popMark())); // TUPLE
+      case 0x85: return void this.push(Object.freeze(this.popN(1))); // TUPLE1
+      case 0x86: return void this.push(Object.freeze(this.popN(2))); // TUPLE2
+      case 0x87: return void this.push(Object.freeze(this.popN(3))); // TUPLE3
+      case 0x5d: return void this.push([]); // EMPTY_LIST
+      case 0x6c: return void this.push(this.popMark()); // LIST
+      case 0x7d: return void this.push(new Map()); // EMPTY_DICT
+      case 0x64: return void this.push(this.pairsToMap(this.popMark())); // DICT
+      case 0x8f: return void this.push(new Set()); // EMPTY_SET
+      case 0x91: return void this.push(new Set(this.popMark())); // FROZENSET
       case 0x61: return this.append([this.pop()]); // APPEND
       case 0x65: return this.append(this.popMark()); // APPENDS
       case 0x73: { // SETITEM
@@ -296,43 +296,43 @@ class Unpickler {
 
       case 0x63: { // GLOBAL
         const module = this.line();
-        return void this.stack.push(this.global(module, this.line()));
+        return void this.push(this.global(module, this.line()));
       }
       case 0x93: { // STACK_GLOBAL
         const name = this.pop();
         const module = this.pop();
         if (typeof module !== 'string' || typeof name !== 'string') throw this.fail('module and name must be strings');
-        return void this.stack.push(this.global(module, name));
+        return void this.push(this.global(module, name));
       }
       case 0x52: { // REDUCE
         const args = this.pop();
         const callable = this.pop();
-        return void this.stack.push(this.call(callable, args));
+        return void this.push(this.call(callable, args));
       }
       case 0x81: { // NEWOBJ: cls.__new__(cls, *args)
         const args = this.pop();
         const cls = this.pop();
-        return void this.stack.push(this.call(cls, args));
+        return void this.push(this.call(cls, args));
       }
       case 0x92: { // NEWOBJ_EX: cls.__new__(cls, *args, **kwargs)
         const kwargs = this.pop();
         const args = this.pop();
         const cls = this.pop();
         if (!(kwargs instanceof Map)) throw this.fail(`keyword arguments must be a dict, not ${describe(kwargs)}`);
-        return void this.stack.push(kwargs.size === 0 ? this.call(cls, args) : this.instantiate(cls, args, kwargs));
+        return void this.push(kwargs.size === 0 ? this.call(cls, args) : this.instantiate(cls, args, kwargs));
       }
       case 0x69: { // INST
         const module = this.line();
         const cls = this.global(module, this.line());
-        return void this.stack.push(this.call(cls, this.popMark()));
+        return void this.push(this.call(cls, this.popMark()));
       }
       case 0x6f: { // OBJ
         const [cls, ...args] = this.popMark();
-        return void this.stack.push(this.call(cls, args));
+        return void this.push(this.call(cls, args));
       }
       case 0x62: return this.build(this.pop()); // BUILD
-      case 0x50: return void this.stack.push(this.persistentLoad(this.line())); // PERSID
-      case 0x51: return void this.stack.push(this.persistentLoad(this.pop())); // BINPERSID
+      case 0x50: return void this.push(this.persistentLoad(this.line())); // PERSID
+      case 0x51: return void this.push(this.persistentLoad(this.pop())); // BINPERSID
       default:
         throw new Error(`${this.source}: unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at offset ${this.opStart}`);
     }
@@ -410,6 +410,10 @@ class Unpickler {
 
   // --- the stack, memo and object operations ----------------------------------------------------------------------
 
+  /** Pushes after its argument is evaluated: an argument that pops a MARK swaps `this.stack`. */
+  private push(value: unknown): void {
+    this.stack.push(value);
+  }
   private pop(): unknown {
     if (this.stack.length === 0) throw this.fail('stack underflow (corrupt pickle)');
     return this.stack.pop();
@@ -431,7 +435,7 @@ class Unpickler {
   }
   private get(index: number | bigint): void {
     if (typeof index !== 'number' || !this.memo.has(index)) throw this.fail(`memo key ${index} was never stored`);
-    this.stack.push(this.memo.get(index));
+    this.push(this.memo.get(index));
   }
   private put(index: number | bigint): void {
     if (typeof index !== 'number') throw this.fail(`memo key ${index} is out of range`);

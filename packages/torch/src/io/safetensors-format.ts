@@ -5,11 +5,9 @@
  */
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync, fstatSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { type DType, elementSize } from '../dtype.js';
 
-/** Element types the tensor layer understands (torch names). */
-export type DType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
-
-/** A tensor as bytes: little-endian, C-contiguous, `data.byteLength === numel(shape) * dtypeSize(dtype)`. */
+/** A tensor as bytes: little-endian, C-contiguous, `data.byteLength === numel(shape) * elementSize(dtype)`. */
 export interface RawTensor {
   dtype: DType;
   shape: number[];
@@ -21,19 +19,6 @@ export interface SafetensorsContents {
   tensors: Map<string, RawTensor>;
   metadata: Record<string, string>;
 }
-
-const DTYPE_SIZE: Readonly<Record<DType, number>> = {
-  float64: 8,
-  int64: 8,
-  float32: 4,
-  int32: 4,
-  float16: 2,
-  bfloat16: 2,
-  int16: 2,
-  int8: 1,
-  uint8: 1,
-  bool: 1,
-};
 
 const SAFETENSORS_NAME: Readonly<Record<DType, string>> = {
   float64: 'F64',
@@ -71,14 +56,6 @@ const RUST_DTYPE_RANK: Readonly<Record<DType, number>> = {
 
 /** The Rust library refuses headers above this size (a corrupt length would otherwise allocate gigabytes). */
 const MAX_HEADER_BYTES = 100_000_000;
-
-/**
- * Bytes per element of a dtype.
- * @example dtypeSize('float16') // 2
- */
-export function dtypeSize(dtype: DType): number {
-  return DTYPE_SIZE[dtype];
-}
 
 /**
  * Number of elements of a shape (1 for a scalar `[]`).
@@ -173,7 +150,7 @@ function parseHeader(
       const problem = e.start < expectedStart ? 'overlaps the previous tensor' : `leaves a gap after byte ${expectedStart}`;
       throw new Error(`${source}: tensor "${e.name}" data_offsets [${e.start}, ${e.end}] ${problem}`);
     }
-    const expectedBytes = numelOf(e.shape) * DTYPE_SIZE[e.dtype];
+    const expectedBytes = numelOf(e.shape) * elementSize(e.dtype);
     if (e.end - e.start !== expectedBytes) {
       throw new Error(
         `${source}: tensor "${e.name}" spans ${e.end - e.start} bytes but shape [${e.shape}] of ${SAFETENSORS_NAME[e.dtype]} needs ${expectedBytes}`,
@@ -217,9 +194,9 @@ function prepare(tensors: Iterable<[string, RawTensor]>, metadata: Record<string
     if (seen.has(name)) throw new Error(`safetensors: tensor name "${name}" given twice`);
     seen.add(name);
     if (name === '__metadata__') throw new Error('safetensors: "__metadata__" is reserved and cannot name a tensor');
-    if (!(t.dtype in DTYPE_SIZE)) throw new Error(`safetensors: tensor "${name}" has unsupported dtype ${JSON.stringify(t.dtype)}`);
+    if (!(t.dtype in SAFETENSORS_NAME)) throw new Error(`safetensors: tensor "${name}" has unsupported dtype ${JSON.stringify(t.dtype)}`);
     if (!t.shape.every(isNonNegativeInteger)) throw new Error(`safetensors: tensor "${name}" has an invalid shape [${t.shape}]`);
-    const expectedBytes = numelOf(t.shape) * DTYPE_SIZE[t.dtype];
+    const expectedBytes = numelOf(t.shape) * elementSize(t.dtype);
     if (t.data.byteLength !== expectedBytes) {
       throw new Error(`safetensors: tensor "${name}" holds ${t.data.byteLength} bytes but shape [${t.shape}] of ${t.dtype} needs ${expectedBytes}`);
     }
