@@ -2,3 +2,4 @@
 export { loadSafetensors, saveSafetensors, parseSafetensorsTensors, serializeSafetensorsTensors, type LoadedSafetensors } from './safetensors.js';
 export { parseSafetensors, serializeSafetensors, readSafetensorsFile, writeSafetensorsFile, type RawTensor, type SafetensorsContents } from './safetensors-format.js';
 export { loadPt, loadPtBytes, PtTensor } from './torch-pt.js';
+export { PickleObject, PickleGlobal, PickleSlice, unpickle, describePickled, type UnpickleOptions, type PickleReducer } from './pickle.js';

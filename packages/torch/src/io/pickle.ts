@@ -87,10 +87,10 @@ function encodeString(text: string, encoding: string, offset: number): Uint8Arra
 function toBytes(args: readonly unknown[], offset: number, what: string): Uint8Array {
   const [value, encoding] = args;
   if (value === undefined) return new Uint8Array(0);
-  if (value instanceof Uint8Array) return value.slice();
+  if (value instanceof Uint8Array) return new Uint8Array(value);
   if (typeof value === 'string') return encodeString(value, typeof encoding === 'string' ? encoding : 'utf-8', offset);
   if (Array.isArray(value) && value.every((b) => typeof b === 'number' && b >= 0 && b <= 255)) return Uint8Array.from(value);
-  throw new Error(`${what} at offset ${offset}: cannot build bytes from ${describe(value)}`);
+  throw new Error(`${what} at offset ${offset}: cannot build bytes from ${describePickled(value)}`);
 }
 
 function toSet(args: readonly unknown[], offset: number): Set<unknown> {
@@ -98,7 +98,7 @@ function toSet(args: readonly unknown[], offset: number): Set<unknown> {
   if (items === undefined) return new Set();
   if (Array.isArray(items)) return new Set(items);
   if (items instanceof Set) return new Set(items);
-  throw new Error(`set at offset ${offset}: cannot build a set from ${describe(items)}`);
+  throw new Error(`set at offset ${offset}: cannot build a set from ${describePickled(items)}`);
 }
 
 function toMap(args: readonly unknown[], offset: number): Map<unknown, unknown> {
@@ -106,7 +106,7 @@ function toMap(args: readonly unknown[], offset: number): Map<unknown, unknown> 
   if (items === undefined) return new Map();
   if (items instanceof Map) return new Map(items);
   if (Array.isArray(items) && items.every((p) => Array.isArray(p) && p.length === 2)) return new Map(items as [unknown, unknown][]);
-  throw new Error(`dict at offset ${offset}: cannot build a dict from ${describe(items)}`);
+  throw new Error(`dict at offset ${offset}: cannot build a dict from ${describePickled(items)}`);
 }
 
 /** The built-ins torch checkpoints use, all of them pure data constructors. */
@@ -123,7 +123,7 @@ const BUILTIN_REDUCERS: ReadonlyMap<string, PickleReducer> = new Map<string, Pic
   [
     'copyreg._reconstructor',
     ([cls, base, state], offset) => {
-      if (!(cls instanceof PickleGlobal)) throw new Error(`copyreg._reconstructor at offset ${offset}: ${describe(cls)} is not a class`);
+      if (!(cls instanceof PickleGlobal)) throw new Error(`copyreg._reconstructor at offset ${offset}: ${describePickled(cls)} is not a class`);
       const isPlainObject = base instanceof PickleGlobal && base.path === 'builtins.object';
       return new PickleObject(cls.path, isPlainObject || state === null ? [] : [state]);
     },
@@ -146,7 +146,7 @@ const OPCODE_NAMES: Readonly<Record<number, string>> = {
 };
 
 /** A short description of a value's Python type, for error messages. */
-export function describe(value: unknown): string {
+export function describePickled(value: unknown): string {
   if (value === null) return 'None';
   if (value instanceof PickleObject) return `a ${value.className} object`;
   if (value instanceof PickleGlobal) return `the global ${value.path}`;
@@ -176,10 +176,14 @@ class Unpickler {
   private readonly view: DataView;
   private readonly source: string;
 
+  private readonly bytes: Uint8Array;
+
   constructor(
-    private readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     private readonly options: UnpickleOptions,
   ) {
+    // A plain view: Node's Buffer overrides slice() to return a view, and our copies must not alias the input.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.source = options.source ?? 'pickle';
   }
@@ -281,7 +285,7 @@ class Unpickler {
       case 0x90: { // ADDITEMS
         const items = this.popMark();
         const target = this.top();
-        if (!(target instanceof Set)) throw this.fail(`cannot add items to ${describe(target)}`);
+        if (!(target instanceof Set)) throw this.fail(`cannot add items to ${describePickled(target)}`);
         for (const item of items) target.add(item);
         return;
       }
@@ -318,7 +322,7 @@ class Unpickler {
         const kwargs = this.pop();
         const args = this.pop();
         const cls = this.pop();
-        if (!(kwargs instanceof Map)) throw this.fail(`keyword arguments must be a dict, not ${describe(kwargs)}`);
+        if (!(kwargs instanceof Map)) throw this.fail(`keyword arguments must be a dict, not ${describePickled(kwargs)}`);
         return void this.push(kwargs.size === 0 ? this.call(cls, args) : this.instantiate(cls, args, kwargs));
       }
       case 0x69: { // INST
@@ -457,7 +461,7 @@ class Unpickler {
       target.listItems ??= [];
       target.listItems.push(...items);
     } else {
-      throw this.fail(`cannot append to ${describe(target)}`);
+      throw this.fail(`cannot append to ${describePickled(target)}`);
     }
   }
 
@@ -470,7 +474,7 @@ class Unpickler {
       target.dictItems ??= new Map();
       for (const [k, v] of pairs) target.dictItems.set(k, v);
     } else {
-      throw this.fail(`cannot set items on ${describe(target)}`);
+      throw this.fail(`cannot set items on ${describePickled(target)}`);
     }
   }
 
@@ -479,8 +483,8 @@ class Unpickler {
   }
 
   private call(callable: unknown, args: unknown): unknown {
-    if (!Array.isArray(args)) throw this.fail(`arguments must be a tuple, not ${describe(args)}`);
-    if (!(callable instanceof PickleGlobal)) throw this.fail(`cannot call ${describe(callable)}`);
+    if (!Array.isArray(args)) throw this.fail(`arguments must be a tuple, not ${describePickled(args)}`);
+    if (!(callable instanceof PickleGlobal)) throw this.fail(`cannot call ${describePickled(callable)}`);
     const reducer = this.options.reducers?.get(callable.path) ?? BUILTIN_REDUCERS.get(callable.path);
     if (reducer === undefined) return new PickleObject(callable.path, args);
     try {
@@ -491,8 +495,8 @@ class Unpickler {
   }
 
   private instantiate(cls: unknown, args: unknown, kwargs: Map<unknown, unknown>): PickleObject {
-    if (!Array.isArray(args)) throw this.fail(`arguments must be a tuple, not ${describe(args)}`);
-    if (!(cls instanceof PickleGlobal)) throw this.fail(`cannot instantiate ${describe(cls)}`);
+    if (!Array.isArray(args)) throw this.fail(`arguments must be a tuple, not ${describePickled(args)}`);
+    if (!(cls instanceof PickleGlobal)) throw this.fail(`cannot instantiate ${describePickled(cls)}`);
     return new PickleObject(cls.path, args, kwargs);
   }
 
@@ -508,7 +512,7 @@ class Unpickler {
     }
     // Python skips BUILD for empty state too; anything else would need code we do not run.
     if (state === null || (state instanceof Map && state.size === 0)) return;
-    throw this.fail(`cannot set state on ${describe(target)}`);
+    throw this.fail(`cannot set state on ${describePickled(target)}`);
   }
 
   private persistentLoad(pid: unknown): unknown {

@@ -81,7 +81,9 @@ interface HeaderEntry {
  * const { tensors, metadata } = parseSafetensors(readFileSync('model.safetensors'));
  * tensors.get('model.0.conv.weight')?.shape; // [16, 3, 3, 3]
  */
-export function parseSafetensors(bytes: Uint8Array, source = 'safetensors buffer'): SafetensorsContents {
+export function parseSafetensors(input: Uint8Array, source = 'safetensors buffer'): SafetensorsContents {
+  // A plain view: Node's Buffer overrides slice() to return a view, and callers' copies must not alias the file.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const headerLength = readHeaderLength(bytes, source);
   if (8 + headerLength > bytes.byteLength) {
     throw new Error(`${source}: header length ${headerLength} runs past the end of the file (${bytes.byteLength} bytes)`);

@@ -3,7 +3,7 @@
  * point, through persistent ids, at storages stored as `<archive>/data/<key>`. Nothing in the pickle is executed.
  */
 import { readFileSync } from 'node:fs';
-import { describe, PickleGlobal, type PickleReducer, unpickle } from './pickle.js';
+import { describePickled, PickleGlobal, type PickleReducer, unpickle } from './pickle.js';
 import { type DType, elementSize } from '../dtype.js';
 import { numelOf, type RawTensor } from './safetensors-format.js';
 import { ZipArchive } from './zip.js';
@@ -83,15 +83,17 @@ export function loadPtBytes(bytes: Uint8Array, source = '.pt data'): unknown {
   const byteOrder = zip.has(`${prefix}byteorder`) ? new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim() : 'little';
   if (byteOrder !== 'little') throw new Error(`${source}: byte order "${byteOrder}" is not supported (only little-endian)`);
 
+  // Keyed by key and dtype: torch ≥ 2 may view one untyped storage through several dtypes.
   const storages = new Map<string, PtStorage>();
   const loadStorage = (pid: unknown): PtStorage => {
     const [kind, storageType, key, , numel] = Array.isArray(pid) ? pid : [];
     if (kind !== 'storage' || !(storageType instanceof PickleGlobal) || typeof key !== 'string') {
-      throw new Error(`expected ('storage', type, key, location, numel), got ${describe(pid)}`);
+      throw new Error(`expected ('storage', type, key, location, numel), got ${describePickled(pid)}`);
     }
     const dtype = STORAGE_DTYPES.get(storageType.path);
     if (dtype === undefined) throw new Error(`storage type ${storageType.path} is not supported`);
-    let storage = storages.get(key);
+    const cacheKey = `${key}:${dtype}`;
+    let storage = storages.get(cacheKey);
     if (storage === undefined) {
       const name = `${prefix}data/${key}`;
       if (!zip.has(name)) throw new Error(`storage "${key}" is missing from the archive (${name})`);
@@ -99,7 +101,7 @@ export function loadPtBytes(bytes: Uint8Array, source = '.pt data'): unknown {
       if (typeof numel === 'number' && storage.data.byteLength !== numel * elementSize(dtype)) {
         throw new Error(`storage "${key}" holds ${storage.data.byteLength} bytes, expected ${numel} × ${dtype}`);
       }
-      storages.set(key, storage);
+      storages.set(cacheKey, storage);
     }
     return storage;
   };
@@ -108,7 +110,7 @@ export function loadPtBytes(bytes: Uint8Array, source = '.pt data'): unknown {
 
 function integers(value: unknown, what: string): number[] {
   if (!Array.isArray(value) || !value.every((v) => Number.isSafeInteger(v) && v >= 0)) {
-    throw new Error(`${what} must be a tuple of non-negative integers, got ${describe(value)}`);
+    throw new Error(`${what} must be a tuple of non-negative integers, got ${describePickled(value)}`);
   }
   return [...value];
 }
@@ -117,7 +119,7 @@ function integers(value: unknown, what: string): number[] {
 function rebuildTensor(args: readonly unknown[], offset: number): PtTensor {
   const [storage, storageOffset, sizeArg, strideArg, requiresGrad] = args;
   const where = `tensor rebuilt at pickle offset ${offset}`;
-  if (!(storage instanceof PtStorage)) throw new Error(`${where}: expected a storage, got ${describe(storage)}`);
+  if (!(storage instanceof PtStorage)) throw new Error(`${where}: expected a storage, got ${describePickled(storage)}`);
   if (!Number.isSafeInteger(storageOffset) || (storageOffset as number) < 0) throw new Error(`${where}: invalid storage offset ${String(storageOffset)}`);
   const shape = integers(sizeArg, `${where}: size`);
   const stride = integers(strideArg, `${where}: stride`);
@@ -186,7 +188,7 @@ function gather(src: Uint8Array, size: number, start: number, shape: number[], s
 }
 
 function asParameter(data: unknown, requiresGrad: unknown, offset: number): PtTensor {
-  if (!(data instanceof PtTensor)) throw new Error(`parameter at pickle offset ${offset}: expected a tensor, got ${describe(data)}`);
+  if (!(data instanceof PtTensor)) throw new Error(`parameter at pickle offset ${offset}: expected a tensor, got ${describePickled(data)}`);
   data.isParameter = true;
   data.requiresGrad = requiresGrad === true;
   return data;
@@ -202,7 +204,7 @@ const TORCH_REDUCERS: ReadonlyMap<string, PickleReducer> = new Map<string, Pickl
     'torch._tensor._rebuild_from_type_v2',
     ([func, , args], offset) => {
       const inner = func instanceof PickleGlobal ? TORCH_REDUCERS.get(func.path) : undefined;
-      if (inner === undefined || !Array.isArray(args)) throw new Error(`_rebuild_from_type_v2 at pickle offset ${offset}: cannot rebuild with ${describe(func)}`);
+      if (inner === undefined || !Array.isArray(args)) throw new Error(`_rebuild_from_type_v2 at pickle offset ${offset}: cannot rebuild with ${describePickled(func)}`);
       return inner(args, offset);
     },
   ],

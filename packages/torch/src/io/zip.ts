@@ -36,11 +36,15 @@ export class ZipArchive {
   /** Entries by name, in central-directory order. */
   readonly entries: ReadonlyMap<string, ZipEntry>;
 
+  private readonly bytes: Uint8Array;
+
   constructor(
-    private readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     private readonly source = 'zip archive',
   ) {
-    this.entries = readCentralDirectory(bytes, source);
+    // A plain view: Node's Buffer overrides slice() to return a view, and callers' copies must not alias the file.
+    this.bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.entries = readCentralDirectory(this.bytes, source);
   }
 
   /** Whether the archive holds a file of that name. */
@@ -61,7 +65,8 @@ export class ZipArchive {
       data = raw;
     } else if (entry.method === METHOD_DEFLATED) {
       try {
-        data = inflateRawSync(raw);
+        const inflated = inflateRawSync(raw);
+        data = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
       } catch (err) {
         throw new Error(`${this.source}: entry "${name}" does not inflate (${(err as Error).message})`);
       }
