@@ -1,5 +1,7 @@
 // The batch the model and loss see: Ultralytics' collate layout, with tensors.
+import * as torch from '@yolots/torch';
 import type { Tensor } from '@yolots/torch';
+import type { RawBatch } from './collate.js';
 
 /**
  * One training/validation batch after `preprocessBatch()` (keys are Ultralytics' batch keys, camelCased).
@@ -17,8 +19,23 @@ export interface Batch {
   imFile: string[];
   /** Original image sizes [h, w]. */
   oriShape: [number, number][];
-  /** Sizes after resizing, before padding [h, w]. */
+  /** Sizes fed to the model per image [h, w] (the letterboxed target shape, as Ultralytics). */
   resizedShape: [number, number][];
-  /** Per image [[ratioH, ratioW], [padW, padH]] as Ultralytics' ratio_pad. */
-  ratioPad: [[number, number], [number, number]][];
+  /** Per image [[ratioH, ratioW], [padW, padH]] as Ultralytics' ratio_pad (letterboxed validation batches). */
+  ratioPad?: [[number, number], [number, number]][];
+}
+
+/** The loader's typed arrays as tensors (owned by the current scope). */
+export function toBatch(raw: RawBatch): Batch {
+  const n = raw.cls.length;
+  return {
+    img: torch.fromTypedArray(raw.img, raw.imgShape),
+    batchIdx: torch.fromTypedArray(raw.batchIdx, [n]),
+    cls: torch.fromTypedArray(raw.cls, [n, 1]),
+    bboxes: torch.fromTypedArray(raw.bboxes, [n, 4]),
+    imFile: raw.imFile,
+    oriShape: raw.oriShape,
+    resizedShape: raw.resizedShape,
+    ratioPad: raw.ratioPad,
+  };
 }

@@ -1,0 +1,144 @@
+import { Instances } from '../instances.js';
+import type { Random } from '../random.js';
+import { warpImage } from './pixels.js';
+import type { Sample, Transform } from './transform.js';
+
+export interface PerspectiveOptions {
+  degrees?: number;
+  translate?: number;
+  scale?: number;
+  shear?: number;
+  perspective?: number;
+  /** [h, w] border added on each side; Mosaic's border (in the sample) takes precedence. */
+  border?: [number, number];
+  /** Applied first when the sample did not come out of Mosaic (Ultralytics: LetterBox to imgsz). */
+  preTransform?: Transform | null;
+}
+
+/**
+ * Ultralytics' RandomPerspective: M = T·S·R·P·C (centre, perspective, rotation+scale, shear, translation), the
+ * image warped with grey 114 borders to its size plus twice the border, boxes mapped through their four corners,
+ * clipped, and kept only if they pass `boxCandidates` against the scaled original.
+ *
+ * @example
+ * const rp = new RandomPerspective({ degrees: 10, translate: 0.1, scale: 0.5 });
+ */
+export class RandomPerspective implements Transform {
+  private readonly degrees: number;
+  private readonly translate: number;
+  private readonly scale: number;
+  private readonly shear: number;
+  private readonly perspective: number;
+  private readonly border: [number, number];
+  private readonly preTransform: Transform | null;
+
+  constructor(options: PerspectiveOptions = {}) {
+    this.degrees = options.degrees ?? 0;
+    this.translate = options.translate ?? 0.1;
+    this.scale = options.scale ?? 0.5;
+    this.shear = options.shear ?? 0;
+    this.perspective = options.perspective ?? 0;
+    this.border = options.border ?? [0, 0];
+    this.preTransform = options.preTransform ?? null;
+  }
+
+  async apply(input: Sample, rng: Random): Promise<Sample> {
+    const sample = this.preTransform && !input.mosaicBorder ? await this.preTransform.apply(input, rng) : input;
+    sample.ratio = undefined;
+    sample.pad = undefined;
+    const { img } = sample;
+    const instances = sample.instances;
+    instances.convertBbox('xyxy');
+    instances.denormalize(img.width, img.height);
+    const border = sample.mosaicBorder ?? this.border;
+    sample.mosaicBorder = undefined;
+    const outW = img.width + border[1] * 2;
+    const outH = img.height + border[0] * 2;
+    const { M, s } = this.matrix(img.width, img.height, outW, outH, rng);
+    const identity = M.every((v, i) => v === (i % 4 === 0 ? 1 : 0));
+    if (border[0] !== 0 || border[1] !== 0 || !identity) sample.img = warpImage(img, M, outW, outH);
+    const moved = new Instances(this.applyBboxes(instances.bboxes, M), 'xyxy', false);
+    moved.clip(outW, outH);
+    instances.scale(s, s);
+    const keep = boxCandidates(instances.bboxes, moved.bboxes);
+    sample.instances = moved.select(keep);
+    sample.cls = Float32Array.from(keep, (k) => sample.cls[k] as number);
+    sample.resizedShape = [sample.img.height, sample.img.width];
+    return sample;
+  }
+
+  private matrix(w: number, h: number, outW: number, outH: number, rng: Random): { M: Float64Array; s: number } {
+    const C = [1, 0, -w / 2, 0, 1, -h / 2, 0, 0, 1];
+    const P = [1, 0, 0, 0, 1, 0, rng.uniform(-this.perspective, this.perspective), rng.uniform(-this.perspective, this.perspective), 1];
+    const a = (rng.uniform(-this.degrees, this.degrees) * Math.PI) / 180;
+    const s = rng.uniform(1 - this.scale, 1 + this.scale);
+    // cv2.getRotationMatrix2D(center=(0, 0), angle=a, scale=s)
+    const R = [s * Math.cos(a), s * Math.sin(a), 0, -s * Math.sin(a), s * Math.cos(a), 0, 0, 0, 1];
+    const S = [1, Math.tan((rng.uniform(-this.shear, this.shear) * Math.PI) / 180), 0, Math.tan((rng.uniform(-this.shear, this.shear) * Math.PI) / 180), 1, 0, 0, 0, 1];
+    const T = [1, 0, rng.uniform(0.5 - this.translate, 0.5 + this.translate) * outW, 0, 1, rng.uniform(0.5 - this.translate, 0.5 + this.translate) * outH, 0, 0, 1];
+    return { M: Float64Array.from(matmul(T, matmul(S, matmul(R, matmul(P, C))))), s };
+  }
+
+  private applyBboxes(b: Float32Array, M: Float64Array): Float32Array {
+    const out = new Float32Array(b.length);
+    const persp = this.perspective !== 0;
+    for (let i = 0; i < b.length; i += 4) {
+      const xs = [b[i], b[i + 2], b[i], b[i + 2]] as number[];
+      const ys = [b[i + 1], b[i + 3], b[i + 3], b[i + 1]] as number[];
+      let x1 = Infinity;
+      let y1 = Infinity;
+      let x2 = -Infinity;
+      let y2 = -Infinity;
+      for (let k = 0; k < 4; k++) {
+        const x = xs[k] as number;
+        const y = ys[k] as number;
+        let u = (M[0] as number) * x + (M[1] as number) * y + (M[2] as number);
+        let v = (M[3] as number) * x + (M[4] as number) * y + (M[5] as number);
+        if (persp) {
+          const z = (M[6] as number) * x + (M[7] as number) * y + (M[8] as number);
+          u /= z;
+          v /= z;
+        }
+        x1 = Math.min(x1, u);
+        x2 = Math.max(x2, u);
+        y1 = Math.min(y1, v);
+        y2 = Math.max(y2, v);
+      }
+      out[i] = x1;
+      out[i + 1] = y1;
+      out[i + 2] = x2;
+      out[i + 3] = y2;
+    }
+    return out;
+  }
+}
+
+/**
+ * Ultralytics' box_candidates: keep boxes (xyxy, before → after) wider and taller than `whThr` px, keeping more than
+ * `areaThr` of their (scaled) area, with an aspect ratio below `arThr`. Returns the kept indices.
+ */
+export function boxCandidates(before: Float32Array, after: Float32Array, whThr = 2, arThr = 100, areaThr = 0.1, eps = 1e-16): number[] {
+  const keep: number[] = [];
+  for (let i = 0; i < after.length / 4; i++) {
+    const o = i * 4;
+    const w1 = (before[o + 2] as number) - (before[o] as number);
+    const h1 = (before[o + 3] as number) - (before[o + 1] as number);
+    const w2 = (after[o + 2] as number) - (after[o] as number);
+    const h2 = (after[o + 3] as number) - (after[o + 1] as number);
+    const ar = Math.max(w2 / (h2 + eps), h2 / (w2 + eps));
+    if (w2 > whThr && h2 > whThr && (w2 * h2) / (w1 * h1 + eps) > areaThr && ar < arThr) keep.push(i);
+  }
+  return keep;
+}
+
+function matmul(a: number[], b: number[]): number[] {
+  const out = new Array<number>(9).fill(0);
+  for (let r = 0; r < 3; r++) {
+    for (let c = 0; c < 3; c++) {
+      let v = 0;
+      for (let k = 0; k < 3; k++) v += (a[r * 3 + k] as number) * (b[k * 3 + c] as number);
+      out[r * 3 + c] = v;
+    }
+  }
+  return out;
+}

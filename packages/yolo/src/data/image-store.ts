@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { freemem } from 'node:os';
+import type { DataLogger } from './args.js';
+import { decodeImage, longSideSize, readNpy, resizeRaw, type RgbImage, writeNpy } from './images.js';
+import { isDirWriteable } from './label-cache.js';
+
+/** A decoded image at training resolution with the shape it had on disk. */
+export interface LoadedImage {
+  img: RgbImage;
+  /** [h, w] decoded (EXIF applied). */
+  oriShape: [number, number];
+}
+
+export type CacheMode = 'ram' | 'disk' | null;
+
+/** What a worker thread needs to rebuild the store; RAM-cached pixels travel as SharedArrayBuffers, not copies. */
+export interface ImageStoreState {
+  imFiles: string[];
+  shapes: [number, number][];
+  imgsz: number;
+  cache: CacheMode;
+  bufferLength: number;
+  ram: (LoadedImage | null)[] | null;
+}
+
+/**
+ * Loads dataset images resized so the long side is imgsz (Ultralytics' load_image), from RAM (`cache='ram'`,
+ * shared across loader threads), from .npy files beside the images (`cache='disk'`), or by decoding. A bounded
+ * buffer of recently loaded images (min(n, batch·8, 1000), as Ultralytics) saves re-decoding mosaic partners.
+ * Callers get their own copy of the pixels, so augmentations may work in place.
+ */
+export class ImageStore {
+  private readonly recent = new Map<number, LoadedImage>();
+
+  constructor(private readonly state: ImageStoreState) {}
+
+  get length(): number {
+    return this.state.imFiles.length;
+  }
+
+  toState(): ImageStoreState {
+    return this.state;
+  }
+
+  async load(i: number): Promise<LoadedImage> {
+    const cached = this.state.ram?.[i] ?? this.recent.get(i);
+    const loaded = cached ?? (await this.read(i));
+    if (!cached && this.state.bufferLength > 0) {
+      this.recent.set(i, loaded);
+      if (this.recent.size > this.state.bufferLength) this.recent.delete(this.recent.keys().next().value as number);
+    }
+    const { img } = loaded;
+    return { img: { data: img.data.slice(), height: img.height, width: img.width }, oriShape: loaded.oriShape };
+  }
+
+  private async read(i: number): Promise<LoadedImage> {
+    const file = this.state.imFiles[i] as string;
+    if (this.state.cache === 'disk') {
+      const npy = npyPath(file);
+      if (existsSync(npy)) {
+        try {
+          const full = await readNpy(npy);
+          const oriShape: [number, number] = [full.height, full.width];
+          return { img: await resizeRaw(full, longSideSize(full.height, full.width, this.state.imgsz)), oriShape };
+        } catch {
+          // An unreadable cache file is ignored: the image itself is decoded below.
+        }
+      }
+    }
+    const [h0, w0] = this.state.shapes[i] as [number, number];
+    const size = longSideSize(h0, w0, this.state.imgsz);
+    const img = await decodeImage(file, size[0] === h0 && size[1] === w0 ? undefined : size);
+    return { img, oriShape: [h0, w0] };
+  }
+
+  /**
+   * Fills the RAM cache (into SharedArrayBuffers) or writes the .npy disk cache, after Ultralytics' checks: RAM
+   * needs the estimate from 30 sampled images plus 50 % to fit in free memory, disk needs a writeable folder.
+   * When a check fails it warns and the images are decoded on the fly instead.
+   */
+  async fill(log: DataLogger, prefix = ''): Promise<void> {
+    const { cache } = this.state;
+    const n = this.length;
+    if (cache === 'ram') {
+      const sample = Math.min(n, 30);
+      let bytes = 0;
+      for (let k = 0; k < sample; k++) {
+        const [h0, w0] = this.state.shapes[Math.floor((k * n) / sample)] as [number, number];
+        const [h, w] = longSideSize(h0, w0, this.state.imgsz);
+        bytes += h * w * 3;
+      }
+      const required = (bytes * n) / sample * 1.5;
+      if (required > freemem()) {
+        log.warn(`${prefix}${(required / 2 ** 30).toFixed(1)}GB RAM required to cache images with 50% safety margin but only ${(freemem() / 2 ** 30).toFixed(1)}GB available, not caching images ⚠️`);
+        this.state.cache = null;
+        return;
+      }
+      const ram: (LoadedImage | null)[] = new Array(n).fill(null);
+      await forEachLimited(n, 8, async (i) => {
+        const { img, oriShape } = await this.read(i);
+        const shared = new Uint8Array(new SharedArrayBuffer(img.data.length));
+        shared.set(img.data);
+        ram[i] = { img: { data: shared, height: img.height, width: img.width }, oriShape };
+      });
+      this.state.ram = ram;
+      log.info(`${prefix}Caching images (${(required / 1.5 / 2 ** 30).toFixed(2)}GB RAM): ${n} images`);
+    } else if (cache === 'disk') {
+      const dir = dirname(this.state.imFiles[0] as string);
+      if (!isDirWriteable(dir)) {
+        log.warn(`${prefix}Skipping caching images to disk, directory not writeable ⚠️ (${dir})`);
+        this.state.cache = null;
+        return;
+      }
+      await forEachLimited(n, 4, async (i) => {
+        const file = this.state.imFiles[i] as string;
+        if (!existsSync(npyPath(file))) await writeNpy(npyPath(file), await decodeImage(file));
+      });
+      log.info(`${prefix}Caching images (disk): ${n} .npy files next to the images`);
+    }
+  }
+}
+
+/** Ultralytics' disk-cache file name: the image path with a .npy suffix. */
+export function npyPath(file: string): string {
+  const dot = file.lastIndexOf('.');
+  return `${dot < 0 ? file : file.slice(0, dot)}.npy`;
+}
+
+/** Runs fn(0..n-1) with at most `limit` calls in flight. */
+export async function forEachLimited(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const run = async (): Promise<void> => {
+    while (next < n) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, run));
+}

@@ -1,0 +1,168 @@
+import { existsSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { IMG_FORMATS } from './images.js';
+
+/** One image's verified labels: boxes normalised xywh, shape after EXIF orientation. */
+export interface ImageLabels {
+  imFile: string;
+  /** [h, w] of the original image after EXIF orientation. */
+  shape: [number, number];
+  /** Class ids, one per box. */
+  cls: Float32Array;
+  /** n*4 normalised (cx, cy, w, h). */
+  bboxes: Float32Array;
+}
+
+/** The outcome of checking one image/label pair; counts are 0/1 like Ultralytics' nm, nf, ne, nc. */
+export interface VerifyResult {
+  labels: ImageLabels | null;
+  missing: number;
+  found: number;
+  empty: number;
+  corrupt: number;
+  /** A warning for this file, '' when none. */
+  msg: string;
+}
+
+/**
+ * Checks one image and its label file as Ultralytics' verify_image_label: the image must decode completely
+ * (truncated or unreadable files are corrupt) and be at least 10 px per side; each label line needs 5 numeric
+ * columns (lines with more than 6 values are polygons, turned into their bounding box), coordinates in [0, 1],
+ * no negative values and a class below `nc`. A bad line makes the whole image corrupt (skipped); duplicate rows
+ * are removed with a warning. Files are only read, never rewritten (Ultralytics re-saves JPEGs with a bad tail).
+ *
+ * @example
+ * const r = await verifyImageLabel('/d/images/a.jpg', '/d/labels/a.txt', 80);
+ * if (r.corrupt) console.warn(r.msg);
+ */
+export async function verifyImageLabel(imFile: string, lbFile: string, nc: number, prefix = ''): Promise<VerifyResult> {
+  const result: VerifyResult = { labels: null, missing: 0, found: 0, empty: 0, corrupt: 0, msg: '' };
+  try {
+    const { shape, warning } = await verifyImage(imFile);
+    if (warning) result.msg = `${prefix}WARNING ⚠️ ${imFile}: ${warning}`;
+    let rows: number[][] = [];
+    if (existsSync(lbFile)) {
+      result.found = 1;
+      rows = parseLabelFile(await readFile(lbFile, 'utf8'), lbFile, nc);
+      if (!rows.length) result.empty = 1;
+      const unique = uniqueRows(rows);
+      if (unique.length < rows.length) {
+        result.msg = `${prefix}WARNING ⚠️ ${imFile}: ${rows.length - unique.length} duplicate labels removed`;
+        rows = unique;
+      }
+    } else {
+      result.missing = 1;
+    }
+    result.labels = {
+      imFile,
+      shape,
+      cls: Float32Array.from(rows, (r) => r[0] as number),
+      bboxes: Float32Array.from(rows.flatMap((r) => r.slice(1, 5))),
+    };
+  } catch (e) {
+    result.corrupt = 1;
+    result.msg = `${prefix}WARNING ⚠️ ${imFile}: ignoring corrupt image/label: ${(e as Error).message}`;
+  }
+  return result;
+}
+
+async function verifyImage(imFile: string): Promise<{ shape: [number, number]; warning: string }> {
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(imFile).metadata();
+  } catch (e) {
+    throw new Error(`unreadable image (${(e as Error).message})`);
+  }
+  const format = (meta.format ?? '').toLowerCase();
+  if (!IMG_FORMATS.has(format)) throw new Error(`invalid image format ${meta.format}`);
+  const { width, height } = meta.autoOrient ?? meta;
+  if (!(height > 9 && width > 9)) throw new Error(`image size (${height}, ${width}) <10 pixels`);
+  try {
+    // A shrunk decode still reads the whole compressed stream, which is what exposes truncation.
+    await sharp(imFile, { failOn: 'truncated' }).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+  } catch (e) {
+    throw new Error(`truncated or undecodable image (${(e as Error).message.split('\n')[0]})`);
+  }
+  let warning = '';
+  if (format === 'jpeg' && !(await endsWithJpegEoi(imFile))) {
+    warning = 'corrupt JPEG tail (no end-of-image marker); it decodes, so it is used as is';
+  }
+  return { shape: [height, width], warning };
+}
+
+async function endsWithJpegEoi(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    const tail = Buffer.alloc(2);
+    await fh.read(tail, 0, 2, Math.max(0, size - 2));
+    return tail[0] === 0xff && tail[1] === 0xd9;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Parses and checks label text; throws naming the file and line on the first problem. */
+export function parseLabelFile(text: string, lbFile: string, nc: number): number[][] {
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .map((line, i) => ({ no: i + 1, cols: line.trim().split(/\s+/).filter(Boolean) }))
+    .filter((l) => l.cols.length);
+  const segments = lines.some((l) => l.cols.length > 6);
+  const rows = lines.map(({ no, cols }) => {
+    const values = cols.map((c) => {
+      const v = Number(c);
+      if (!Number.isFinite(v)) throw new Error(`${lbFile}:${no}: non-numeric value '${c}'`);
+      return v;
+    });
+    return { no, values: segments ? polygonToBox(values, lbFile, no) : values };
+  });
+  for (const { no, values } of rows) {
+    if (values.length !== 5) throw new Error(`${lbFile}:${no}: labels require 5 columns, ${values.length} columns detected`);
+  }
+  for (const { no, values } of rows) {
+    const outside = values.slice(1).filter((v) => v > 1);
+    if (outside.length) throw new Error(`${lbFile}:${no}: non-normalized or out of bounds coordinates ${outside.join(', ')}`);
+  }
+  for (const { no, values } of rows) {
+    const negative = values.filter((v) => v < 0);
+    if (negative.length) throw new Error(`${lbFile}:${no}: negative label values ${negative.join(', ')}`);
+  }
+  // Ultralytics 8.2.103 tests `cls <= nc`, letting cls == nc through to crash the loss later; we reject it here.
+  for (const { no, values } of rows) {
+    const cls = values[0] as number;
+    if (cls >= nc) {
+      throw new Error(`${lbFile}:${no}: label class ${cls} exceeds dataset class count ${nc}. Possible class labels are 0-${nc - 1}`);
+    }
+  }
+  return rows.map((r) => r.values.map((v) => Math.fround(v)));
+}
+
+function polygonToBox(values: number[], lbFile: string, no: number): number[] {
+  const xy = values.slice(1);
+  if (xy.length % 2 !== 0) throw new Error(`${lbFile}:${no}: polygon has an odd number of coordinates (${xy.length})`);
+  let x1 = Infinity;
+  let y1 = Infinity;
+  let x2 = -Infinity;
+  let y2 = -Infinity;
+  for (let i = 0; i < xy.length; i += 2) {
+    x1 = Math.min(x1, xy[i] as number);
+    x2 = Math.max(x2, xy[i] as number);
+    y1 = Math.min(y1, xy[i + 1] as number);
+    y2 = Math.max(y2, xy[i + 1] as number);
+  }
+  return [values[0] as number, (x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1];
+}
+
+/** Unique rows in lexicographic order when there are duplicates (numpy.unique(axis=0) order), else unchanged. */
+function uniqueRows(rows: number[][]): number[][] {
+  const seen = new Set(rows.map((r) => r.join(' ')));
+  if (seen.size === rows.length) return rows;
+  const sorted = [...rows].sort((a, b) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+    return 0;
+  });
+  return sorted.filter((r, i) => i === 0 || r.join(' ') !== (sorted[i - 1] as number[]).join(' '));
+}
