@@ -1,6 +1,8 @@
 {
   "variables": {
-    "libtorch%": "<!(node -p \"process.env.LIBTORCH || ''\")"
+    "libtorch%": "<!(node -p \"process.env.LIBTORCH || ''\")",
+    "nccl%": "<!(node -p \"process.env.YOLOTS_NCCL || (require('fs').existsSync((process.env.LIBTORCH || '/nonexistent') + '/lib/libtorch_cuda.so') ? '1' : '0')\")",
+    "cuda_home%": "<!(node -p \"process.env.CUDA_HOME || '/usr/local/cuda'\")"
   },
   "targets": [
     {
@@ -12,10 +14,11 @@
         "native/dispatch.cc",
         "native/tensor_data.cc",
         "native/autograd.cc",
-        "native/runtime.cc"
+        "native/runtime.cc",
+        "native/distributed.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "USE_DISTRIBUTED", "USE_C10D_GLOO"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
@@ -26,6 +29,11 @@
         }, {
           "include_dirs": ["<(libtorch)/include", "<(libtorch)/include/torch/csrc/api/include"],
           "libraries": ["-L<(libtorch)/lib", "-Wl,-rpath,<(libtorch)/lib", "-ltorch", "-ltorch_cpu", "-lc10"]
+        }],
+        ["nccl=='1'", {
+          "defines": ["USE_C10D_NCCL"],
+          "include_dirs": ["<(cuda_home)/include"],
+          "libraries": ["-ltorch_cuda", "-lc10_cuda"]
         }]
       ]
     }

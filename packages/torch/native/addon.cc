@@ -9,6 +9,7 @@ void initDispatch(Napi::Env env, Napi::Object exports);
 void initTensorData(Napi::Env env, Napi::Object exports);
 void initAutograd(Napi::Env env, Napi::Object exports);
 void initRuntime(Napi::Env env, Napi::Object exports);
+void initDistributed(Napi::Env env, Napi::Object exports);
 }  // namespace yolots
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -19,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   yolots::initTensorData(env, exports);
   yolots::initAutograd(env, exports);
   yolots::initRuntime(env, exports);
+  yolots::initDistributed(env, exports);
   return exports;
 }
 

@@ -33,7 +33,7 @@ export type Args = {
   /** Save a checkpoint every N epochs; disabled if < 1 (-1). */
   save_period: number;
   /** Cache images: true/'ram', 'disk', or false (false). */
-  cache: boolean | string;
+  cache: boolean | 'ram' | 'disk';
   /** Device: 'cpu', 0, '0,1' or [0, 1] (null = auto). */
   device: string | number | number[] | null;
   /** Data loader workers per rank (8). */

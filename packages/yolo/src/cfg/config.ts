@@ -177,6 +177,9 @@ export function checkCfg(cfg: Record<string, unknown>): Args {
       continue;
     }
     const shown = `'${key}=${formatValue(value)}' is of invalid type ${pythonType(value)}.`;
+    if (key === 'cache' && typeof value === 'string' && value !== 'ram' && value !== 'disk') {
+      throw new RangeError(`'cache=${value}' is an invalid value. Valid 'cache' values are true, false, 'ram' or 'disk'.`);
+    }
     if (CFG_FLOAT_KEYS.has(key) || CFG_FRACTION_KEYS.has(key)) {
       if (typeof value !== 'number') {
         throw new TypeError(`${shown} Valid '${key}' types are int (i.e. '${key}=0') or float (i.e. '${key}=0.5')`);

@@ -93,3 +93,13 @@ export function dataArgs(args: Partial<DataArgs> = {}): DataArgs {
   }
   return out;
 }
+
+/**
+ * The data pipeline's view of the run arguments: `imgsz` as one size (the longest side when a pair is given) and
+ * `classes` as a list.
+ */
+export function dataArgsFrom(args: { imgsz: number | number[]; classes: number | number[] | null } & Omit<DataArgs, 'imgsz' | 'classes'>): DataArgs {
+  const imgsz = Array.isArray(args.imgsz) ? Math.max(...args.imgsz) : args.imgsz;
+  const classes = args.classes === null ? null : Array.isArray(args.classes) ? args.classes : [args.classes];
+  return { ...args, imgsz, classes };
+}

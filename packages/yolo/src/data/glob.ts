@@ -1,11 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 
-/** True when `pattern` holds a glob wildcard (`*`, `?` or `[...]`), as Python's glob.has_magic. */
-export function hasGlobMagic(pattern: string): boolean {
-  return /[*?[]/.test(pattern);
-}
-
 /**
  * Python's `glob.glob(pattern, recursive=True)` on the local file system (Node 20 has no fs.glob): `*` and `?`
  * match within one path segment, `[abc]`/`[!abc]` match a character set, `**` matches any number of directories.
@@ -36,7 +31,8 @@ export function globFiles(pattern: string): string[] {
 
 function exists(path: string, fileAllowed: boolean): boolean {
   try {
-    return fileAllowed || statSync(path).isDirectory();
+    const stat = statSync(path || '.');
+    return fileAllowed || stat.isDirectory();
   } catch {
     return false;
   }
@@ -91,4 +87,9 @@ function segmentRegex(segment: string): RegExp {
     } else source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
   }
   return new RegExp(`^${source}$`, 's');
+}
+
+/** True when a path segment holds a glob wildcard (`*`, `?` or `[...]`), as Python's glob.has_magic. */
+function hasGlobMagic(segment: string): boolean {
+  return /[*?[]/.test(segment);
 }

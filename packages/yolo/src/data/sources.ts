@@ -2,10 +2,10 @@
 // into a list of lazily decoded images and hands them out batch by batch, so only one batch of pixels is ever held.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
-import * as torch from '@yolots/torch';
 import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
 import sharp from 'sharp';
-import { globFiles, hasGlobMagic } from './glob.js';
+import { globFiles } from './glob.js';
 import { IMG_FORMATS, type RgbImage } from './images.js';
 
 /** Video suffixes Ultralytics reads; yolots predicts on images only, so these are refused by name. */
@@ -100,7 +100,8 @@ export class InferenceSource implements AsyncIterable<InferenceBatch> {
  */
 export function loadInferenceSource(source: PredictSource, batch = 1, warn: (m: string) => void = console.warn): InferenceSource {
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch=${batch} must be a positive integer for prediction`);
-  if (source === null || source === undefined) throw new TypeError('predict needs a source: an image path, folder, glob, .txt list, Buffer, RGB image or tensor');
+  if (source === null || source === undefined)
+    throw new TypeError('predict needs a source: an image path, folder, glob, .txt list, Buffer, RGB image or tensor');
   if (Array.isArray(source)) {
     if (source.length === 0) throw new Error('source is an empty list: nothing to predict on');
     const pending = (source as readonly ImageInput[]).flatMap((item, i) => pendingImages(item, i, warn));
@@ -148,7 +149,7 @@ function imageFiles(source: string): string[] {
   for (const entry of entries) {
     if (entry !== source) refuseUnsupported(entry);
     const a = resolve(entry);
-    if (hasGlobMagic(entry)) {
+    if (entry.includes('*')) {
       const matched = globFiles(a);
       if (!matched.length) throw new Error(`No images found matching ${entry}. ${FORMATS_HELP}`);
       files.push(...matched);
@@ -177,7 +178,8 @@ function refuseUnsupported(source: string): void {
       `source ${source} is a URL: yolots predicts offline and does not download sources. Download the file yourself and pass its local path (or its bytes as a Buffer).`,
     );
   }
-  if (/^\d+$/.test(source) && !existsSync(source)) throw new Error(`source '${source}' is a webcam index: webcams are not supported by yolots`);
+  if (/^\d+$/.test(source) && !existsSync(source))
+    throw new Error(`source '${source}' is a webcam index: webcams are not supported by yolots`);
   if (lower === 'screen') throw new Error("source 'screen' (screenshots) is not supported by yolots");
   if (lower.endsWith('.streams')) throw new Error(`${source}: .streams files (video streams) are not supported by yolots`);
 }
@@ -204,7 +206,9 @@ async function decodeEncoded(bytes: Uint8Array, name: string): Promise<RgbImage>
   try {
     return await decodeToRgb(bytes);
   } catch (cause) {
-    throw new Error(`${name}: the in-memory bytes (${bytes.byteLength} B) are not a decodable image: ${(cause as Error).message}`, { cause });
+    throw new Error(`${name}: the in-memory bytes (${bytes.byteLength} B) are not a decodable image: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 

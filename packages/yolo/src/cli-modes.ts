@@ -1,0 +1,37 @@
+// Dispatch of `yolo MODE ...` to the YOLO class, with Ultralytics' per-mode defaults.
+import { YOLO } from './models/yolo/model.js';
+
+const WEIGHTS_HINT = 'a yolots .safetensors checkpoint, an Ultralytics .pt or a model .yaml';
+
+export async function runMode(task: string, mode: string, overrides: Record<string, unknown>): Promise<void> {
+  if (task !== 'detect') throw new Error(`task '${task}' is not supported by yolots yet; supported: detect`);
+  const { model: modelArg, ...rest } = overrides;
+  switch (mode) {
+    case 'train': {
+      const model = new YOLO(typeof modelArg === 'string' ? modelArg : 'yolov8n.yaml');
+      await model.train(rest);
+      console.log(`Results saved to ${model.trainer?.saveDir}`);
+      return;
+    }
+    case 'val': {
+      const model = new YOLO(requireModel(modelArg, mode));
+      await model.val(rest);
+      return;
+    }
+    case 'predict': {
+      const { source, ...predictArgs } = rest;
+      if (source === undefined || source === null || source === '') {
+        throw new Error("'yolo predict' needs source=... (an image, a folder, a glob or a .txt list of images)");
+      }
+      await new YOLO(requireModel(modelArg, mode)).predictCli(source, predictArgs);
+      return;
+    }
+    default:
+      throw new Error(`mode '${mode}' is not supported by yolots yet; supported modes: train, val, predict`);
+  }
+}
+
+function requireModel(model: unknown, mode: string): string {
+  if (typeof model !== 'string' || model === '') throw new Error(`'yolo ${mode}' needs model=... (${WEIGHTS_HINT})`);
+  return model;
+}

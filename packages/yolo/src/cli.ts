@@ -1,0 +1,106 @@
+// `yolo`: Ultralytics' command line over the engine's executors.
+// yolo [TASK] MODE key=value ...   |   yolo help | checks | version | cfg | copy-cfg
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as torch from '@yolots/torch';
+import sharp from 'sharp';
+import { DEFAULT_CFG_PATH } from './cfg/config.js';
+import { parseCliArgs } from './cfg/cli-args.js';
+import { runMode } from './cli-modes.js';
+import { VERSION } from './version.js';
+
+const HELP = `
+    Arguments received: ${['yolo', ...process.argv.slice(2)].join(' ')}. yolo commands use the following syntax:
+
+        yolo TASK MODE ARGS
+
+        Where   TASK (optional) is one of [detect]
+                MODE (required) is one of [train, val, predict, export]
+                ARGS (optional) are any number of custom 'arg=value' pairs like 'imgsz=320' that override defaults.
+                    See all ARGS with 'yolo cfg'
+
+    1. Train a detection model on the built-in shapes dataset (no data=) or your own data.yaml
+        yolo train model=yolov8n.yaml epochs=10 imgsz=256
+        yolo train data=coco8.yaml model=yolov8n.yaml epochs=3 lr0=0.01
+
+    2. Validate a trained model
+        yolo val model=runs/detect/train/weights/best.safetensors data=coco8.yaml imgsz=640
+
+    3. Predict on images, folders, globs or .txt lists
+        yolo predict model=runs/detect/train/weights/best.safetensors source=images/ imgsz=320
+
+    4. Export to ONNX
+        yolo export model=runs/detect/train/weights/best.safetensors format=onnx imgsz=320
+
+    5. Special commands:
+        yolo help
+        yolo checks
+        yolo version
+        yolo cfg
+
+    Ultralytics .pt checkpoints load too (model=yolov8n.pt). Errors print without a stack trace; set
+    YOLOTS_DEBUG=1 to see it.
+`;
+
+/** Everything a bug report needs: versions, threads, devices, libraries. */
+async function checks(): Promise<void> {
+  const info = torch.buildInfo();
+  const rows: [string, string][] = [
+    ['yolots', VERSION],
+    ['Node.js', process.version],
+    ['libtorch', info.version],
+    ['threads', `${torch.getNumThreads()} (OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS ?? 'unset'})`],
+    ['CUDA', torch.cudaAvailable() ? `${torch.cudaDeviceCount()} device(s)` : 'not available'],
+    ['oneDNN (MKLDNN)', String(info.mkldnn)],
+    ['OpenMP', String(info.openmp)],
+    ['sharp / libvips', `${sharp.versions.sharp} / ${sharp.versions.vips}`],
+  ];
+  for (const [k, v] of rows) console.log(`${k.padEnd(18)}${v}`);
+  console.log(`\n${info.config.trim()}`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const command = parseCliArgs(argv);
+  if (command.kind === 'special') {
+    switch (command.command) {
+      case 'help':
+        console.log(HELP);
+        return 0;
+      case 'version':
+        console.log(VERSION);
+        return 0;
+      case 'checks':
+        await checks();
+        return 0;
+      case 'cfg':
+        console.log(readFileSync(DEFAULT_CFG_PATH, 'utf8'));
+        return 0;
+      case 'copy-cfg': {
+        const target = join(process.cwd(), 'default_copy.yaml');
+        copyFileSync(DEFAULT_CFG_PATH, target);
+        console.log(`${DEFAULT_CFG_PATH} copied to ${target}\nExample YOLO command with this new custom cfg:\n    yolo cfg='${target}' imgsz=320 batch=8`);
+        return 0;
+      }
+      case 'settings':
+        console.log('yolots keeps no global settings file: pass project=, name= and other arguments per command.');
+        return 0;
+    }
+  }
+  for (const warning of command.warnings) console.warn(warning);
+  await runMode(command.task ?? 'detect', command.mode, command.overrides);
+  return 0;
+}
+
+/** Runs the CLI: errors print as one line and exit 1 (the stack only with YOLOTS_DEBUG=1). */
+export async function run(argv = process.argv.slice(2)): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    const err = error as Error;
+    if (process.env.YOLOTS_DEBUG) console.error(err);
+    else console.error(`${err.name === 'Error' ? 'Error' : err.name}: ${err.message}`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1])) await run();

@@ -1,0 +1,412 @@
+// BasePredictor (spec §8): streams any image source through letterbox → model → postprocess → Results, batch by
+// batch, logging and saving as Ultralytics' predictor does. Tasks override `postprocess` (and may override
+// `preprocess`, `inference`, `setupSource`, `writeResults`); nothing here knows about detection.
+import { mkdirSync, readdirSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import type { nn, Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
+import type { Args } from '../cfg/args.js';
+import { getCfg } from '../cfg/config.js';
+import { getSaveDir } from '../cfg/save-dir.js';
+import { LetterBox } from '../data/augment/letterbox.js';
+import type { Sample } from '../data/augment/transform.js';
+import type { RgbImage } from '../data/images.js';
+import { Instances } from '../data/instances.js';
+import { type InferenceBatch, type InferenceSource, loadInferenceSource, type PredictSource, type SourceType } from '../data/sources.js';
+import { Callbacks, type PredictorEvent } from './callbacks.js';
+import { type Results, writeImage } from './results.js';
+
+/** What a predictor needs of a model: a Module with class names and strides (DetectionModel is one). */
+export interface PredictorModel extends nn.Module<any, any> {
+  names: Record<number, string>;
+  /** Strides of the output levels, e.g. [8, 16, 32]. */
+  stride: readonly number[];
+  /** Folds BatchNorm into convolutions for faster inference (called once, as Ultralytics' AutoBackend does). */
+  fuse?(verbose?: boolean): unknown;
+}
+
+export interface PredictorOptions {
+  /** A config YAML path or mapping replacing default.yaml's values. */
+  cfg?: string | Record<string, unknown>;
+  /** Ultralytics arguments (conf, iou, imgsz, save, save_txt, …) over the config. */
+  overrides?: Record<string, unknown>;
+  /** Callback registry (shared with the Model that made the predictor). */
+  callbacks?: Callbacks;
+}
+
+const STREAM_WARNING = `WARNING ⚠️ inference results will accumulate in memory unless \`stream()\` is used, potentially
+causing out-of-memory errors for large sources. Use the stream() generator instead:
+
+  for await (const result of predictor.stream(source)) {
+    const boxes = result.boxes; // boxes of one image
+  }
+`;
+
+/**
+ * The prediction loop. Construct it with Ultralytics arguments, then `predict(source, model)` for a list of
+ * Results or `stream(source, model)` for an async iterator that holds one batch at a time.
+ *
+ * Memory: tensors live only inside a batch's scope; Results hold JS arrays, so streaming any number of images
+ * keeps native memory flat.
+ *
+ * @example
+ * const predictor = new DetectionPredictor({ overrides: { conf: 0.25, save: false } });
+ * for await (const r of predictor.stream('images/', model)) console.log(r.path, r.verbose());
+ */
+export abstract class BasePredictor<Model extends PredictorModel = PredictorModel> {
+  args: Args;
+  readonly callbacks: Callbacks;
+  /** Where outputs go (runs/detect/predict, predict2, …), chosen at construction, created on the first save. */
+  saveDir: string;
+  model: Model | null = null;
+  /** The device the model runs on ('cpu', 'cuda:0'). */
+  device = 'cpu';
+  /** Half-precision inference (only on CUDA). */
+  fp16 = false;
+  /** Letterbox stride: the model's largest stride, at least 32. */
+  stride = 32;
+  /** Inference size [h, w] after `checkImgsz`. */
+  imgsz: [number, number] = [640, 640];
+  dataset: InferenceSource | null = null;
+  sourceType: SourceType = { fromImg: false, tensor: false };
+  /** The batch being processed, `(paths, images, infos)`: what on_predict_batch_start callbacks read. */
+  batch: InferenceBatch | null = null;
+  /** Results of the current batch: on_predict_postprocess_end / batch_end callbacks may read or replace them. */
+  results: Results[] = [];
+  /** The latest annotated image (when saving). */
+  plottedImg: RgbImage | null = null;
+  /** labels/<stem> of the image being written. */
+  txtPath = '';
+  /** Images done in the current run. */
+  seen = 0;
+  doneWarmup = false;
+  /** Set by `stream()` vs `predict()`: predict() warns about large sources accumulating in memory. */
+  protected streaming = true;
+  private lock: Promise<void> = Promise.resolve();
+
+  constructor(options: PredictorOptions = {}) {
+    this.args = getCfg(options.cfg, { mode: 'predict', ...(options.overrides ?? {}) });
+    this.saveDir = getSaveDir(this.args);
+    if (this.args.conf === null) this.args.conf = 0.25;
+    for (const key of ['augment', 'visualize'] as const) {
+      if (this.args[key]) {
+        console.warn(`WARNING ⚠️ ${key}=True is not supported by the yolots predictor and is ignored`);
+        this.args[key] = false;
+      }
+    }
+    if (this.args.embed) {
+      console.warn('WARNING ⚠️ embed is not supported by the yolots predictor and is ignored');
+      this.args.embed = null;
+    }
+    if (this.args.show) {
+      console.warn('WARNING ⚠️ Environment does not support cv2.imshow() or PIL Image.show(): yolots has no display, show=True is ignored');
+      this.args.show = false;
+    }
+    this.callbacks = options.callbacks ?? new Callbacks();
+  }
+
+  addCallback(event: PredictorEvent, fn: (predictor: this) => void | Promise<void>): void {
+    this.callbacks.add(event, fn as (owner: unknown) => void);
+  }
+
+  async runCallbacks(event: PredictorEvent): Promise<void> {
+    await this.callbacks.run(event, this);
+  }
+
+  // ---- hooks ----------------------------------------------------------------------------------
+
+  /** Model output → one Results per image of the batch (runs inside the batch's memory scope). */
+  abstract postprocess(preds: unknown, img: Tensor, origImgs: RgbImage[]): Results[];
+
+  /** Builds the model named by a path (or by `args.model` when none is given); tasks know how. */
+  protected abstract loadModel(source: string | null): Model;
+
+  /** Letterboxes each image to `imgsz`; only to a stride multiple when all images share one shape (as Ultralytics). */
+  preTransform(images: RgbImage[]): RgbImage[] {
+    const sameShapes = new Set(images.map((im) => `${im.height}x${im.width}`)).size === 1;
+    const letterbox = new LetterBox(this.imgsz, { auto: sameShapes, stride: this.stride });
+    return images.map((img) => letterbox.apply(imageSample(img)).img);
+  }
+
+  /** Original images → the model input: letterboxed, BCHW RGB, float (half on CUDA with `half`) in [0, 1]. */
+  preprocess(images: RgbImage[]): Tensor {
+    const boxed = this.preTransform(images);
+    const { height, width } = boxed[0] as RgbImage;
+    const pixels = new Uint8Array(boxed.length * height * width * 3);
+    boxed.forEach((img, i) => {
+      pixels.set(img.data, i * height * width * 3);
+    });
+    return torch.tidy(() =>
+      torch
+        .fromTypedArray(pixels, [boxed.length, height, width, 3])
+        .permute(0, 3, 1, 2)
+        .contiguous()
+        .to(this.device)
+        .to(this.fp16 ? 'float16' : 'float32')
+        .div(255),
+    );
+  }
+
+  /** Runs the model on a preprocessed batch. */
+  inference(im: Tensor): unknown {
+    return (this.model as Model).call(im);
+  }
+
+  /**
+   * Resolves `source` into `this.dataset` and checks `imgsz` against the model's stride. Call after the model is
+   * set up (`stride` is known then).
+   */
+  setupSource(source: PredictSource | null | undefined): void {
+    this.imgsz = checkImgsz(this.args.imgsz, this.stride);
+    if (source === null || source === undefined) {
+      throw new Error('no source to predict on: pass one to predict()/stream() or set the source argument');
+    }
+    this.dataset = loadInferenceSource(source, this.args.batch);
+    this.sourceType = this.dataset.sourceType;
+    if (!this.streaming && this.dataset.length > 1000) console.warn(STREAM_WARNING);
+  }
+
+  /**
+   * Logs and saves the outputs of image `i` of the batch (its annotated image, labels/<stem>.txt, crops) as the
+   * `save*` arguments ask, and returns its log text, e.g. `640x480 4 persons, 1 bus, 125.3ms`.
+   */
+  async writeResults(i: number, path: string, imShape: readonly number[]): Promise<string> {
+    const stem = basename(path, extname(path));
+    this.txtPath = join(this.saveDir, 'labels', stem);
+    const result = this.results[i] as Results;
+    result.saveDir = this.saveDir;
+    let text = `${imShape[2]}x${imShape[3]} `;
+    text += `${result.verbose()}${(result.speed.inference ?? 0).toFixed(1)}ms`;
+    if (this.args.save) {
+      this.plottedImg = await result.plot({
+        lineWidth: this.args.line_width,
+        boxes: this.args.show_boxes,
+        conf: this.args.show_conf,
+        labels: this.args.show_labels,
+      });
+    }
+    if (this.args.save_txt) result.saveTxt(`${this.txtPath}.txt`, this.args.save_conf);
+    if (this.args.save_crop) await result.saveCrop(join(this.saveDir, 'crops'), stem);
+    if (this.args.save && this.plottedImg) await writeImage(this.plottedImg, join(this.saveDir, basename(path)));
+    return text;
+  }
+
+  // ---- setup ----------------------------------------------------------------------------------
+
+  /**
+   * Takes the model (or builds it from a path / `args.model`), moves it to the device, fuses it and switches it to
+   * eval mode and float16 (`half` on CUDA) or float32, as Ultralytics' AutoBackend does; the model is changed in place.
+   */
+  setupModel(model?: Model | string | null): void {
+    const built = typeof model === 'object' && model !== null ? model : this.loadModel(model ?? this.args.model);
+    this.device = selectDevice(this.args.device);
+    this.fp16 = this.args.half && this.device.startsWith('cuda');
+    if (this.args.half && !this.fp16) console.warn('WARNING ⚠️ half=True needs CUDA; predicting in float32 on CPU');
+    built.to(this.device);
+    built.fuse?.(this.args.verbose);
+    built.to(this.fp16 ? 'float16' : 'float32');
+    built.eval();
+    this.args.half = this.fp16;
+    this.stride = Math.max(...built.stride.map((s) => Math.trunc(s)), 32);
+    this.model = built;
+  }
+
+  /** One forward pass on zeros so CUDA kernels are chosen before timing starts (CPU needs none). */
+  warmup(): void {
+    if (!this.device.startsWith('cuda')) return;
+    torch.noGrad(() =>
+      torch.tidy(() => {
+        const im = torch.zeros([1, 3, ...this.imgsz], { dtype: this.fp16 ? 'float16' : 'float32', device: this.device });
+        syncDevice(this.inference(im));
+      }),
+    );
+  }
+
+  // ---- the loop -------------------------------------------------------------------------------
+
+  /**
+   * Results one image at a time as an async iterator; only the current batch is held, so any number of images can
+   * be streamed. Runs on one predictor are serialised: a second call waits for the first to finish.
+   */
+  stream(source?: PredictSource | null, model?: Model | string | null): AsyncGenerator<Results> {
+    this.streaming = true;
+    return this.streamInference(source, model);
+  }
+
+  /** All results as a list (warns for sources of more than 1000 images; prefer `stream()` there). */
+  async predict(source?: PredictSource | null, model?: Model | string | null): Promise<Results[]> {
+    this.streaming = false;
+    const results: Results[] = [];
+    for await (const r of this.streamInference(source, model)) results.push(r);
+    return results;
+  }
+
+  /** Runs over the source for its side effects (logs, saved files) without keeping results (the CLI's predict). */
+  async predictCli(source?: PredictSource | null, model?: Model | string | null): Promise<void> {
+    this.streaming = true;
+    for await (const _ of this.streamInference(source, model)) {
+      // results are written by writeResults; nothing to keep
+    }
+  }
+
+  private async *streamInference(source?: PredictSource | null, model?: Model | string | null): AsyncGenerator<Results> {
+    const previous = this.lock;
+    let release = (): void => {};
+    this.lock = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    try {
+      if (this.args.verbose) console.log('');
+      if (!this.model) this.setupModel(model);
+      this.setupSource(source ?? (this.args.source as PredictSource | null));
+      if (this.args.save || this.args.save_txt) {
+        mkdirSync(this.args.save_txt ? join(this.saveDir, 'labels') : this.saveDir, { recursive: true });
+      }
+      if (!this.doneWarmup) {
+        this.warmup();
+        this.doneWarmup = true;
+      }
+      this.seen = 0;
+      this.batch = null;
+      const totals = [0, 0, 0];
+      let lastShape: number[] = [];
+      await this.runCallbacks('on_predict_start');
+      for await (const batch of this.dataset as InferenceSource) {
+        this.batch = batch;
+        await this.runCallbacks('on_predict_batch_start');
+        const { paths, images, infos } = this.batch;
+        const dt = this.processBatch(images);
+        lastShape = dt.shape;
+        await this.runCallbacks('on_predict_postprocess_end');
+        const n = images.length;
+        for (let i = 0; i < n; i++) {
+          this.seen++;
+          (this.results[i] as Results).speed = {
+            preprocess: dt.ms[0] / n,
+            inference: dt.ms[1] / n,
+            postprocess: dt.ms[2] / n,
+          };
+          if (this.args.verbose || this.args.save || this.args.save_txt) {
+            infos[i] += await this.writeResults(i, paths[i] as string, lastShape);
+          }
+        }
+        dt.ms.forEach((ms, k) => {
+          totals[k] = (totals[k] as number) + ms;
+        });
+        if (this.args.verbose) console.log(infos.join('\n'));
+        await this.runCallbacks('on_predict_batch_end');
+        yield* this.results;
+      }
+      if (this.args.verbose && this.seen) {
+        const [pre, inf, post] = totals.map((t) => (t / this.seen).toFixed(1));
+        const shape = [Math.min(this.args.batch, this.seen), 3, lastShape[2], lastShape[3]].join(', ');
+        console.log(`Speed: ${pre}ms preprocess, ${inf}ms inference, ${post}ms postprocess per image at shape (${shape})`);
+      }
+      if (this.args.save || this.args.save_txt || this.args.save_crop) {
+        const labels = join(this.saveDir, 'labels');
+        const nl = this.args.save_txt ? countTxtFiles(labels) : 0;
+        const s = this.args.save_txt ? `\n${nl} label${nl > 1 ? 's' : ''} saved to ${labels}` : '';
+        console.log(`Results saved to \x1b[1m${this.saveDir}\x1b[0m${s}`);
+      }
+      await this.runCallbacks('on_predict_end');
+    } finally {
+      release();
+    }
+  }
+
+  /** preprocess → inference → postprocess in one memory scope, timed; sets `this.results`. */
+  private processBatch(images: RgbImage[]): { ms: [number, number, number]; shape: number[] } {
+    return torch.noGrad(() =>
+      torch.tidy(() => {
+        let start = performance.now();
+        const im = this.preprocess(images);
+        const pre = performance.now() - start;
+        start = performance.now();
+        const preds = this.inference(im);
+        syncDevice(preds);
+        const inf = performance.now() - start;
+        start = performance.now();
+        this.results = this.postprocess(preds, im, images);
+        const post = performance.now() - start;
+        return { ms: [pre, inf, post] as [number, number, number], shape: [...im.shape] };
+      }),
+    );
+  }
+}
+
+/**
+ * Ultralytics' `check_imgsz(imgsz, stride, min_dim=2)`: an int or [h, w] (or [s]) rounded up to multiples of
+ * `stride`, with a warning when that changed it. Returns [h, w].
+ *
+ * @example
+ * checkImgsz(641, 32); // [672, 672], after a warning
+ */
+export function checkImgsz(imgsz: number | readonly number[], stride: number): [number, number] {
+  const sizes = typeof imgsz === 'number' ? [imgsz] : [...imgsz];
+  if (sizes.length === 0 || sizes.length > 2 || !sizes.every((s) => Number.isFinite(s) && s > 0)) {
+    throw new RangeError(
+      `imgsz=[${sizes.join(', ')}] is not a valid image size. 'predict' imgsz may be a [h, w] list or an integer, i.e. imgsz=640 or imgsz=[640, 480]`,
+    );
+  }
+  const fixed = sizes.map((s) => Math.ceil(s / stride) * stride);
+  if (fixed.some((s, i) => s !== sizes[i])) {
+    console.warn(`WARNING ⚠️ imgsz=[${sizes.join(', ')}] must be multiple of max stride ${stride}, updating to [${fixed.join(', ')}]`);
+  }
+  return fixed.length === 1 ? [fixed[0] as number, fixed[0] as number] : [fixed[0] as number, fixed[1] as number];
+}
+
+/** Ultralytics' device argument → a libtorch device: null/'' picks CUDA when present, 'cpu', 0 / '0' / [0] / '0,1'. */
+export function selectDevice(device: Args['device']): string {
+  const spec = Array.isArray(device)
+    ? String(device[0] ?? '')
+    : String(device ?? '')
+        .trim()
+        .toLowerCase();
+  if (spec === '' || spec === 'null') return torch.cudaAvailable() ? 'cuda:0' : 'cpu';
+  if (spec === 'cpu') return 'cpu';
+  const index = Number((spec.replace(/^cuda:?/, '').split(',')[0] ?? '').trim() || 0);
+  if (!Number.isInteger(index)) throw new Error(`Invalid device='${String(device)}' requested. Use 'cpu', a CUDA index like 0, or '0,1'.`);
+  const count = torch.cudaDeviceCount();
+  if (index >= count) {
+    throw new Error(
+      `Invalid CUDA 'device=${String(device)}' requested: ${count} CUDA device(s) visible. Use 'device=cpu' to predict on the CPU.`,
+    );
+  }
+  return `cuda:${index}`;
+}
+
+/** Waits for queued CUDA work by reading one value back, so stage timings are real (a no-op on CPU). */
+function syncDevice(output: unknown): void {
+  const first = firstTensor(output);
+  if (first === null || !first.device.startsWith('cuda') || first.numel() === 0) return;
+  torch.tidy(() => first.flatten().narrow(0, 0, 1).item());
+}
+
+/** The first tensor in a model output: the output itself, its first item, or its first field. */
+function firstTensor(output: unknown): Tensor | null {
+  if (output instanceof torch.Tensor) return output;
+  if (typeof output !== 'object' || output === null) return null;
+  const items = Array.isArray(output) ? output : Object.values(output);
+  return items.find((item): item is Tensor => item instanceof torch.Tensor) ?? null;
+}
+
+/** A Sample holding only an image, for LetterBox (which also moves boxes; there are none here). */
+function imageSample(img: RgbImage): Sample {
+  return {
+    img,
+    cls: new Float32Array(0),
+    instances: new Instances(new Float32Array(0), 'xyxy', false),
+    imFile: '',
+    oriShape: [img.height, img.width],
+    resizedShape: [img.height, img.width],
+  };
+}
+
+function countTxtFiles(dir: string): number {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.txt')).length;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,36 @@
+// YOLO: the Model front end with the detection task's executors (Ultralytics' models/yolo/model.py).
+import { Model, type TaskMap } from '../../engine/model.js';
+import { readCheckpointMeta } from '../../utils/checkpoint.js';
+import { loadUltralyticsCheckpoint } from '../../utils/ultralytics-pt.js';
+import { loadDetectionModel } from './detect/load.js';
+import { DetectionPredictor } from './detect/predict.js';
+import { DetectionTrainer } from './detect/train.js';
+import { DetectionValidator } from './detect/val.js';
+
+/** The task map: which trainer, validator and loader serve each task. */
+export const YOLO_TASK_MAP: TaskMap = {
+  detect: {
+    trainer: DetectionTrainer,
+    validator: DetectionValidator,
+    predictor: DetectionPredictor,
+    load: (source) => loadDetectionModel(source),
+    checkpointArgs: (source) => {
+      if (source.endsWith('.safetensors')) return readCheckpointMeta(source).train_args;
+      if (source.endsWith('.pt')) return loadUltralyticsCheckpoint(source).trainArgs;
+      return null;
+    },
+  },
+};
+
+/**
+ * The YOLO model: build from a YAML, or load a yolots checkpoint or an Ultralytics .pt; then train, val, predict, export.
+ * @example
+ * const model = new YOLO('yolov8n.yaml');
+ * await model.train({ epochs: 3, imgsz: 256 }); // no data: the built-in shapes dataset
+ * const metrics = await model.val();
+ */
+export class YOLO extends Model {
+  constructor(source = 'yolov8n.yaml', task = 'detect') {
+    super(source, YOLO_TASK_MAP, task);
+  }
+}

@@ -1,0 +1,149 @@
+// Convolution modules (Ultralytics' nn/modules/conv.py): Conv, DWConv, ConvTranspose, Focus, Concat.
+// Child names (conv, bn, act, conv_transpose) are the state-dict names of Ultralytics' weights.
+
+import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
+import { fuseConvAndBn, fuseDeconvAndBn, removeChild } from '../fuse.js';
+import { SiLU } from './activation.js';
+import { ConvTranspose2d } from './layers.js';
+
+const { nn } = torch;
+
+/** A kernel size, stride or padding: one number for both axes, or [h, w]. */
+export type Pair = number | [number, number];
+
+/** What a module's `act` argument may be: true (the default activation), false (none), or a module. */
+export type ActSpec = boolean | torch.nn.Module;
+
+/**
+ * 'Same' padding for kernel `k` with dilation `d` (unless `p` is given): k // 2 of the dilated kernel.
+ * @example autopad(3) // 1
+ */
+export function autopad(k: Pair, p: Pair | null = null, d = 1): Pair {
+  if (p !== null) return p;
+  const dilated = (v: number) => (d > 1 ? d * (v - 1) + 1 : v);
+  return typeof k === 'number' ? Math.floor(dilated(k) / 2) : [Math.floor(dilated(k[0]) / 2), Math.floor(dilated(k[1]) / 2)];
+}
+
+/** The module that stands in for "no activation": a fresh Identity, as Ultralytics makes one per Conv. */
+function resolveAct(act: ActSpec, defaultAct: () => torch.nn.Module): torch.nn.Module {
+  if (act === true) return defaultAct();
+  return act === false ? new nn.Identity() : act;
+}
+
+/**
+ * Conv2d (no bias, 'same' padding) → BatchNorm2d → activation. `Conv.defaultAct` is one shared SiLU, as
+ * Ultralytics' class attribute is, so a model's module tree holds a single activation module (what its layer
+ * count reflects); a model YAML's `activation:` swaps it while that model is built.
+ *
+ * @example
+ * const stem = new Conv(3, 16, 3, 2); // 3→16 channels, 3×3, stride 2
+ */
+export class Conv extends nn.Module {
+  static defaultAct: torch.nn.Module = new SiLU();
+  conv: torch.nn.Conv2d;
+  bn: torch.nn.BatchNorm2d | null;
+  act: torch.nn.Module;
+
+  constructor(c1: number, c2: number, k: Pair = 1, s: Pair = 1, p: Pair | null = null, g = 1, d = 1, act: ActSpec = true) {
+    super();
+    this.conv = this.registerModule(
+      'conv',
+      new nn.Conv2d(c1, c2, k, { stride: s, padding: autopad(k, p, d), groups: g, dilation: d, bias: false }),
+    );
+    this.bn = this.registerModule('bn', new nn.BatchNorm2d(c2));
+    this.act = this.registerModule(
+      'act',
+      resolveAct(act, () => Conv.defaultAct),
+    );
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = this.conv.forward(x);
+    return this.act.forward(this.bn ? this.bn.forward(y) : y);
+  }
+
+  /** Folds the BatchNorm into the convolution (Ultralytics' fuse: conv gains a bias, bn is removed). */
+  fuse(): void {
+    if (!this.bn) return;
+    const fused = fuseConvAndBn(this.conv, this.bn);
+    this.setModule('conv', fused);
+    this.conv.dispose();
+    this.conv = fused;
+    removeChild(this, 'bn');
+    this.bn.dispose();
+    this.bn = null;
+  }
+}
+
+/** Depth-wise convolution: a Conv with groups = gcd(c1, c2). */
+export class DWConv extends Conv {
+  constructor(c1: number, c2: number, k: Pair = 1, s: Pair = 1, d = 1, act: ActSpec = true) {
+    super(c1, c2, k, s, null, gcd(c1, c2), d, act);
+  }
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** ConvTranspose2d → BatchNorm2d (or Identity with bn=false) → activation (its own shared SiLU, as Ultralytics). */
+export class ConvTranspose extends nn.Module {
+  static defaultAct: torch.nn.Module = new SiLU();
+  conv_transpose: ConvTranspose2d;
+  bn: torch.nn.Module | null;
+  act: torch.nn.Module;
+
+  constructor(c1: number, c2: number, k: Pair = 2, s: Pair = 2, p: Pair = 0, bn = true, act: ActSpec = true) {
+    super();
+    this.conv_transpose = this.registerModule('conv_transpose', new ConvTranspose2d(c1, c2, k, s, p, 0, 1, !bn));
+    this.bn = this.registerModule('bn', bn ? new nn.BatchNorm2d(c2) : new nn.Identity());
+    this.act = this.registerModule(
+      'act',
+      resolveAct(act, () => ConvTranspose.defaultAct),
+    );
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = this.conv_transpose.forward(x);
+    return this.act.forward(this.bn ? this.bn.forward(y) : y);
+  }
+
+  /** Folds a BatchNorm into the transposed convolution; an Identity bn (bn=false) has nothing to fold. */
+  fuse(): void {
+    if (!(this.bn instanceof nn.BatchNorm2d)) return;
+    const fused = fuseDeconvAndBn(this.conv_transpose, this.bn);
+    this.setModule('conv_transpose', fused);
+    this.conv_transpose.dispose();
+    this.conv_transpose = fused;
+    removeChild(this, 'bn');
+    this.bn.dispose();
+    this.bn = null;
+  }
+}
+
+/** Space-to-depth: the four pixel phases stacked on channels (4·c1), then a Conv. */
+export class Focus extends nn.Module {
+  conv: Conv;
+
+  constructor(c1: number, c2: number, k: Pair = 1, s: Pair = 1, p: Pair | null = null, g = 1, act: ActSpec = true) {
+    super();
+    this.conv = this.registerModule('conv', new Conv(c1 * 4, c2, k, s, p, g, 1, act));
+  }
+
+  forward(x: Tensor): Tensor {
+    const phases = [x.i('...', '::2', '::2'), x.i('...', '1::2', '::2'), x.i('...', '::2', '1::2'), x.i('...', '1::2', '1::2')];
+    return this.conv.call(torch.cat(phases, 1));
+  }
+}
+
+/** Concatenates its inputs along `dimension` (channels by default). */
+export class Concat extends nn.Module<[Tensor[]], Tensor> {
+  constructor(readonly d = 1) {
+    super();
+  }
+
+  forward(x: Tensor[]): Tensor {
+    return torch.cat(x, this.d);
+  }
+}

@@ -1,0 +1,114 @@
+// The module registry parseModel resolves YAML module names against. Unlike Ultralytics (whose lookup is
+// `globals()[name]`, a KeyError for anything it did not import), it is open: registerModule adds a class.
+import * as torch from '@yolots/torch';
+import { Bottleneck, C1, C2, C2f, C3, C3x, DFL, SPP, SPPF } from './modules/block.js';
+import { Concat, Conv, ConvTranspose, DWConv, Focus } from './modules/conv.js';
+import { Detect } from './modules/head.js';
+import { ConvTranspose2d, Upsample } from './modules/layers.js';
+
+const { nn } = torch;
+
+/** What parseModel knows when it sizes one layer. */
+export interface ChannelContext {
+  /** The layer's YAML args, strings already evaluated (`nc` → class count, 'None' → null). */
+  args: unknown[];
+  /** The layer's `from` as written (-1, an index, or a list). */
+  from: number | number[];
+  /** Output channels of each input the layer reads (one entry per `from`). */
+  inputs: number[];
+  /** Class count of the model. */
+  nc: number;
+  /** Repeats after depth scaling. */
+  repeats: number;
+  /** Ultralytics' channel scaling: ceil(min(c, max_channels) · width / 8) · 8. */
+  scaleChannels: (c: number) => number;
+}
+
+/**
+ * How parseModel turns a layer's YAML args into constructor args and output channels (Ultralytics' rules):
+ * - 'conv': args[0] is the output channels c2, width-scaled unless it equals nc; args become [c1, c2, ...rest].
+ * - 'csp': as 'conv', and the repeat count goes in as args[2] (the module repeats internally, not parseModel).
+ * - 'concat': output channels are the sum of the inputs'.
+ * - 'detect': the list of input channels is appended to the args; output channels are not used further.
+ * - 'batchnorm': args become [c1].
+ * - 'same': args unchanged, output channels = input channels (Upsample, Identity, pooling).
+ * - a function: computes both itself.
+ */
+export type ChannelRule =
+  | 'conv'
+  | 'csp'
+  | 'concat'
+  | 'detect'
+  | 'batchnorm'
+  | 'same'
+  | ((context: ChannelContext) => { args: unknown[]; c2: number });
+
+/** A class a YAML can name: constructed with the resolved positional args. */
+export type ModuleClass = new (...args: any[]) => torch.nn.Module<any, any>;
+
+export interface ModuleEntry {
+  name: string;
+  create: ModuleClass;
+  channels: ChannelRule;
+  /** The module's type as the layer table prints it (Ultralytics prints the Python class path). */
+  type: string;
+}
+
+const registry = new Map<string, ModuleEntry>();
+
+function add(name: string, create: ModuleClass, channels: ChannelRule, type: string): void {
+  registry.set(name, { name, create, channels, type });
+}
+
+const conv = 'ultralytics.nn.modules.conv';
+const block = 'ultralytics.nn.modules.block';
+add('Conv', Conv, 'conv', `${conv}.Conv`);
+add('DWConv', DWConv, 'conv', `${conv}.DWConv`);
+add('ConvTranspose', ConvTranspose, 'conv', `${conv}.ConvTranspose`);
+add('Focus', Focus, 'conv', `${conv}.Focus`);
+add('Concat', Concat, 'concat', `${conv}.Concat`);
+add('Bottleneck', Bottleneck, 'conv', `${block}.Bottleneck`);
+add('SPP', SPP, 'conv', `${block}.SPP`);
+add('SPPF', SPPF, 'conv', `${block}.SPPF`);
+add('C1', C1, 'csp', `${block}.C1`);
+add('C2', C2, 'csp', `${block}.C2`);
+add('C2f', C2f, 'csp', `${block}.C2f`);
+add('C3', C3, 'csp', `${block}.C3`);
+add('C3x', C3x, 'csp', `${block}.C3x`);
+add('DFL', DFL, 'same', `${block}.DFL`);
+add('Detect', Detect, 'detect', 'ultralytics.nn.modules.head.Detect');
+add('nn.Upsample', Upsample, 'same', 'torch.nn.modules.upsampling.Upsample');
+add('nn.MaxPool2d', nn.MaxPool2d, 'same', 'torch.nn.modules.pooling.MaxPool2d');
+add('nn.Identity', nn.Identity, 'same', 'torch.nn.modules.linear.Identity');
+add('nn.BatchNorm2d', nn.BatchNorm2d, 'batchnorm', 'torch.nn.modules.batchnorm.BatchNorm2d');
+add('nn.ConvTranspose2d', ConvTranspose2d, 'conv', 'torch.nn.modules.conv.ConvTranspose2d');
+
+/**
+ * Makes a module class available to model YAMLs under `name`. `channels` says how parseModel sizes it (see
+ * ChannelRule); registering an existing name replaces it.
+ *
+ * @example
+ * class MyBlock extends nn.Module { constructor(c1: number, c2: number) { … } forward(x) { … } }
+ * registerModule('MyBlock', MyBlock, { channels: 'conv' });
+ * // model YAML: - [-1, 1, MyBlock, [128]]   → new MyBlock(c1, scaled 128)
+ */
+export function registerModule(name: string, create: ModuleClass, options: { channels: ChannelRule; type?: string }): void {
+  if (!name || typeof create !== 'function') throw new TypeError('registerModule(name, Class, { channels }) needs a name and a class');
+  add(name, create, options.channels, options.type ?? name);
+}
+
+/** The entry for a YAML module name; an Error listing the known names and how to register one otherwise. */
+export function resolveModule(name: string, where: string): ModuleEntry {
+  const entry = registry.get(name);
+  if (entry) return entry;
+  throw new Error(
+    `${where}: unknown module '${name}'. Known modules: ${registeredModuleNames().join(', ')}. ` +
+      `To use your own, register it before building the model: registerModule('${name}', ${name.replace(/^nn\./, '')}Class, { channels: 'conv' }) ` +
+      `(channels: 'conv' | 'csp' | 'concat' | 'detect' | 'batchnorm' | 'same' | (ctx) => ({ args, c2 })).`,
+  );
+}
+
+/** Every name a model YAML may use, sorted. */
+export function registeredModuleNames(): string[] {
+  return [...registry.keys()].sort();
+}

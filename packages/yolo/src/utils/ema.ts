@@ -1,0 +1,73 @@
+// Exponential moving average of a model's weights (Ultralytics' ModelEMA): validation and checkpoints use it.
+import * as torch from '@yolots/torch';
+import type { Tensor, nn } from '@yolots/torch';
+
+/**
+ * Keeps an EMA copy of every floating-point state-dict entry (buffers included). Rather than a deep copy of the
+ * model (impossible to do generically for a user's subclass), it holds the tensors and swaps them into the live
+ * model when the EMA weights are needed (`withWeights`).
+ */
+export class ModelEMA {
+  /** EMA tensors by state-dict name (integer entries such as num_batches_tracked follow the model as is). */
+  readonly state = new Map<string, Tensor>();
+  updates: number;
+  readonly decay: number;
+  readonly tau: number;
+
+  constructor(model: nn.Module<any, any>, options: { decay?: number; tau?: number; updates?: number } = {}) {
+    this.decay = options.decay ?? 0.9999;
+    this.tau = options.tau ?? 2000;
+    this.updates = options.updates ?? 0;
+    torch.noGrad(() => {
+      for (const [name, t] of model.stateDict()) this.state.set(name, t.detach().clone().keep());
+    });
+  }
+
+  /** The decay for the current update count: ramps from 0 to `decay` with time constant `tau`. */
+  currentDecay(): number {
+    return this.decay * (1 - Math.exp(-this.updates / this.tau));
+  }
+
+  /** One EMA step towards the model's current weights: v = d·v + (1−d)·w. */
+  update(model: nn.Module<any, any>): void {
+    this.updates++;
+    const d = this.currentDecay();
+    torch.noGrad(() =>
+      torch.tidy(() => {
+        for (const [name, w] of model.stateDict()) {
+          const v = this.state.get(name);
+          if (v === undefined) continue;
+          if (w.isFloatingPoint()) v.mul_(d).add_(w.detach(), 1 - d);
+          else v.copy_(w);
+        }
+      }),
+    );
+  }
+
+  /** Runs `fn` with the EMA weights swapped into `model`, restoring the training weights afterwards. */
+  async withWeights<T>(model: nn.Module<any, any>, fn: () => Promise<T> | T): Promise<T> {
+    const live = model.stateDict();
+    const swap = (): void => {
+      for (const [name, t] of live) {
+        const v = this.state.get(name);
+        if (v === undefined) continue;
+        const held = torch.noGrad(() => t.detach().clone());
+        t.setData_(v);
+        v.setData_(held);
+        held.dispose();
+      }
+    };
+    swap();
+    try {
+      return await fn();
+    } finally {
+      swap();
+    }
+  }
+
+  /** Frees the EMA tensors. */
+  dispose(): void {
+    for (const t of this.state.values()) t.dispose();
+    this.state.clear();
+  }
+}
