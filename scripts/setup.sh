@@ -16,7 +16,8 @@ if [ -n "$missing" ]; then
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm install"
-  npm ci --no-audit --no-fund
+  # onnxruntime-node bundles its CPU library; its install script would download the CUDA add-on (no network here).
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
 if [ ! -f packages/torch/build/Release/yolots_torch.node ] || [ -n "$(find packages/torch/native packages/torch/binding.gyp -newer packages/torch/build/Release/yolots_torch.node 2>/dev/null)" ]; then
   echo "setup: building the native addon"

@@ -42,3 +42,6 @@ export { ModelEMA } from './utils/ema.js';
 export { loadCheckpoint, saveCheckpoint, readCheckpointMeta, type Checkpoint, type CheckpointMeta } from './utils/checkpoint.js';
 export { loadUltralyticsCheckpoint } from './utils/ultralytics-pt.js';
 export { VERSION } from './version.js';
+export { Exporter, exportOnnx } from './engine/exporter.js';
+export { loadOnnxBackend, type OnnxBackend, TorchBackend } from './nn/autobackend.js';
+export { registerOnnxEmitter } from './export/onnx/emitters.js';

@@ -1,0 +1,118 @@
+// Predict latency per image at 640, batch 1, yolov8n: the model's forward (fused, eval, no grad) on libtorch
+// vs the same model exported to ONNX (static 640, opset 17) run by onnxruntime-node, at 1 thread (what
+// Ultralytics uses on a 2-core machine; its 8.2.103 `yolo predict` reports 87.6 ms inference there) and at all
+// cores. Inference only (no letterbox, no NMS), as Ultralytics' "inference" figure. The input is a real
+// coco8 image letterboxed to 640 when the datasets are present, else random pixels (latency does not depend on them).
+// Run: node --conditions=source --import tsx bench/onnx-predict.ts [--repeats 20] [--threads 1,2]
+
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
+import { LetterBox } from '../packages/yolo/src/data/augment/letterbox.js';
+import { decodeImage } from '../packages/yolo/src/data/images.js';
+import { Instances } from '../packages/yolo/src/data/instances.js';
+import { exportOnnx } from '../packages/yolo/src/engine/exporter.js';
+import { type InferenceBackend, loadOnnxBackend, TorchBackend } from '../packages/yolo/src/nn/autobackend.js';
+import { DetectionModel } from '../packages/yolo/src/nn/tasks.js';
+
+function flag(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? (process.argv[at + 1] as string) : fallback;
+}
+const repeats = Number(flag('repeats', '20'));
+const threadCounts = flag('threads', `1,${torch.getNumThreads()}`).split(',').map(Number);
+const ULTRALYTICS_MS = 87.6;
+const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
+
+async function input(): Promise<{ img: Tensor; what: string }> {
+  const dir = join(SHARED, 'datasets/coco8/images/val');
+  if (existsSync(dir)) {
+    const file = join(dir, readdirSync(dir).sort()[0] as string);
+    const image = await decodeImage(file);
+    const sample = {
+      img: image,
+      cls: new Float32Array(0),
+      instances: new Instances(new Float32Array(0), 'xyxy', false),
+      imFile: file,
+      oriShape: [image.height, image.width] as [number, number],
+      resizedShape: [image.height, image.width] as [number, number],
+    };
+    const boxed = new LetterBox([640, 640], { auto: false }).apply(sample).img;
+    const img = torch.tidy(() =>
+      torch.fromTypedArray(boxed.data, [1, boxed.height, boxed.width, 3]).permute(0, 3, 1, 2).contiguous().float().div(255),
+    );
+    return { img, what: `${file} letterboxed to 640x640` };
+  }
+  return { img: torch.rand([1, 3, 640, 640]), what: 'random pixels (coco8 absent)' };
+}
+
+async function model(): Promise<{ model: DetectionModel; what: string }> {
+  const weights = join(SHARED, 'fixtures/ultralytics/model.safetensors');
+  const m = new DetectionModel('yolov8n.yaml', { verbose: false });
+  if (!existsSync(weights)) return { model: m, what: 'yolov8n, random init' };
+  const { tensors } = torch.io.loadSafetensors(weights);
+  m.loadStateDict(tensors, { strict: true });
+  for (const t of tensors.values()) t.dispose();
+  return { model: m, what: 'yolov8n, Ultralytics fixture weights' };
+}
+
+interface Timing {
+  median: number;
+  mean: number;
+}
+
+function summary(ms: number[]): Timing {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 ? (sorted[Math.floor(mid)] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return { median, mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+}
+
+/**
+ * Median and mean ms per backend over `repeats` rounds after 3 warm-up rounds. The backends alternate within
+ * each round, so that load from other processes on a shared machine hits both alike.
+ */
+async function timeInterleaved(backends: InferenceBackend[], img: Tensor): Promise<Timing[]> {
+  const ms: number[][] = backends.map(() => []);
+  for (let round = 0; round < repeats + 3; round++) {
+    for (const [k, backend] of backends.entries()) {
+      const start = performance.now();
+      const out = await backend.infer(img);
+      const elapsed = performance.now() - start;
+      out.dispose();
+      if (round >= 3) ms[k]?.push(elapsed);
+    }
+  }
+  return ms.map(summary);
+}
+
+const { img, what: inputWhat } = await input();
+const { model: net, what: modelWhat } = await model();
+net.fuse(false).eval();
+const dir = mkdtempSync(join(tmpdir(), 'yolots-bench-onnx-'));
+const file = await exportOnnx(net, { imgsz: 640, opset: 17, file: join(dir, 'yolov8n.onnx') });
+console.log(`\n${modelWhat}; input: ${inputWhat}; ${repeats} timed rounds after 3 warm-up rounds, backends alternating`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${availableParallelism()} cores\n`,
+);
+console.log(
+  '| threads | libtorch ms (median / mean) | onnxruntime ms (median / mean) | libtorch / onnxruntime | Ultralytics 8.2.103 (1 thread) |',
+);
+console.log('|---|---|---|---|---|');
+for (const threads of threadCounts) {
+  torch.setNumThreads(threads);
+  const onnx = await loadOnnxBackend(file, { intraOpNumThreads: threads });
+  const [lt, ort] = (await timeInterleaved([new TorchBackend(net), onnx], img)) as [Timing, Timing];
+  await onnx.dispose();
+  const ratio = (lt.median / ort.median).toFixed(2);
+  console.log(
+    `| ${threads} | ${lt.median.toFixed(1)} / ${lt.mean.toFixed(1)} | ${ort.median.toFixed(1)} / ${ort.mean.toFixed(1)} | ${ratio}x | ${ULTRALYTICS_MS} ms |`,
+  );
+}
+img.dispose();
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,129 @@
+// A YAML-built detector as an ONNX ModelProto: a dry run fixes the shapes, then the layers are walked in the
+// order and with the routing of BaseModel.predict, each module writing its nodes through its emitter.
+
+import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
+import type { ModelLayer } from '../../nn/parse-model.js';
+import { VERSION } from '../../version.js';
+import './detect.js';
+import { type EmitContext, emitterFor, type Value } from './emitters.js';
+import { OnnxGraph } from './graph.js';
+import { DataType, type Dim, type ModelProto, type StringStringEntryProto, tensorValueInfo } from './schema.js';
+
+/** The opsets the exporter writes (the operators it uses are defined for each). */
+export const MIN_OPSET = 12;
+export const MAX_OPSET = 21;
+
+/** What buildOnnxModel needs of a model: BaseModel's layer list and savelist. */
+export interface ExportableModel extends torch.nn.Module<any, any> {
+  model: torch.nn.ModuleList<ModelLayer>;
+  save: number[];
+  /** The model YAML; `ch` is the input channel count (3 when absent). */
+  yaml?: { ch?: number };
+}
+
+export interface OnnxModelOptions {
+  /** Input [h, w] (multiples of the model's largest stride). */
+  imgsz: [number, number];
+  /** Batch size of the static input (the dry run's batch with `dynamic`). */
+  batch: number;
+  /** Symbolic batch, height, width (input) and batch, anchors (output). */
+  dynamic: boolean;
+  opset: number;
+  metadata: StringStringEntryProto[];
+}
+
+/** The IR version of the ONNX release that introduced `opset` (what torch.onnx writes for it). */
+function irVersionFor(opset: number): number {
+  if (opset <= 14) return 7;
+  if (opset <= 18) return 8;
+  if (opset <= 20) return 9;
+  return 10;
+}
+
+/** Runs the model once (eval mode, no grad) on zeros: output channels, anchors and the head's map sizes. */
+function dryRun(
+  model: ExportableModel,
+  options: OnnxModelOptions,
+): { channels: number; anchors: number; featureSizes: [number, number][] } {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return torch.noGrad(() =>
+      torch.tidy(() => {
+        const out = model.call(torch.zeros([options.batch, model.yaml?.ch ?? 3, ...options.imgsz]));
+        if (!Array.isArray(out) || out.length !== 2 || !Array.isArray(out[1])) {
+          throw new Error(`ONNX export: ${model.constructor.name} must end in a Detect head returning [pred, raw maps] in eval mode`);
+        }
+        const [pred, raw] = out as [Tensor, Tensor[]];
+        const featureSizes = raw.map((r) => r.shape.slice(2) as [number, number]);
+        return { channels: pred.shape[1] as number, anchors: pred.shape[2] as number, featureSizes };
+      }),
+    );
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+function pyAt<T>(list: T[], index: number): T {
+  return list[index < 0 ? list.length + index : index] as T;
+}
+
+/**
+ * The model's (B, 4 + nc, anchors) inference graph as an ONNX model: input `images` (B, 3, h, w) float32 in
+ * [0, 1], output `output0`; weights fused and stored as float32 initializers.
+ *
+ * @example
+ * const proto = buildOnnxModel(model, { imgsz: [640, 640], batch: 1, dynamic: false, opset: 17, metadata: [] });
+ * writeFileSync('yolov8n.onnx', encodeModel(proto));
+ */
+export function buildOnnxModel(model: ExportableModel, options: OnnxModelOptions): ModelProto {
+  const { opset, dynamic, batch, imgsz } = options;
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new RangeError(`ONNX export: opset=${opset} is not supported; choose an integer from ${MIN_OPSET} to ${MAX_OPSET}`);
+  }
+  const shapes = dryRun(model, options);
+  const graph = new OnnxGraph(opset);
+  const ctx: EmitContext = {
+    graph,
+    featureSizes: dynamic ? null : shapes.featureSizes,
+    emit: (module, input, name) => graph.scoped(name, () => emitterFor(module, graph.scopePath)(ctx, module, input)),
+  };
+  const saved = new Set(model.save);
+  const output = torch.noGrad(() =>
+    torch.tidy(() => {
+      const outputs: (Value | null)[] = [];
+      let current: Value = 'images';
+      for (const layer of model.model) {
+        if (layer.f !== -1) {
+          const from = layer.f;
+          current =
+            typeof from === 'number' ? (pyAt(outputs, from) as Value) : from.map((j) => (j === -1 ? current : pyAt(outputs, j)) as string);
+        }
+        current = ctx.emit(layer, current, `model.${layer.i}`);
+        outputs.push(saved.has(layer.i) ? current : null);
+      }
+      return current;
+    }),
+  );
+  if (typeof output !== 'string') throw new Error('ONNX export: the model must end in a layer with one output tensor');
+  graph.rename(output, 'output0');
+
+  const ch = model.yaml?.ch ?? 3;
+  const inputDims: Dim[] = dynamic ? ['batch', ch, 'height', 'width'] : [batch, ch, ...imgsz];
+  const outputDims: Dim[] = dynamic ? ['batch', shapes.channels, 'anchors'] : [batch, shapes.channels, shapes.anchors];
+  return {
+    ir_version: irVersionFor(opset),
+    opset_import: [{ domain: '', version: opset }],
+    producer_name: 'yolots',
+    producer_version: VERSION,
+    graph: {
+      name: 'main_graph',
+      node: graph.nodes,
+      initializer: graph.initializers,
+      input: [tensorValueInfo('images', DataType.FLOAT, inputDims)],
+      output: [tensorValueInfo('output0', DataType.FLOAT, outputDims)],
+    },
+    metadata_props: options.metadata,
+  };
+}
