@@ -13,6 +13,8 @@ export interface TrainableModel extends nn.Module<any, any> {
   yaml: Record<string, unknown>;
   /** Set by the trainer (`setModelAttributes`): the hyperparameters the loss reads. */
   args?: Args;
+  /** Whether BatchNorm was folded into the convolutions (checkpoints record it). */
+  isFused?(): boolean;
   /** Loss on a preprocessed batch: `[loss (scalar, × batch size), detached loss items]`. */
   loss(batch: Batch, preds?: unknown): [Tensor, Tensor];
 }

@@ -20,6 +20,7 @@ import { type BuiltOptimizer, buildOptimizer, lrLambda } from './build-optimizer
 import { type Callback, Callbacks, type TrainerEvent } from './callbacks.js';
 import type { TrainableModel } from './model-types.js';
 import { ProgressBar } from './progress.js';
+import { SAVE_DIR_ENV, isCpuDevice, launchRanks, requestedWorldSize } from './distributed.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
 
 /** The data loader contract the loop relies on (the default is data/loader.ts's DataLoader). */
@@ -52,7 +53,6 @@ export interface TrainerOptions {
   callbacks?: Callbacks;
 }
 
-const LOCAL_RANK = -1;
 
 /**
  * The generic training loop. `await trainer.train()` runs a whole training; `trainer.best` and `trainer.last`
@@ -68,6 +68,11 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
   best: string;
   csv: string;
   device = 'cpu';
+  /** Global rank in a distributed run, -1 for a single process. */
+  rank = -1;
+  worldSize = 1;
+  /** The process group of a distributed run (gradients, loss items and the stop flag go through it). */
+  processGroup: torch.distributed.ProcessGroup | null = null;
 
   /** The model: a path/name until setup, then the module being trained. */
   model: Model | string | null;
@@ -120,8 +125,13 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
       args = resumeArgs(this.resumeCheckpoint.meta, resumePath, options.overrides ?? {});
     }
     this.args = args;
-    initSeeds(this.args.seed + 1 + LOCAL_RANK);
-    this.saveDir = getSaveDir(this.args);
+    const env = torch.distributed.envRank();
+    if (env.launched) {
+      this.rank = env.rank;
+      this.worldSize = env.worldSize;
+    }
+    initSeeds(this.args.seed + 1 + this.rank);
+    this.saveDir = process.env[SAVE_DIR_ENV] ?? getSaveDir(this.args);
     this.args.name = basename(this.saveDir);
     this.wdir = join(this.saveDir, 'weights');
     mkdirSync(this.wdir, { recursive: true });
@@ -132,7 +142,7 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     this.csv = join(this.saveDir, 'results.csv');
     this.model = this.args.model;
     this.epochs = this.args.epochs;
-    this.batchSize = this.args.batch;
+    this.batchSize = this.worldSize > 1 ? Math.max(Math.floor(this.args.batch / this.worldSize), 1) : this.args.batch;
     this.stopper = new EarlyStopping(this.args.patience);
   }
 
@@ -213,15 +223,40 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
 
   // ---- the run --------------------------------------------------------------------------------
 
-  /** Runs the whole training. Resolves when done; throws (after last.safetensors is safe) on failure. */
+  /** Rank 0 of a distributed run, or the only process: the one that validates, saves, logs and plots. */
+  get isMain(): boolean {
+    return this.rank <= 0;
+  }
+
+  /**
+   * Runs the whole training. Resolves when done; throws (after last.safetensors is safe) on failure. When
+   * `device` names several devices (`0,1`, or `cpu,cpu` for CPU ranks), this process launches one process per
+   * rank, each re-running this same script, and waits for them.
+   */
   async train(): Promise<void> {
+    const world = requestedWorldSize(this.args.device);
+    if (world > 1 && this.rank < 0) {
+      if (this.args.rect) console.warn("WARNING ⚠️ 'rect=True' is incompatible with distributed training, setting 'rect=False'");
+      await launchRanks(world, this.saveDir);
+      return;
+    }
     try {
+      if (this.worldSize > 1) await this.setupDistributed();
       await this.doTrain();
     } finally {
       await this.trainLoader?.close?.();
       const testLoader = this.testLoader as TrainLoader | null;
       await testLoader?.close?.();
+      this.processGroup?.destroy();
     }
+  }
+
+  /** Joins the process group of this rank: gloo for CPU ranks, NCCL for CUDA devices. */
+  protected async setupDistributed(): Promise<void> {
+    const backend = isCpuDevice(this.args.device) ? 'gloo' : 'nccl';
+    const timeoutMs = Number(process.env.YOLOTS_DIST_TIMEOUT_MS ?? 10 * 60 * 1000);
+    this.processGroup = await torch.distributed.initProcessGroup({ backend, rank: this.rank, worldSize: this.worldSize, timeoutMs });
+    this.args.rect = false;
   }
 
   /**
@@ -247,17 +282,24 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
 
     const gs = Math.max(Math.max(...this.net.stride), 32);
     this.args.imgsz = checkTrainImgsz(this.args.imgsz, gs);
-    this.trainLoader = await this.getDataloader(this.trainset, this.batchSize, LOCAL_RANK, 'train');
-    this.testLoader = await this.getDataloader(this.testset, this.batchSize * 2, -1, 'val');
-    this.validator = this.getValidator();
-    this.metrics = Object.fromEntries([...this.validator.metricKeys, ...(this.labelLossItems(null, 'val') as string[])].map((k) => [k, 0]));
-    this.ema = new ModelEMA(this.net);
-    if (this.args.plots) await this.plotTrainingLabels();
+    if (this.processGroup) {
+      // Every rank starts from rank 0's weights, as DistributedDataParallel does.
+      const pg = this.processGroup;
+      torch.noGrad(() => pg.broadcast([...this.net.stateDict().values()], 0));
+    }
+    this.trainLoader = await this.getDataloader(this.trainset, this.batchSize, this.rank, 'train');
+    if (this.isMain) {
+      this.testLoader = await this.getDataloader(this.testset, this.batchSize * 2, -1, 'val');
+      this.validator = this.getValidator();
+      this.metrics = Object.fromEntries([...this.validator.metricKeys, ...(this.labelLossItems(null, 'val') as string[])].map((k) => [k, 0]));
+      this.ema = new ModelEMA(this.net);
+      if (this.args.plots) await this.plotTrainingLabels();
+    }
 
-    this.accumulate = Math.max(Math.round(this.args.nbs / this.batchSize), 1);
-    const weightDecay = (this.args.weight_decay * this.batchSize * this.accumulate) / this.args.nbs;
-    const datasetLength = this.trainLoader.length * this.batchSize;
-    const iterations = Math.ceil(datasetLength / Math.max(this.batchSize, this.args.nbs)) * this.epochs;
+    this.accumulate = Math.max(Math.round(this.args.nbs / this.args.batch), 1);
+    const weightDecay = (this.args.weight_decay * this.args.batch * this.accumulate) / this.args.nbs;
+    const datasetLength = this.trainLoader.length * this.batchSize * this.worldSize;
+    const iterations = Math.ceil(datasetLength / Math.max(this.args.batch, this.args.nbs)) * this.epochs;
     const built: BuiltOptimizer = this.buildOptimizer(weightDecay, iterations);
     this.optimizer = built.optimizer;
     if (built.warmupBiasLr !== null) this.args.warmup_bias_lr = built.warmupBiasLr;
@@ -359,7 +401,8 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     this.trainStart = Date.now();
     this.epochStart = this.trainStart;
     await this.runCallbacks('on_train_start');
-    if (this.args.verbose) {
+    const verbose = this.args.verbose && this.isMain;
+    if (verbose) {
       console.log(
         `Image sizes ${this.args.imgsz} train, ${this.args.imgsz} val\nUsing ${loader.length ? (this.args.workers ?? 0) : 0} dataloader workers\n` +
           `Logging results to ${this.saveDir}\nStarting training for ${this.args.time ? `${this.args.time} hours...` : `${this.epochs} epochs...`}`,
@@ -380,8 +423,8 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
       loader.setEpoch?.(epoch);
       if (epoch === this.epochs - this.args.close_mosaic) this.closeDataloaderMosaic();
       this.tloss = null;
-      if (this.args.verbose) console.log(this.progressString());
-      const bar = new ProgressBar(nb, { enabled: this.args.verbose });
+      if (verbose) console.log(this.progressString());
+      const bar = new ProgressBar(nb, { enabled: verbose });
       let i = 0;
       for await (const raw of loader) {
         await this.runCallbacks('on_train_batch_start');
@@ -398,8 +441,10 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
           if (this.args.time && (Date.now() - this.trainStart) / 3.6e6 > this.args.time) this.stop = true;
         }
         bar.update(i + 1, this.batchDescription(epoch, raw));
-        await this.runCallbacks('on_batch_end');
-        if (this.args.plots && this.plotIdx.includes(ni)) await this.plotTrainingSamples(raw, ni);
+        if (this.isMain) {
+          await this.runCallbacks('on_batch_end');
+          if (this.args.plots && this.plotIdx.includes(ni)) await this.plotTrainingSamples(raw, ni);
+        }
         await this.runCallbacks('on_train_batch_end');
         i++;
         if (this.stop) break;
@@ -409,15 +454,17 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
       await this.runCallbacks('on_train_epoch_end');
 
       const finalEpoch = epoch + 1 >= this.epochs;
-      if (this.args.val || finalEpoch || this.stopper.possibleStop || this.stop) {
-        [this.metrics, this.fitness] = await this.validate();
-      }
-      this.saveMetrics({ ...(this.labelLossItems(this.tloss) as Record<string, number>), ...this.metrics, ...this.lr });
-      this.stop = this.stop || this.stopper.step(epoch + 1, this.fitness) || finalEpoch;
-      if (this.args.time) this.stop = this.stop || (Date.now() - this.trainStart) / 3.6e6 > this.args.time;
-      if (this.args.save || finalEpoch) {
-        this.saveModel();
-        await this.runCallbacks('on_model_save');
+      if (this.isMain) {
+        if (this.args.val || finalEpoch || this.stopper.possibleStop || this.stop) {
+          [this.metrics, this.fitness] = await this.validate();
+        }
+        this.saveMetrics({ ...(this.labelLossItems(this.tloss) as Record<string, number>), ...this.metrics, ...this.lr });
+        this.stop = this.stop || this.stopper.step(epoch + 1, this.fitness) || finalEpoch;
+        if (this.args.time) this.stop = this.stop || (Date.now() - this.trainStart) / 3.6e6 > this.args.time;
+        if (this.args.save || finalEpoch) {
+          this.saveModel();
+          await this.runCallbacks('on_model_save');
+        }
       }
       const now = Date.now();
       this.epochTime = (now - this.epochStart) / 1000;
@@ -429,16 +476,30 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
         this.lf = lrLambda(this.epochs, this.args.lrf, this.args.cos_lr);
         this.stop = this.stop || epoch + 1 >= this.epochs;
       }
+      this.syncStop();
       await this.runCallbacks('on_fit_epoch_end');
       if (this.stop) break;
     }
-    if (this.args.verbose) {
-      console.log(`\n${this.epoch - this.startEpoch + 1} epochs completed in ${((Date.now() - this.trainStart) / 3.6e6).toFixed(3)} hours.`);
+    if (this.isMain) {
+      if (verbose) console.log(`\n${this.epoch - this.startEpoch + 1} epochs completed in ${((Date.now() - this.trainStart) / 3.6e6).toFixed(3)} hours.`);
+      await this.finalEval();
+      if (this.args.plots) await this.plotMetrics();
+      await this.runCallbacks('on_train_end');
     }
-    await this.finalEval();
-    if (this.args.plots) await this.plotMetrics();
-    await this.runCallbacks('on_train_end');
     await this.runCallbacks('teardown');
+  }
+
+  /** Rank 0's stop decision (early stopping, time limit, last epoch) and epoch count, broadcast so all ranks stop together. */
+  protected syncStop(): void {
+    const pg = this.processGroup;
+    if (!pg) return;
+    const [stop, epochs] = torch.tidy(() => {
+      const flag = torch.tensor([this.stop ? 1 : 0, this.epochs], { dtype: 'float64' });
+      pg.broadcast(flag, 0);
+      return flag.toArray();
+    });
+    this.stop = stop === 1;
+    this.epochs = epochs as number;
   }
 
   /** Sets each group's lr for `epoch` from the schedule (Ultralytics' scheduler.step()). */
@@ -457,14 +518,23 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
 
   /** Forward, loss and backward of one batch, in one memory scope; non-finite losses skip the update. */
   protected trainStep(raw: RawBatch, epoch: number, i: number): void {
-    const { value, items } = torch.tidy(() => {
+    const { value, finite, items } = torch.tidy(() => {
       const batch = this.preprocessBatch(toBatch(raw));
       const [loss, lossItems] = this.computeLoss(batch);
       const value = loss.sum().item();
-      if (Number.isFinite(value)) loss.backward();
-      return { value, items: lossItems.toArray() };
+      // Every rank must take the same branch, or the gradient all-reduce would hang: skip if any rank is non-finite.
+      const finite = this.allRanksFinite(value);
+      if (finite) {
+        // As Ultralytics: the loss is scaled by the world size and gradients are averaged, i.e. summed over ranks.
+        (this.processGroup ? loss.sum().mul(this.worldSize) : loss).backward();
+        this.allReduceGradients();
+      }
+      const items = lossItems.detach().clone();
+      // Logged losses are the mean over all ranks, not rank 0's alone.
+      this.processGroup?.allReduce(items, { op: 'avg' });
+      return { value, finite, items: items.toArray() };
     });
-    if (!Number.isFinite(value)) {
+    if (!finite) {
       console.warn(
         `WARNING ⚠️ non-finite loss (${value}) at epoch ${epoch + 1}, batch ${i + 1} (${raw.imFile.join(', ')}): ` +
           'this batch is skipped and its gradients discarded; checkpoints keep the last finite weights.',
@@ -475,6 +545,25 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     this.loss = value;
     this.lossItems = items;
     this.tloss = this.tloss === null ? items : this.tloss.map((t, k) => (t * i + (items[k] ?? 0)) / (i + 1));
+  }
+
+  /** Whether the step's loss is finite on every rank. */
+  private allRanksFinite(value: number): boolean {
+    const pg = this.processGroup;
+    if (!pg) return Number.isFinite(value);
+    return torch.tidy(() => {
+      const bad = torch.tensor([Number.isFinite(value) ? 0 : 1]);
+      pg.allReduce(bad, { op: 'sum' });
+      return bad.item() === 0;
+    });
+  }
+
+  /** Averages gradients over the ranks, in buckets, before the optimizer step. */
+  protected allReduceGradients(): void {
+    const pg = this.processGroup;
+    if (!pg) return;
+    const grads = this.net.parameters().map((p) => p.grad).filter((g): g is Tensor => g !== null);
+    torch.noGrad(() => pg.allReduce(grads, { op: 'avg' }));
   }
 
   /** The model's own loss, or the trainer-level `criterion` when a subclass defines one. */
@@ -546,7 +635,14 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
       best_epoch: this.stopper.bestEpoch,
       train_args: { ...this.args } as unknown as Record<string, unknown>,
       train_metrics: { ...this.metrics, ...(this.fitness === null ? {} : { fitness: this.fitness }) },
-      model: { yaml: model.yaml, nc: model.nc, names: model.names, stride: model.stride, task: this.args.task },
+      model: {
+        yaml: model.yaml,
+        nc: model.nc,
+        names: model.names,
+        stride: model.stride,
+        task: this.args.task,
+        fused: typeof model.isFused === 'function' && model.isFused(),
+      },
     };
   }
 

@@ -17,6 +17,8 @@ export interface ModelMeta {
   names: Record<number, string>;
   stride: number[];
   task: string;
+  /** True when the weights are of the BatchNorm-fused model (conv with bias, no bn): load into a fused model. */
+  fused?: boolean;
 }
 
 export interface CheckpointMeta {

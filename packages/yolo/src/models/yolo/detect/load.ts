@@ -11,6 +11,8 @@ export interface LoadedWeights {
   cfg: Record<string, unknown>;
   weights: Map<string, Tensor>;
   names: Record<number, string> | null;
+  /** The weights are of a BatchNorm-fused model. */
+  fused: boolean;
 }
 
 /** Reads a `.safetensors` yolots checkpoint (EMA weights when present) or an Ultralytics `.pt`. */
@@ -20,7 +22,7 @@ export function readWeightsFile(path: string): LoadedWeights {
     const ckpt = loadUltralyticsCheckpoint(path);
     const weights = new Map<string, Tensor>();
     for (const [name, raw] of ckpt.stateDict) weights.set(name, torch.fromBytes(raw.data, raw.dtype, raw.shape));
-    return { cfg: ckpt.yaml, weights, names: ckpt.names };
+    return { cfg: ckpt.yaml, weights, names: ckpt.names, fused: false };
   }
   if (path.endsWith('.safetensors')) {
     const ckpt = loadCheckpoint(path);
@@ -28,7 +30,7 @@ export function readWeightsFile(path: string): LoadedWeights {
     const other = weights === ckpt.model ? ckpt.ema : ckpt.model;
     if (other) torch.dispose([...other.values()]);
     for (const state of ckpt.optimizer?.state.values() ?? []) torch.dispose([...state.values()]);
-    return { cfg: ckpt.meta.model.yaml, weights, names: ckpt.meta.model.names };
+    return { cfg: ckpt.meta.model.yaml, weights, names: ckpt.meta.model.names, fused: ckpt.meta.model.fused ?? false };
   }
   throw new Error(`unsupported weights file '${path}': expected a yolots .safetensors checkpoint or an Ultralytics .pt`);
 }
@@ -39,9 +41,10 @@ export function readWeightsFile(path: string): LoadedWeights {
  */
 export function loadDetectionModel(source: string, options: { verbose?: boolean } = {}): DetectionModel {
   if (!/\.(pt|safetensors)$/.test(source)) return new DetectionModel(source, { verbose: options.verbose ?? false });
-  const { cfg, weights, names } = readWeightsFile(source);
+  const { cfg, weights, names, fused } = readWeightsFile(source);
   try {
     const model = new DetectionModel(cfg, { verbose: options.verbose ?? false });
+    if (fused) model.fuse(false);
     model.loadStateDict(weights);
     if (names) model.names = names;
     return model;

@@ -1,0 +1,86 @@
+// Distributed data-parallel plumbing for the trainer: how many ranks a run asks for, and the launcher that starts
+// them by re-running the user's own entry script with torchrun's environment variables — so custom trainer classes
+// and callbacks defined in that script exist in every rank (Ultralytics loses them in its generated DDP file).
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { distributed } from '@yolots/torch';
+
+/** The run directory the launcher hands its ranks, so they write into the directory it created. */
+export const SAVE_DIR_ENV = 'YOLOTS_SAVE_DIR';
+
+/**
+ * Processes a run asks for: the launcher's WORLD_SIZE when already launched; otherwise the number of entries in
+ * `device` when it names several (`0,1` = two CUDA ranks, `cpu,cpu` = two CPU ranks on gloo), else 1.
+ */
+export function requestedWorldSize(device: string | number | number[] | null, env: NodeJS.ProcessEnv = process.env): number {
+  if (env.WORLD_SIZE !== undefined && env.WORLD_SIZE !== '') return distributed.envRank(env).worldSize;
+  if (Array.isArray(device)) return Math.max(device.length, 1);
+  if (typeof device === 'string' && device.includes(',')) return device.split(',').filter((d) => d.trim() !== '').length;
+  return 1;
+}
+
+/** True when `device` asks for CPU ranks (gloo) rather than CUDA devices (nccl). */
+export function isCpuDevice(device: string | number | number[] | null): boolean {
+  return device === null || (typeof device === 'string' && device.split(',').every((d) => d.trim().toLowerCase() === 'cpu'));
+}
+
+/** A free TCP port on loopback for the rendezvous store. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/**
+ * Starts `worldSize` ranks of this same program (same Node flags, script and arguments) with RANK, LOCAL_RANK,
+ * WORLD_SIZE, MASTER_ADDR and MASTER_PORT set, and waits for all of them. When a rank fails, the others are
+ * stopped and the error names the rank that failed first and how.
+ */
+export async function launchRanks(worldSize: number, saveDir: string): Promise<void> {
+  const script = process.argv[1];
+  if (script === undefined) throw new Error('distributed training needs an entry script to re-run in each rank');
+  const masterPort = process.env.MASTER_PORT ?? String(await freePort());
+  const children = Array.from({ length: worldSize }, (_, rank) =>
+    spawn(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        RANK: String(rank),
+        LOCAL_RANK: String(rank),
+        WORLD_SIZE: String(worldSize),
+        LOCAL_WORLD_SIZE: String(worldSize),
+        MASTER_ADDR: process.env.MASTER_ADDR ?? '127.0.0.1',
+        MASTER_PORT: masterPort,
+        [SAVE_DIR_ENV]: saveDir,
+      },
+    }),
+  );
+  // A killed rank makes its peers fail too ("connection closed"), sometimes before its own exit is seen: report
+  // a rank killed by a signal first, else the first that failed.
+  const failures: { rank: number; code: number | null; signal: NodeJS.Signals | null }[] = [];
+  await Promise.all(
+    children.map(
+      (child, rank) =>
+        new Promise<void>((resolve) => {
+          child.on('exit', (code, signal) => {
+            if (code !== 0 || signal !== null) {
+              failures.push({ rank, code, signal });
+              for (const other of children) if (other !== child && other.exitCode === null && other.signalCode === null) other.kill('SIGTERM');
+            }
+            resolve();
+          });
+        }),
+    ),
+  );
+  const culprit = failures.find((f) => f.signal !== null && f.signal !== 'SIGTERM') ?? failures[0];
+  if (culprit) {
+    const how = culprit.signal ? `was killed by ${culprit.signal}` : `exited with code ${culprit.code}`;
+    throw new Error(`distributed training failed: rank ${culprit.rank} ${how}; the other ranks were stopped`);
+  }
+}
