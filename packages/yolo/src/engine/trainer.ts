@@ -380,7 +380,10 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
       console.log(`${this.args.model} has been trained for ${meta.epoch + 1} epochs. Fine-tuning for ${this.epochs} more epochs.`);
       this.epochs += meta.epoch + 1;
     }
-    if (this.startEpoch > this.epochs - this.args.close_mosaic) this.closeDataloaderMosaic();
+    // Close mosaic exactly when the uninterrupted run would have (the loop switches at epoch epochs - close_mosaic,
+    // never when that is negative), so that a resumed run ends as the uninterrupted one.
+    const switchEpoch = this.epochs - this.args.close_mosaic;
+    if (this.args.close_mosaic && switchEpoch >= 0 && this.startEpoch > switchEpoch) this.closeDataloaderMosaic();
     torch.dispose([...ckpt.model.values(), ...(ckpt.ema?.values() ?? [])]);
     for (const state of ckpt.optimizer?.state.values() ?? []) torch.dispose([...state.values()]);
     this.resumeCheckpoint = null;
