@@ -95,6 +95,11 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this.children_.get(name);
   }
 
+  /** Removes a child module (Python's `del module.name`); its tensors are not freed. Throws if there is none. */
+  deleteModule(name: string): void {
+    if (!this.children_.delete(name)) throw new Error(`${this.constructor.name} has no child module '${name}'`);
+  }
+
   /** Replaces (or adds) a child module by name. */
   setModule(name: string, module: Module<any, any>): void {
     this.children_.set(name, module);

@@ -75,12 +75,3 @@ export function fuseDeconvAndBn(deconv: ConvTranspose2d, bn: torch.nn.BatchNorm2
   return fused;
 }
 
-/**
- * Removes a child module (Python's `delattr(m, 'bn')` after fusing), so it leaves the module tree, the state
- * dict and the layer count. @yolots/torch's Module has no public way to drop a child yet; this reaches its
- * registry directly, in this one place.
- */
-export function removeChild(parent: torch.nn.Module<any, any>, name: string): void {
-  const children = (parent as unknown as { children_: Map<string, torch.nn.Module<any, any>> }).children_;
-  if (!(children instanceof Map) || !children.delete(name)) throw new Error(`${parent.constructor.name} has no child module '${name}'`);
-}

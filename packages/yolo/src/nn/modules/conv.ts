@@ -3,7 +3,7 @@
 
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import { fuseConvAndBn, fuseDeconvAndBn, removeChild } from '../fuse.js';
+import { fuseConvAndBn, fuseDeconvAndBn } from '../fuse.js';
 import { SiLU } from './activation.js';
 import { ConvTranspose2d } from './layers.js';
 
@@ -70,7 +70,7 @@ export class Conv extends nn.Module {
     this.setModule('conv', fused);
     this.conv.dispose();
     this.conv = fused;
-    removeChild(this, 'bn');
+    this.deleteModule('bn');
     this.bn.dispose();
     this.bn = null;
   }
@@ -116,7 +116,7 @@ export class ConvTranspose extends nn.Module {
     this.setModule('conv_transpose', fused);
     this.conv_transpose.dispose();
     this.conv_transpose = fused;
-    removeChild(this, 'bn');
+    this.deleteModule('bn');
     this.bn.dispose();
     this.bn = null;
   }
