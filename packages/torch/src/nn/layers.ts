@@ -108,6 +108,12 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    if (this.training) {
+      const shape = x.shape;
+      const perChannel = shape.reduce((a, b, i) => (i === 1 ? a : a * b), 1);
+      // libtorch would compute a NaN variance and write it into running_var; PyTorch's Python layer refuses.
+      if (perChannel <= 1) throw new Error(`Expected more than 1 value per channel when training, got input size [${shape.join(', ')}]`);
+    }
     const tracked = this.getBuffer('num_batches_tracked');
     if (this.training && tracked) noGrad(() => tracked.add_(1));
     const useBatchStats = this.training || this.runningMean === null;

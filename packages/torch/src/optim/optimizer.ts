@@ -72,6 +72,12 @@ export abstract class Optimizer<Defaults extends { lr: number }> {
     for (const group of this.paramGroups) for (const p of group.params) p.grad = null;
   }
 
+  /** Frees the optimizer state (momentum buffers, moments); the optimizer starts from scratch afterwards. */
+  dispose(): void {
+    for (const s of this.state.values()) for (const v of s.values()) if (typeof v !== 'number') v.dispose();
+    this.state.clear();
+  }
+
   /** Updates one parameter in place. State tensors it creates must be `keep()`-ed. */
   protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): void;
 
@@ -106,8 +112,7 @@ export abstract class Optimizer<Defaults extends { lr: number }> {
         params[id] = group.params[k] as Tensor;
       });
     });
-    for (const s of this.state.values()) for (const v of s.values()) if (typeof v !== 'number') v.dispose();
-    this.state.clear();
+    this.dispose();
     for (const [id, saved] of sd.state) {
       const p = params[id];
       if (p === undefined) throw new Error(`optimizer state refers to parameter ${id}, which no group holds`);

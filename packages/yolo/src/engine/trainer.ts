@@ -1,6 +1,6 @@
 // BaseTrainer: the generic training loop of Ultralytics' engine, in its order (spec §1.4–1.5). A task
 // subclass (DetectionTrainer) supplies the model, data and validator by overriding the hooks below.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as torch from '@yolots/torch';
 import type { Tensor, optim } from '@yolots/torch';
@@ -10,7 +10,7 @@ import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
 import { type Batch, toBatch } from '../data/batch.js';
 import type { RawBatch } from '../data/collate.js';
-import { type Checkpoint, type CheckpointMeta, CHECKPOINT_FORMAT, loadCheckpoint, saveCheckpoint } from '../utils/checkpoint.js';
+import { type Checkpoint, type CheckpointMeta, CHECKPOINT_FORMAT, loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../utils/checkpoint.js';
 import { EarlyStopping } from '../utils/early-stopping.js';
 import { ModelEMA } from '../utils/ema.js';
 import { readResultsCsv, appendResultsRow, formatG } from '../utils/results-csv.js';
@@ -238,6 +238,8 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     if (world > 1 && this.rank < 0) {
       if (this.args.rect) console.warn("WARNING ⚠️ 'rect=True' is incompatible with distributed training, setting 'rect=False'");
       await launchRanks(world, this.saveDir);
+      // The ranks trained in other processes: take the metrics rank 0 recorded with the best weights.
+      if (existsSync(this.best)) this.metrics = readCheckpointMeta(this.best).train_metrics;
       return;
     }
     try {
