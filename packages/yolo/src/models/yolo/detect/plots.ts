@@ -5,8 +5,8 @@ import type { YOLODataset } from '../../../data/dataset.js';
 import type { ConfusionMatrix, DetMetrics } from '../../../utils/metrics.js';
 import { plotConfusionMatrix, plotImages, plotLabels, plotMcCurve, plotPrCurve, plotResults } from '../../../utils/plotting/index.js';
 
-/** train_batch{ni}.jpg: an augmented training batch with its labels. */
-export async function plotTrainingBatch(batch: RawBatch, names: string[], saveDir: string, ni: number): Promise<void> {
+/** A batch mosaic with its labels: train_batch{ni}.jpg (augmented training batch) or val_batch{ni}_labels.jpg. */
+async function plotLabelledBatch(batch: RawBatch, names: string[], fname: string): Promise<void> {
   await plotImages({
     images: batch.img,
     shape: batch.imgShape,
@@ -15,8 +15,12 @@ export async function plotTrainingBatch(batch: RawBatch, names: string[], saveDi
     bboxes: batch.bboxes,
     paths: batch.imFile,
     names,
-    fname: join(saveDir, `train_batch${ni}.jpg`),
+    fname,
   });
+}
+
+export async function plotTrainingBatch(batch: RawBatch, names: string[], saveDir: string, ni: number): Promise<void> {
+  await plotLabelledBatch(batch, names, join(saveDir, `train_batch${ni}.jpg`));
 }
 
 /** labels.jpg: class histogram and box statistics of the training set. */
@@ -31,18 +35,8 @@ export async function plotDetectionMetrics(csv: string, saveDir: string): Promis
   await plotResults(csv, saveDir);
 }
 
-/** val_batch{ni}_labels.jpg: a validation batch with its ground truth. */
 export async function plotValBatchLabels(batch: RawBatch, names: string[], saveDir: string, ni: number): Promise<void> {
-  await plotImages({
-    images: batch.img,
-    shape: batch.imgShape,
-    batchIdx: batch.batchIdx,
-    cls: batch.cls,
-    bboxes: batch.bboxes,
-    paths: batch.imFile,
-    names,
-    fname: join(saveDir, `val_batch${ni}_labels.jpg`),
-  });
+  await plotLabelledBatch(batch, names, join(saveDir, `val_batch${ni}_labels.jpg`));
 }
 
 /** val_batch{ni}_pred.jpg: a validation batch with its detections (pixel xyxy rows [x1, y1, x2, y2, conf, cls]). */
