@@ -26,5 +26,5 @@ fi
 if [ "${1:-}" != "--no-train" ]; then
   # The main job: `yolo train` with no data= trains YOLOv8n from scratch on the built-in shapes dataset
   # (generated on first use), sized to finish in a few CPU minutes.
-  exec npx yolo train model=yolov8n.yaml epochs=20 imgsz=128 batch=16 nbs=16 optimizer=AdamW lr0=0.004 warmup_epochs=1 close_mosaic=4
+  exec npx yolo train model=yolov8n.yaml epochs=22 imgsz=160 batch=8 nbs=8 optimizer=AdamW lr0=0.002 warmup_epochs=1 close_mosaic=3
 fi

@@ -1,7 +1,7 @@
 // Dispatch of `yolo MODE ...` to the YOLO class, with Ultralytics' per-mode defaults.
 import { YOLO } from './models/yolo/model.js';
 
-const WEIGHTS_HINT = 'a yolots .safetensors checkpoint, an Ultralytics .pt or a model .yaml';
+const WEIGHTS_HINT = 'a yolots .safetensors checkpoint, an Ultralytics .pt, a model .yaml, or an exported .onnx for val and predict';
 
 export async function runMode(task: string, mode: string, overrides: Record<string, unknown>): Promise<void> {
   if (task !== 'detect') throw new Error(`task '${task}' is not supported by yolots yet; supported: detect`);
@@ -26,8 +26,15 @@ export async function runMode(task: string, mode: string, overrides: Record<stri
       await new YOLO(requireModel(modelArg, mode)).predictCli(source, predictArgs);
       return;
     }
+    case 'export': {
+      const { format, ...exportArgs } = rest;
+      // Ultralytics defaults to its own default format; ONNX is the one yolots writes.
+      if (format === undefined || format === null) console.warn("WARNING ⚠️ 'format' argument is missing. Using default 'format=onnx'.");
+      await new YOLO(requireModel(modelArg, mode)).export({ ...exportArgs, format: format ?? 'onnx' });
+      return;
+    }
     default:
-      throw new Error(`mode '${mode}' is not supported by yolots yet; supported modes: train, val, predict`);
+      throw new Error(`mode '${mode}' is not supported by yolots yet; supported modes: train, val, predict, export`);
   }
 }
 

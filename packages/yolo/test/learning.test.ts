@@ -11,7 +11,7 @@ import { YOLO } from '../src/models/yolo/model.js';
 import { ensureShapesDataset } from '../src/data/shapes.js';
 
 /** The main job's arguments (scripts/setup.sh). */
-const MAIN_JOB = { epochs: 20, imgsz: 128, batch: 16, nbs: 16, optimizer: 'AdamW', lr0: 0.004, warmup_epochs: 1, close_mosaic: 4 };
+const MAIN_JOB = { epochs: 22, imgsz: 160, batch: 8, nbs: 8, optimizer: 'AdamW', lr0: 0.002, warmup_epochs: 1, close_mosaic: 3 };
 
 function iou(a: number[], b: number[]): number {
   const w = Math.max(0, Math.min(a[2]!, b[2]!) - Math.max(a[0]!, b[0]!));
@@ -45,7 +45,7 @@ describe('learning on the built-in shapes dataset', () => {
     let truths = 0;
     let found = 0;
     for (const file of files) {
-      const [result] = await model.predict(join(dir, file), { imgsz: 128, conf: 0.25 });
+      const [result] = await model.predict(join(dir, file), { imgsz: MAIN_JOB.imgsz, conf: 0.25 });
       assert.ok(result);
       const [h, w] = result.origShape;
       const label = readFileSync(join(root, 'labels', 'val', file.replace(/\.\w+$/, '.txt')), 'utf8').trim();

@@ -1,9 +1,14 @@
 // Model: the high-level front end (Ultralytics' engine/model.py). It owns one network and one callback registry,
 // and hands both to the trainer/validator/predictor/exporter classes of its task, taken from a task map it is
-// given — so this generic class never imports a task.
+// given — so this generic class never imports a task. A `.onnx` source holds no network: it is opened with
+// onnxruntime-node on first use and supports predict and val only (as Ultralytics' exported formats).
+import { existsSync, readFileSync } from 'node:fs';
 import * as torch from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
 import { getCfg } from '../cfg/config.js';
+import { parseMetadata } from '../export/onnx/metadata.js';
+import { decodeModel } from '../export/onnx/schema.js';
+import { loadOnnxBackend, type OnnxBackend } from '../nn/autobackend.js';
 import type { BaseTrainer, TrainerOptions } from './trainer.js';
 import { type CallbackEvent, Callbacks } from './callbacks.js';
 import type { TrainableModel } from './model-types.js';
@@ -16,6 +21,10 @@ export interface TaskEntry {
     run(options: { model?: any }): Promise<Record<string, number>>;
   };
   predictor: new (options: { overrides?: Record<string, unknown>; callbacks?: Callbacks }) => TaskPredictor;
+  /** Writes the network to an export format; `call` resolves to the written file. */
+  exporter: new (options: { overrides?: Record<string, unknown>; callbacks?: Callbacks }) => {
+    call(model: any, target: { weights?: string }): Promise<string>;
+  };
   /** Builds a network from a YAML path or loads one from a weights file. */
   load(source: string): TrainableModel;
   /** Arguments of the checkpoint a network came from, when it came from one. */
@@ -35,20 +44,36 @@ export interface TaskPredictor {
 /** Keys a loaded checkpoint's args pass on to new runs (Ultralytics' `_reset_ckpt_args`). */
 const CKPT_KEYS_KEPT = ['imgsz', 'data', 'task', 'single_cls'] as const;
 
+/** Whether a model source is an ONNX export (run through onnxruntime, not libtorch). */
+function isOnnxPath(source: string): boolean {
+  return source.toLowerCase().endsWith('.onnx');
+}
+
+/**
+ * The front end of one model: `new YOLO('yolov8n.yaml' | 'best.safetensors' | 'yolov8n.pt' | 'best.onnx')`, then
+ * train / val / predict / stream / export. An ONNX export supports only predict, stream and val.
+ */
 export class Model {
   readonly callbacks = new Callbacks();
-  /** The network (a YAML-built or loaded module). */
-  model: TrainableModel;
   task: string;
-  /** Where the network came from (YAML or weights path). */
+  /** Where the network came from (YAML, weights or ONNX path). */
   readonly source: string;
-  /** Arguments inherited from the loaded checkpoint (imgsz, data, task, single_cls). */
+  /** 'onnx' for an exported model (no libtorch network), null otherwise. */
+  readonly exportFormat: 'onnx' | null;
+  /** Arguments inherited from the loaded checkpoint (imgsz, data, task, single_cls) or export (imgsz). */
   overrides: Record<string, unknown> = {};
   /** The trainer of the last `train()` call. */
   trainer: BaseTrainer<any> | null = null;
   private predictor: TaskPredictor | null = null;
   /** Metrics of the last `train()`/`val()` call. */
   metrics: Record<string, number> | null = null;
+  private network: TrainableModel | null = null;
+  /** The weights file the network holds (the source, or best after `train()`): exports are written beside it. */
+  private weightsFile: string | null = null;
+  /** The exported model's onnxruntime session, opened on the first predict/val and shared by both. */
+  private backend: Promise<OnnxBackend> | null = null;
+  /** Class names from the exported model's metadata. */
+  private exportedNames: Record<number, string> = {};
 
   constructor(
     source: string,
@@ -58,13 +83,53 @@ export class Model {
     this.task = task;
     this.source = source;
     const entry = this.entry();
-    this.model = entry.load(source);
-    const ckptArgs = entry.checkpointArgs?.(source) ?? null;
-    if (ckptArgs) {
-      for (const key of CKPT_KEYS_KEPT) if (ckptArgs[key] !== undefined && ckptArgs[key] !== null) this.overrides[key] = ckptArgs[key];
+    if (isOnnxPath(source)) {
+      if (!existsSync(source)) throw new Error(`ONNX model not found: ${source}`);
+      this.exportFormat = 'onnx';
+      const metadata = parseMetadata(decodeModel(readFileSync(source)).metadata_props ?? []);
+      this.exportedNames = metadata.names ?? {};
+      // The export's size is its default imgsz, as a checkpoint's training imgsz is.
+      if (metadata.imgsz) this.overrides.imgsz = metadata.imgsz[0] === metadata.imgsz[1] ? metadata.imgsz[0] : metadata.imgsz;
+    } else {
+      this.exportFormat = null;
+      this.network = entry.load(source);
+      if (/\.(pt|safetensors)$/.test(source)) this.weightsFile = source;
+      const ckptArgs = entry.checkpointArgs?.(source) ?? null;
+      if (ckptArgs) {
+        for (const key of CKPT_KEYS_KEPT) if (ckptArgs[key] !== undefined && ckptArgs[key] !== null) this.overrides[key] = ckptArgs[key];
+      }
     }
     this.overrides.model = source;
     this.overrides.task = this.task;
+  }
+
+  /** The network (a YAML-built or loaded module); an exported model has none (a TypeError says so). */
+  get model(): TrainableModel {
+    return this.requireNetwork('model');
+  }
+
+  set model(model: TrainableModel) {
+    this.network = model;
+  }
+
+  /** The libtorch network, or Ultralytics' TypeError for a method an exported model cannot run. */
+  private requireNetwork(method: string): TrainableModel {
+    if (this.network) return this.network;
+    throw new TypeError(
+      `model='${this.source}' should be a yolots .safetensors checkpoint, an Ultralytics .pt or a model .yaml to run ${method}, ` +
+        `but is an exported ${String(this.exportFormat).toUpperCase()} model. Those models can train, val, predict and export, ` +
+        `but exported formats like ONNX only support 'predict' and 'val', i.e. 'yolo predict model=${this.source}'.`,
+    );
+  }
+
+  /** What predict/val run: the network, or the exported model's backend (opened once, on first use). */
+  private async inferenceModel(): Promise<TrainableModel | OnnxBackend> {
+    if (this.network) return this.network;
+    this.backend ??= loadOnnxBackend(this.source).catch((error: unknown) => {
+      this.backend = null;
+      throw error;
+    });
+    return this.backend;
   }
 
   protected entry(): TaskEntry {
@@ -73,9 +138,9 @@ export class Model {
     return entry;
   }
 
-  /** Class names by id. */
+  /** Class names by id (an exported model's come from its metadata). */
   get names(): Record<number, string> {
-    return this.model.names;
+    return this.network ? this.network.names : this.exportedNames;
   }
 
   addCallback(event: CallbackEvent, fn: (owner: any) => void | Promise<void>): void {
@@ -92,30 +157,33 @@ export class Model {
    * @example const metrics = await new YOLO('yolov8n.yaml').train({ data: 'coco8.yaml', epochs: 3, imgsz: 320 });
    */
   async train(overrides: Record<string, unknown> & { trainer?: TaskEntry['trainer'] } = {}): Promise<Record<string, number>> {
+    const network = this.requireNetwork('train()');
     const { trainer: TrainerClass = this.entry().trainer, ...kwargs } = overrides;
     const args: Record<string, unknown> = { ...this.overrides, ...kwargs, mode: 'train' };
     const trainer = new TrainerClass({ overrides: args, callbacks: this.callbacks });
     if (!args.resume) {
       // Ultralytics injects the model so a custom getModel is honoured with this model's config and weights.
-      const weights = /\.(pt|safetensors)$/.test(this.source) ? this.model.stateDict() : null;
-      trainer.startFrom(this.model.yaml, weights);
+      const weights = /\.(pt|safetensors)$/.test(this.source) ? network.stateDict() : null;
+      trainer.startFrom(network.yaml, weights);
     }
     this.trainer = trainer;
     await trainer.train();
     this.model = this.entry().load(trainer.best);
+    this.weightsFile = trainer.best;
     this.metrics = trainer.metrics;
     return trainer.metrics;
   }
 
   /**
-   * Validates on `data` (default: the checkpoint's data). Returns the metrics dict.
+   * Validates on `data` (default: the checkpoint's data). Returns the metrics dict. A fixed-shape ONNX export
+   * validates at its own batch and imgsz, without rect batches.
    * @example const metrics = await model.val({ data: 'coco8.yaml', imgsz: 320 });
    */
   async val(overrides: Record<string, unknown> = {}): Promise<Record<string, number>> {
     const args: Record<string, unknown> = { rect: true, ...this.overrides, ...overrides, mode: 'val' };
     delete args.model;
     const validator = new (this.entry().validator)({ args, callbacks: this.callbacks });
-    this.metrics = await validator.run({ model: this.model });
+    this.metrics = await validator.run({ model: await this.inferenceModel() });
     return this.metrics;
   }
 
@@ -125,7 +193,8 @@ export class Model {
    * @example const [result] = await model.predict('bus.jpg', { conf: 0.4 }); console.log(result.verbose());
    */
   async predict(source: unknown, overrides: Record<string, unknown> = {}): Promise<Results[]> {
-    return this.predictorFor(overrides).predict(source, this.model);
+    const predictor = this.predictorFor(overrides);
+    return predictor.predict(source, this.network ?? (await this.inferenceModel()));
   }
 
   /**
@@ -133,12 +202,18 @@ export class Model {
    * @example for await (const r of model.stream('frames/')) console.log(r.boxes.length);
    */
   stream(source: unknown, overrides: Record<string, unknown> = {}): AsyncGenerator<Results> {
-    return this.predictorFor(overrides).stream(source, this.model);
+    const predictor = this.predictorFor(overrides);
+    return this.network ? predictor.stream(source, this.network) : this.streamExported(predictor, source);
+  }
+
+  private async *streamExported(predictor: TaskPredictor, source: unknown): AsyncGenerator<Results> {
+    yield* predictor.stream(source, await this.inferenceModel());
   }
 
   /** The CLI's predict: saves and logs as `yolo predict` does. */
   async predictCli(source: unknown, overrides: Record<string, unknown> = {}): Promise<void> {
-    await this.predictorFor({ save: true, ...overrides }).predictCli(source, this.model);
+    const predictor = this.predictorFor({ save: true, ...overrides });
+    await predictor.predictCli(source, this.network ?? (await this.inferenceModel()));
   }
 
   /** The predictor is kept and re-used across calls, with its arguments updated (as Ultralytics). */
@@ -153,16 +228,32 @@ export class Model {
     return this.predictor;
   }
 
+  /**
+   * Exports the network with Ultralytics' `model.export` defaults (format onnx, the one yolots writes; imgsz from
+   * the checkpoint's args; batch 1) and resolves to the written file: beside the weights ('best.safetensors' →
+   * 'best.onnx', also after `train()`), or the YAML's stem in the working directory. Fires on_export_start / on_export_end on this
+   * model's callbacks.
+   * @example const file = await new YOLO('best.safetensors').export({ format: 'onnx', imgsz: 320, dynamic: true });
+   */
+  async export(overrides: Record<string, unknown> = {}): Promise<string> {
+    const network = this.requireNetwork('export()');
+    const imgsz = this.overrides.imgsz ?? network.args?.imgsz;
+    const custom = { format: 'onnx', ...(imgsz === undefined ? {} : { imgsz }), batch: 1, device: null, verbose: false };
+    const args: Record<string, unknown> = { ...this.overrides, ...custom, ...overrides, mode: 'export' };
+    const exporter = new (this.entry().exporter)({ overrides: args, callbacks: this.callbacks });
+    return exporter.call(network, { weights: this.weightsFile ?? undefined });
+  }
+
   /** Prints and returns the model summary. */
   info(options: { detailed?: boolean; verbose?: boolean; imgsz?: number } = {}): unknown {
-    const model = this.model as TrainableModel & { info?(o: unknown): unknown };
+    const model = this.requireNetwork('info()') as TrainableModel & { info?(o: unknown): unknown };
     if (typeof model.info !== 'function') throw new Error(`${model.constructor.name} has no info()`);
     return model.info(options);
   }
 
   /** Folds BatchNorm into convolutions for faster inference. */
   fuse(): this {
-    const model = this.model as TrainableModel & { fuse?(): unknown };
+    const model = this.requireNetwork('fuse()') as TrainableModel & { fuse?(): unknown };
     model.fuse?.();
     return this;
   }
@@ -172,8 +263,12 @@ export class Model {
     return getCfg(undefined, { ...this.overrides, ...overrides, mode });
   }
 
-  /** Frees the network's tensors. */
-  dispose(): void {
-    torch.dispose([...this.model.stateDict().values()]);
+  /** Frees the network's tensors, or closes the exported model's onnxruntime session. */
+  async dispose(): Promise<void> {
+    if (this.network) torch.dispose([...this.network.stateDict().values()]);
+    const backend = this.backend;
+    this.backend = null;
+    this.predictor = null;
+    if (backend) await backend.then((b) => b.dispose());
   }
 }

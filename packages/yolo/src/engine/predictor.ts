@@ -13,6 +13,7 @@ import type { Sample } from '../data/augment/transform.js';
 import type { RgbImage } from '../data/images.js';
 import { Instances } from '../data/instances.js';
 import { type InferenceBatch, type InferenceSource, loadInferenceSource, type PredictSource, type SourceType } from '../data/sources.js';
+import { type InferenceBackend, loadOnnxBackend } from '../nn/autobackend.js';
 import { Callbacks, type PredictorEvent } from './callbacks.js';
 import { type Results, writeImage } from './results.js';
 
@@ -59,6 +60,11 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
   /** Where outputs go (runs/detect/predict, predict2, …), chosen at construction, created on the first save. */
   saveDir: string;
   model: Model | null = null;
+  /**
+   * The exported model (ONNX) predictions run through instead of `model`, when one was given (a backend or a
+   * `.onnx` path). Its inference is async, so batches take the async path of `processBatchAsync`.
+   */
+  backend: InferenceBackend | null = null;
   /** The device the model runs on ('cpu', 'cuda:0'). */
   device = 'cpu';
   /** Half-precision inference (only on CUDA). */
@@ -121,10 +127,19 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
   /** Builds the model named by a path (or by `args.model` when none is given); tasks know how. */
   protected abstract loadModel(source: string | null): Model;
 
-  /** Letterboxes each image to `imgsz`; only to a stride multiple when all images share one shape (as Ultralytics). */
+  /** Class names by id, of the model or the exported model's metadata. */
+  get names(): Record<number, string> {
+    return this.backend?.names ?? this.model?.names ?? {};
+  }
+
+  /**
+   * Letterboxes each image to `imgsz`; only to a stride multiple when all images share one shape and the model
+   * takes any size (as Ultralytics: a fixed-shape export always gets the full `imgsz`).
+   */
   preTransform(images: RgbImage[]): RgbImage[] {
     const sameShapes = new Set(images.map((im) => `${im.height}x${im.width}`)).size === 1;
-    const letterbox = new LetterBox(this.imgsz, { auto: sameShapes, stride: this.stride });
+    const anySize = !this.backend?.imgsz;
+    const letterbox = new LetterBox(this.imgsz, { auto: sameShapes && anySize, stride: this.stride });
     return images.map((img) => letterbox.apply(imageSample(img)).img);
   }
 
@@ -147,7 +162,7 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
     );
   }
 
-  /** Runs the model on a preprocessed batch. */
+  /** Runs the model on a preprocessed batch (the libtorch path; an exported model runs through `backend.infer`). */
   inference(im: Tensor): unknown {
     return (this.model as Model).call(im);
   }
@@ -161,6 +176,7 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
     if (source === null || source === undefined) {
       throw new Error('no source to predict on: pass one to predict()/stream() or set the source argument');
     }
+    if (this.backend) this.fitToFixedShape(this.backend);
     this.dataset = loadInferenceSource(source, this.args.batch);
     this.sourceType = this.dataset.sourceType;
     if (!this.streaming && this.dataset.length > 1000) console.warn(STREAM_WARNING);
@@ -211,9 +227,34 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
     this.model = built;
   }
 
+  /**
+   * Takes an exported model (ONNX through onnxruntime): its stride letterboxes, its metadata names the classes;
+   * it runs on the CPU in float32.
+   */
+  setupBackend(backend: InferenceBackend): void {
+    this.device = 'cpu';
+    this.fp16 = backend.fp16;
+    if (this.args.half && !this.fp16) console.warn(`WARNING ⚠️ half=True does not apply to a float32 ${backend.format} model; predicting in float32`);
+    this.args.half = this.fp16;
+    this.stride = backend.stride;
+    this.backend = backend;
+  }
+
+  /** A static export takes only its own batch and size: use them, saying so when the arguments asked otherwise. */
+  private fitToFixedShape(backend: InferenceBackend): void {
+    if (backend.imgsz && (backend.imgsz[0] !== this.imgsz[0] || backend.imgsz[1] !== this.imgsz[1])) {
+      console.warn(`WARNING ⚠️ imgsz=[${this.imgsz.join(', ')}] differs from the fixed input of this export: using imgsz=[${backend.imgsz.join(', ')}]`);
+      this.imgsz = [...backend.imgsz];
+    }
+    if (backend.batch !== null && backend.batch !== this.args.batch) {
+      if (this.args.batch !== 1) console.warn(`WARNING ⚠️ batch=${this.args.batch} differs from the fixed batch of this export: using batch=${backend.batch}`);
+      this.args.batch = backend.batch;
+    }
+  }
+
   /** One forward pass on zeros so CUDA kernels are chosen before timing starts (CPU needs none). */
   warmup(): void {
-    if (!this.device.startsWith('cuda')) return;
+    if (this.backend || !this.device.startsWith('cuda')) return;
     torch.noGrad(() =>
       torch.tidy(() => {
         const im = torch.zeros([1, 3, ...this.imgsz], { dtype: this.fp16 ? 'float16' : 'float32', device: this.device });
@@ -226,15 +267,16 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
 
   /**
    * Results one image at a time as an async iterator; only the current batch is held, so any number of images can
-   * be streamed. Runs on one predictor are serialised: a second call waits for the first to finish.
+   * be streamed. Runs on one predictor are serialised: a second call waits for the first to finish. `model` is a
+   * network, a weights path, or an exported model (an `InferenceBackend` or a `.onnx` path, run by onnxruntime).
    */
-  stream(source?: PredictSource | null, model?: Model | string | null): AsyncGenerator<Results> {
+  stream(source?: PredictSource | null, model?: Model | InferenceBackend | string | null): AsyncGenerator<Results> {
     this.streaming = true;
     return this.streamInference(source, model);
   }
 
   /** All results as a list (warns for sources of more than 1000 images; prefer `stream()` there). */
-  async predict(source?: PredictSource | null, model?: Model | string | null): Promise<Results[]> {
+  async predict(source?: PredictSource | null, model?: Model | InferenceBackend | string | null): Promise<Results[]> {
     this.streaming = false;
     const results: Results[] = [];
     for await (const r of this.streamInference(source, model)) results.push(r);
@@ -242,14 +284,14 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
   }
 
   /** Runs over the source for its side effects (logs, saved files) without keeping results (the CLI's predict). */
-  async predictCli(source?: PredictSource | null, model?: Model | string | null): Promise<void> {
+  async predictCli(source?: PredictSource | null, model?: Model | InferenceBackend | string | null): Promise<void> {
     this.streaming = true;
     for await (const _ of this.streamInference(source, model)) {
       // results are written by writeResults; nothing to keep
     }
   }
 
-  private async *streamInference(source?: PredictSource | null, model?: Model | string | null): AsyncGenerator<Results> {
+  private async *streamInference(source?: PredictSource | null, model?: Model | InferenceBackend | string | null): AsyncGenerator<Results> {
     const previous = this.lock;
     let release = (): void => {};
     this.lock = new Promise((resolve) => {
@@ -258,7 +300,11 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
     await previous;
     try {
       if (this.args.verbose) console.log('');
-      if (!this.model) this.setupModel(model);
+      if (!this.model && !this.backend) {
+        const backend = await openExportedModel(model ?? this.args.model);
+        if (backend) this.setupBackend(backend);
+        else this.setupModel(model as Model | string | null | undefined);
+      }
       this.setupSource(source ?? (this.args.source as PredictSource | null));
       if (this.args.save || this.args.save_txt) {
         mkdirSync(this.args.save_txt ? join(this.saveDir, 'labels') : this.saveDir, { recursive: true });
@@ -276,7 +322,7 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
         this.batch = batch;
         await this.runCallbacks('on_predict_batch_start');
         const { paths, images, infos } = this.batch;
-        const dt = this.processBatch(images);
+        const dt = this.backend ? await this.processBatchAsync(images, this.backend) : this.processBatch(images);
         lastShape = dt.shape;
         await this.runCallbacks('on_predict_postprocess_end');
         const n = images.length;
@@ -332,6 +378,67 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
         return { ms: [pre, inf, post] as [number, number, number], shape: [...im.shape] };
       }),
     );
+  }
+
+  /**
+   * As `processBatch` for an async backend: preprocess in one scope, `await backend.infer`, postprocess in another;
+   * the input and the raw predictions are freed here.
+   */
+  private async processBatchAsync(images: RgbImage[], backend: InferenceBackend): Promise<{ ms: [number, number, number]; shape: number[] }> {
+    let start = performance.now();
+    const im = torch.tidy(() => this.preprocess(images));
+    const pre = performance.now() - start;
+    try {
+      start = performance.now();
+      const preds = await inferBackend(backend, im);
+      const inf = performance.now() - start;
+      try {
+        start = performance.now();
+        this.results = torch.noGrad(() => torch.tidy(() => this.postprocess(preds, im, images)));
+        const post = performance.now() - start;
+        return { ms: [pre, inf, post], shape: [...im.shape] };
+      } finally {
+        preds.dispose();
+      }
+    } finally {
+      im.dispose();
+    }
+  }
+}
+
+/** Whether a model argument is a ready inference backend (an opened export) rather than a network or a path. */
+export function isInferenceBackend(model: unknown): model is InferenceBackend {
+  return typeof model === 'object' && model !== null && !(model instanceof torch.nn.Module) && typeof (model as InferenceBackend).infer === 'function';
+}
+
+/**
+ * Ultralytics' AutoBackend switch for exported models: a backend is used as is, a `.onnx` path is opened with
+ * onnxruntime-node; anything else (a network, weights, a YAML) resolves to null, for the libtorch path.
+ */
+export async function openExportedModel(model: unknown): Promise<InferenceBackend | null> {
+  if (isInferenceBackend(model)) return model;
+  if (typeof model === 'string' && model.toLowerCase().endsWith('.onnx')) return loadOnnxBackend(model);
+  return null;
+}
+
+/**
+ * `backend.infer(img)`, padding a short last batch with zero images for a fixed-batch export and dropping their
+ * outputs. The result belongs to the caller.
+ */
+export async function inferBackend(backend: InferenceBackend, img: Tensor): Promise<Tensor> {
+  const n = img.shape[0] as number;
+  if (backend.batch === null || n >= backend.batch) return backend.infer(img);
+  const fixedBatch = backend.batch;
+  const padded = torch.tidy(() => torch.cat([img, torch.zeros([fixedBatch - n, ...img.shape.slice(1)], { dtype: img.dtype, device: img.device })]));
+  try {
+    const out = await backend.infer(padded);
+    try {
+      return torch.tidy(() => out.narrow(0, 0, n).contiguous());
+    } finally {
+      out.dispose();
+    }
+  } finally {
+    padded.dispose();
   }
 }
 

@@ -7,8 +7,10 @@ import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
 import { type Batch, toBatch } from '../data/batch.js';
 import type { RawBatch } from '../data/collate.js';
+import type { InferenceBackend } from '../nn/autobackend.js';
 import { Callbacks, type ValidatorEvent } from './callbacks.js';
 import type { TrainableModel } from './model-types.js';
+import { inferBackend, openExportedModel } from './predictor.js';
 import { ProgressBar } from './progress.js';
 import type { BaseTrainer } from './trainer.js';
 
@@ -39,6 +41,8 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
   dataloader: (AsyncIterable<RawBatch> & { length: number }) | null;
   saveDir: string;
   model: Model | null = null;
+  /** The exported model (ONNX) of a standalone run given one (a backend or a `.onnx` path), instead of `model`. */
+  backend: InferenceBackend | null = null;
   training = false;
   /** Images seen in this run. */
   seen = 0;
@@ -75,7 +79,7 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
 
   /** Description line printed above the progress bar. */
   abstract getDesc(): string;
-  abstract initMetrics(model: Model): void;
+  abstract initMetrics(model: Model | InferenceBackend): void;
   /** Runs inside the batch's memory scope: copy what must outlive it out of the tensors. */
   abstract updateMetrics(preds: Tensor[], batch: Batch): void;
   abstract finalizeMetrics(): void;
@@ -86,8 +90,8 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
   abstract postprocess(preds: unknown): Tensor[];
   /** Builds a data loader for a dataset path (standalone runs). */
   abstract getDataloader(datasetPath: unknown, batchSize: number): Promise<AsyncIterable<RawBatch> & { length: number; close?(): unknown }>;
-  /** Resolves the model and dataset of a standalone run: [model, dataset path]. */
-  protected abstract setupStandalone(model: Model | string | null): Promise<[Model, unknown]>;
+  /** Resolves the model (an exported model's backend is passed through) and dataset of a standalone run: [model, dataset path]. */
+  protected abstract setupStandalone(model: Model | InferenceBackend | string | null): Promise<[Model | InferenceBackend, unknown]>;
   /** Metric key names (results.csv columns). */
   abstract get metricKeys(): string[];
 
@@ -106,13 +110,16 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
   /**
    * Validates. With `trainer`: the trainer's model and test loader, returns metrics plus val losses (rounded to 5
    * decimals). With `model` (a model or a weights path): builds model and data from `args`, prints results and
-   * returns the metrics dict.
+   * returns the metrics dict. An exported model (an `InferenceBackend` or a `.onnx` path) is validated through
+   * onnxruntime; a fixed-shape export sets batch and imgsz to its own and rect=false.
    */
-  async run(options: { trainer?: BaseTrainer<any>; model?: Model | string | null } = {}): Promise<Record<string, number>> {
+  async run(options: { trainer?: BaseTrainer<any>; model?: Model | InferenceBackend | string | null } = {}): Promise<Record<string, number>> {
     const { trainer } = options;
     this.training = trainer !== undefined;
-    let model: Model;
+    this.backend = null;
+    let model: Model | InferenceBackend;
     let ownLoader: { close?(): unknown } | null = null;
+    let ownBackend: InferenceBackend | null = null;
     if (trainer) {
       model = trainer.model as Model;
       this.dataloader = trainer.testLoader as AsyncIterable<RawBatch> & { length: number };
@@ -120,7 +127,13 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
       this.lossSum = null;
     } else {
       this.plotting = this.args.plots;
-      const [built, dataset] = await this.setupStandalone(options.model ?? this.args.model);
+      const requested = options.model ?? this.args.model;
+      this.backend = await openExportedModel(requested);
+      if (this.backend) {
+        if (this.backend !== requested) ownBackend = this.backend;
+        this.fitArgsToFixedShape(this.backend);
+      }
+      const [built, dataset] = await this.setupStandalone(this.backend ?? (requested as Model | string | null));
       model = built;
       if (!this.saveDir) this.saveDir = getSaveDir(this.args);
       if (this.dataloader === null) {
@@ -129,9 +142,10 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
         ownLoader = loader;
       }
     }
-    this.model = model;
-    const wasTraining = model.training;
-    model.eval();
+    const net = this.backend ? null : (model as Model);
+    this.model = net;
+    const wasTraining = net?.training ?? false;
+    net?.eval();
     try {
       await this.runCallbacks('on_val_start');
       this.initMetrics(model);
@@ -142,7 +156,7 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
       this.batchI = 0;
       for await (const raw of loader) {
         await this.runCallbacks('on_val_batch_start');
-        const { batch, detections } = this.validateBatch(raw, model, times);
+        const { batch, detections } = net ? this.validateBatch(raw, net, times) : await this.validateBatchAsync(raw, this.backend as InferenceBackend, times);
         this.batch = batch;
         this.preds = detections;
         try {
@@ -178,7 +192,8 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
       if (this.args.save_json || this.args.save_txt || this.args.plots) console.log(`Results saved to ${this.saveDir}`);
       return stats;
     } finally {
-      model.train(wasTraining);
+      net?.train(wasTraining);
+      await ownBackend?.dispose();
       if (ownLoader) {
         await ownLoader.close?.();
         this.dataloader = null;
@@ -213,5 +228,49 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
         return { batch, detections };
       }),
     );
+  }
+
+  /** As `validateBatch` for an exported model: preprocess in one scope, `await backend.infer`, the rest in another. */
+  private async validateBatchAsync(raw: RawBatch, backend: InferenceBackend, times: number[]): Promise<{ batch: Batch; detections: Tensor[] }> {
+    let t = performance.now();
+    const batch = torch.tidy(() => this.preprocess(toBatch(raw)));
+    times[0] += performance.now() - t;
+    try {
+      t = performance.now();
+      const preds = await inferBackend(backend, batch.img);
+      times[1] += performance.now() - t;
+      try {
+        const detections = torch.noGrad(() =>
+          torch.tidy(() => {
+            t = performance.now();
+            const dets = this.postprocess(preds);
+            times[3] += performance.now() - t;
+            this.updateMetrics(dets, batch);
+            return dets;
+          }),
+        );
+        this.seen += raw.imgShape[0];
+        return { batch, detections };
+      } finally {
+        preds.dispose();
+      }
+    } catch (error) {
+      torch.dispose(batch);
+      throw error;
+    }
+  }
+
+  /**
+   * A fixed-shape export validates at its own batch and square size, without rect batches (as Ultralytics does
+   * for non-PyTorch models); a dynamic one takes the arguments as they are.
+   */
+  private fitArgsToFixedShape(backend: InferenceBackend): void {
+    if (!backend.imgsz) return;
+    const [h, w] = backend.imgsz;
+    if (h !== w) throw new Error(`validation letterboxes to a square, but this ${backend.format} model's fixed input is ${h}x${w}: export it with a square imgsz or dynamic=True`);
+    this.args.imgsz = h;
+    this.args.batch = backend.batch ?? this.args.batch;
+    this.args.rect = false;
+    console.log(`Setting batch=${this.args.batch} input of shape (${this.args.batch}, 3, ${h}, ${w})`);
   }
 }

@@ -18,6 +18,9 @@ import { loadDetectionModel } from './load.js';
  * const predictor = new DetectionPredictor({ overrides: { conf: 0.25, imgsz: 640, save: false } });
  * const results = await predictor.predict('bus.jpg', 'runs/detect/train/weights/best.safetensors');
  * console.log(results[0].verbose()); // '4 persons, 1 bus, '
+ * await predictor.predict('bus.jpg'); // later calls re-use the model
+ * // An ONNX export runs through onnxruntime-node (a new predictor per model):
+ * await new DetectionPredictor({ overrides: { imgsz: 640 } }).predict('bus.jpg', 'best.onnx');
  */
 export class DetectionPredictor extends BasePredictor<DetectionModel> {
   postprocess(preds: unknown, img: Tensor, origImgs: RgbImage[]): Results[] {
@@ -34,12 +37,12 @@ export class DetectionPredictor extends BasePredictor<DetectionModel> {
     return detections.map((pred, i) => {
       const orig = origImgs[i] as RgbImage;
       const boxes = scaleBoxes(inputShape, pred, [orig.height, orig.width]);
-      return new Results(orig, paths[i] ?? `image${i}.jpg`, (this.model as DetectionModel).names, { boxes });
+      return new Results(orig, paths[i] ?? `image${i}.jpg`, this.names, { boxes });
     });
   }
 
   protected loadModel(source: string | null): DetectionModel {
-    if (!source) throw new Error('no model to predict with: pass a DetectionModel or a weights path, or set model=<path>');
+    if (!source) throw new Error('no model to predict with: pass a DetectionModel, a weights path or a .onnx export, or set model=<path>');
     return loadDetectionModel(source);
   }
 }

@@ -12,7 +12,9 @@ import { ConfusionMatrix, DetMetrics, IOUV, boxIou, matchPredictions } from '../
 import { nonMaxSuppression } from '../../../utils/nms.js';
 import { scaleBoxes, xywh2xyxy } from '../../../utils/ops.js';
 import { formatG } from '../../../utils/results-csv.js';
+import type { InferenceBackend } from '../../../nn/autobackend.js';
 import type { DetectionModel } from '../../../nn/tasks.js';
+import { isInferenceBackend } from '../../../engine/predictor.js';
 import { loadDetectionModel } from './load.js';
 import { plotValBatchLabels, plotValBatchPredictions, plotValidationCurves } from './plots.js';
 import { resolveDataset } from './data.js';
@@ -50,7 +52,7 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
     return ['Class', 'Images', 'Instances', 'Box(P', 'R', 'mAP50', 'mAP50-95)'].map((s, i) => (i === 0 ? s.padStart(22) : s.padStart(11))).join('');
   }
 
-  initMetrics(model: DetectionModel): void {
+  initMetrics(model: DetectionModel | InferenceBackend): void {
     this.names = model.names;
     this.nc = Object.keys(model.names).length;
     this.metrics = new DetMetrics(this.names);
@@ -186,20 +188,27 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
   }
 
   async getDataloader(datasetPath: unknown, batchSize: number): Promise<AsyncIterable<RawBatch> & { length: number; close?(): unknown }> {
-    const stride = this.model ? Math.max(...this.model.stride, 32) : 32;
-    const dataset = await buildYoloDataset(dataArgsFrom(this.args), datasetPath as string[], batchSize, { nc: this.nc || 80 }, 'val', true, stride);
+    const stride = this.backend ? this.backend.stride : this.model ? Math.max(...this.model.stride, 32) : 32;
+    // A fixed-shape export takes square batches only (args.rect is false then).
+    const rect = !this.backend?.imgsz;
+    const dataset = await buildYoloDataset(dataArgsFrom(this.args), datasetPath as string[], batchSize, { nc: this.nc || 80 }, 'val', rect, stride);
     return buildDataloader(dataset, batchSize, this.args.workers, false, -1);
   }
 
-  protected async setupStandalone(model: DetectionModel | string | null): Promise<[DetectionModel, unknown]> {
-    const built = typeof model === 'string' || model === null ? loadDetectionModel(model ?? 'yolov8n.yaml') : model;
-    built.fuse();
-    this.model = built;
+  protected async setupStandalone(model: DetectionModel | InferenceBackend | string | null): Promise<[DetectionModel | InferenceBackend, unknown]> {
+    const built = isInferenceBackend(model) ? model : this.fusedModel(model);
     const data = await resolveDataset(this.args.data);
     const split = this.args.split as 'val' | 'test' | 'train';
     const source = split === 'test' ? (data.test ?? data.val) : split === 'train' ? data.train : data.val;
     this.nc = data.nc;
     return [built, source];
+  }
+
+  private fusedModel(model: DetectionModel | string | null): DetectionModel {
+    const net = typeof model === 'string' || model === null ? loadDetectionModel(model ?? 'yolov8n.yaml') : model;
+    net.fuse();
+    this.model = net;
+    return net;
   }
 
   /** Validates a finished run's best checkpoint (standalone, fused), as the trainer's final evaluation. */

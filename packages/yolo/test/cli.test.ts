@@ -1,0 +1,137 @@
+// The `yolo` command end to end, spawned as a user runs it: train → val → predict → export (and predict with the
+// export) on coco8, train on the built-in shapes dataset, the special commands, and the error cases (exit code 1,
+// one message line naming the key/path/modes, no stack trace).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { VERSION } from '../src/version.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const YOLO_BIN = fileURLToPath(new URL('../bin/yolo.js', import.meta.url));
+const COCO8 = fileURLToPath(new URL('../../../../shared/datasets/coco8.yaml', import.meta.url));
+const COCO8_VAL = fileURLToPath(new URL('../../../../shared/datasets/coco8/images/val', import.meta.url));
+const HAVE_COCO8 = existsSync(COCO8) && existsSync(COCO8_VAL);
+if (!HAVE_COCO8) console.log(`# skipping the coco8 CLI runs: ${COCO8} or ${COCO8_VAL} is absent`);
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'yolots-cli-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `yolo ...args` from the repo root (the bin runs the TypeScript through tsx there). */
+function yolo(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [YOLO_BIN, ...args],
+      { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 64 * 2 ** 20 },
+      (error, stdout, stderr) => {
+        resolve({ status: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+function assertOk(run: Run, what: string): void {
+  assert.equal(run.status, 0, `${what} failed:\n${run.stderr}`);
+}
+
+/** An error run: exit code 1, the message on stderr, no stack trace. */
+function assertFails(run: Run, message: RegExp): void {
+  assert.equal(run.status, 1, `expected exit code 1, got ${run.status}\n${run.stdout}`);
+  assert.match(run.stderr, message);
+  assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace without YOLOTS_DEBUG');
+}
+
+describe('yolo modes end to end on coco8', { skip: !HAVE_COCO8 }, () => {
+  let best: string;
+
+  test('yolo train writes a run with best.safetensors', async () => {
+    const project = join(dir, 'runs');
+    const run = await yolo(['train', 'model=yolov8n.yaml', `data=${COCO8}`, 'epochs=1', 'imgsz=64', 'batch=4', 'workers=0', `project=${project}`, 'plots=False']);
+    assertOk(run, 'yolo train');
+    best = join(project, 'train', 'weights', 'best.safetensors');
+    assert.ok(existsSync(best), `${best} written`);
+    assert.ok(existsSync(join(project, 'train', 'results.csv')));
+    assert.match(run.stdout, new RegExp(`Results saved to ${join(project, 'train')}`));
+  });
+
+  test('yolo val prints the metrics table and speeds', async () => {
+    const run = await yolo(['val', `model=${best}`, `data=${COCO8}`, 'imgsz=64', 'plots=False']);
+    assertOk(run, 'yolo val');
+    assert.match(run.stdout, /^\s+all\s+4\s+17\s/m, 'the "all" row counts coco8 val: 4 images, 17 instances');
+    assert.match(run.stdout, /Speed: .*ms preprocess/);
+  });
+
+  test('yolo predict saves one annotated image per source image', async () => {
+    const project = join(dir, 'predict-runs');
+    const run = await yolo(['predict', `model=${best}`, `source=${COCO8_VAL}`, 'imgsz=64', `project=${project}`, 'conf=0.0001']);
+    assertOk(run, 'yolo predict');
+    assert.match(run.stdout, /image 4\/4 .*000000000061\.jpg: 64x\d+ /);
+    assert.deepEqual(readdirSync(join(project, 'predict')).sort(), readdirSync(COCO8_VAL).sort());
+  });
+
+  test('yolo export writes best.onnx beside the weights; yolo predict runs it', async () => {
+    const run = await yolo(['export', `model=${best}`, 'imgsz=64', 'dynamic=True', 'opset=17']);
+    assertOk(run, 'yolo export');
+    const onnx = best.replace(/\.safetensors$/, '.onnx');
+    assert.ok(existsSync(onnx));
+    assert.match(run.stderr, /'format' argument is missing\. Using default 'format=onnx'/);
+    assert.ok(run.stdout.includes(onnx), 'the output names where the file was saved');
+
+    const project = join(dir, 'onnx-runs');
+    const predict = await yolo(['predict', `model=${onnx}`, `source=${join(COCO8_VAL, '000000000036.jpg')}`, 'imgsz=64', `project=${project}`]);
+    assertOk(predict, 'yolo predict on the ONNX export');
+    assert.deepEqual(readdirSync(join(project, 'predict')), ['000000000036.jpg']);
+  });
+});
+
+describe('yolo train without data= uses the built-in shapes dataset', () => {
+  test('generates it under YOLOTS_DATASETS_DIR and trains one epoch', async () => {
+    const datasets = join(dir, 'datasets');
+    const project = join(dir, 'shapes-runs');
+    const run = await yolo(['train', 'epochs=1', 'imgsz=64', 'fraction=0.1', 'batch=16', 'workers=0', 'plots=False', `project=${project}`], {
+      YOLOTS_DATASETS_DIR: datasets,
+    });
+    assertOk(run, 'yolo train on shapes');
+    assert.ok(existsSync(join(datasets, 'shapes', 'data.yaml')), 'the dataset is generated in YOLOTS_DATASETS_DIR');
+    assert.ok(existsSync(join(project, 'train', 'weights', 'best.safetensors')));
+  });
+});
+
+describe('yolo special commands and errors', () => {
+  test('help, version, cfg and checks', async () => {
+    const [help, version, cfg, checks] = await Promise.all([yolo(['help']), yolo(['version']), yolo(['cfg']), yolo(['checks'])]);
+    for (const run of [help, version, cfg, checks]) assertOk(run, 'special command');
+    assert.match(help.stdout, /yolo TASK MODE ARGS/);
+    assert.match(help.stdout, /MODE \(required\) is one of \[train, val, predict, export\]/);
+    assert.equal(version.stdout.trim(), VERSION);
+    assert.match(cfg.stdout, /^imgsz: 640/m);
+    assert.match(checks.stdout, /^libtorch\s+\S+/m);
+  });
+
+  test('an unknown key, a missing model file and a bad mode exit 1 with a one-line reason', async () => {
+    const missing = join(dir, 'nowhere', 'best.safetensors');
+    const [unknownKey, missingModel, badMode, modelessVal] = await Promise.all([
+      yolo(['train', 'model=yolov8n.yaml', 'epoch=1']),
+      yolo(['val', `model=${missing}`, `data=${COCO8}`]),
+      yolo(['mode=fly', 'model=yolov8n.yaml']),
+      yolo(['val']),
+    ]);
+    assertFails(unknownKey, /'epoch' is not a valid YOLO argument\. Similar arguments are i\.e\. \['epochs=100'/);
+    assertFails(missingModel, new RegExp(`not found: ${missing}`));
+    assertFails(badMode, /Invalid 'mode=fly'\. Valid modes are train, val, predict, export, track, benchmark/);
+    assertFails(modelessVal, /'yolo val' needs model=/);
+  });
+});
