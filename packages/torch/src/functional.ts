@@ -1,5 +1,5 @@
 // nn.functional: convolutions, normalisation, pooling, activations, losses, resampling.
-import { Tensor, aten, reductionCode } from './tensor.js';
+import { type Tensor, aten, reductionCode } from './tensor.js';
 
 type Pair = number | [number, number];
 type Reduction = 'none' | 'mean' | 'sum';

@@ -85,7 +85,11 @@ export abstract class Optimizer<Defaults extends { lr: number }> {
     const index = new Map<Tensor, number>();
     const paramGroups = this.paramGroups.map((group) => {
       const { params, ...hyper } = group;
-      return { ...hyper, params: params.map((p) => (index.has(p) ? (index.get(p) as number) : (index.set(p, index.size), index.size - 1))) };
+      const ids = params.map((p) => {
+        if (!index.has(p)) index.set(p, index.size);
+        return index.get(p) as number;
+      });
+      return { ...hyper, params: ids };
     });
     const state = new Map<number, ParamState>();
     for (const [p, s] of this.state) {
