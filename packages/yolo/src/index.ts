@@ -9,7 +9,7 @@ export { loadDetectionModel, readWeightsFile } from './models/yolo/detect/load.j
 export { resolveDataset } from './models/yolo/detect/data.js';
 
 export { Model, type TaskEntry, type TaskMap } from './engine/model.js';
-export { BaseTrainer, type TrainLoader, type TrainValidator, type TrainerOptions, stripCheckpoint } from './engine/trainer.js';
+export { BaseTrainer, type TrainLoader, type TrainValidator, type TrainerOptions } from './engine/trainer.js';
 export { BaseValidator, type ValidatorOptions } from './engine/validator.js';
 export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
 export { Results } from './engine/results.js';
@@ -39,7 +39,7 @@ export { TaskAlignedAssigner } from './utils/tal.js';
 export { nonMaxSuppression } from './utils/nms.js';
 export { DetMetrics, Metric, ConfusionMatrix } from './utils/metrics.js';
 export { ModelEMA } from './utils/ema.js';
-export { loadCheckpoint, saveCheckpoint, readCheckpointMeta, type Checkpoint, type CheckpointMeta } from './utils/checkpoint.js';
+export { loadCheckpoint, saveCheckpoint, readCheckpointMeta, stripCheckpoint, type Checkpoint, type CheckpointMeta } from './utils/checkpoint.js';
 export { loadUltralyticsCheckpoint } from './utils/ultralytics-pt.js';
 export { VERSION } from './version.js';
 export { Exporter, exportOnnx } from './engine/exporter.js';

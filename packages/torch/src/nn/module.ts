@@ -1,7 +1,7 @@
 // Module: PyTorch's nn.Module. Parameters, buffers and children are registered by name (the names that
 // appear in state dicts, e.g. `model.0.bn.running_mean`), in registration order.
 import { noGrad } from '../autograd.js';
-import type { DType } from '../dtype.js';
+import type { DType, MemoryFormat } from '../dtype.js';
 import { tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
@@ -180,6 +180,22 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
         const moved = t.to(target);
         t.setData_(moved);
         moved.dispose();
+      }
+    });
+    return this;
+  }
+
+  /**
+   * Stores every 4-D parameter and buffer in `format` (in place). With 'channels_last', convolutions on CPU run
+   * without reordering their weights at each call (measured: YOLOv8n fwd+bwd 8-19% faster with NHWC inputs).
+   */
+  toMemoryFormat(format: MemoryFormat): this {
+    noGrad(() => {
+      for (const t of [...this.parameters(), ...this.buffers()]) {
+        if (t.ndim !== 4) continue;
+        const converted = t.contiguous(format);
+        t.setData_(converted);
+        converted.dispose();
       }
     });
     return this;

@@ -221,6 +221,8 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
     built.to(this.device);
     built.fuse?.(this.args.verbose);
     built.to(this.fp16 ? 'float16' : 'float32');
+    // NHWC weights: CPU convolutions then skip a weight reorder on every call (the backend feeds NHWC inputs too).
+    if (this.device === 'cpu') built.toMemoryFormat('channels_last');
     built.eval();
     this.args.half = this.fp16;
     this.stride = Math.max(...built.stride.map((s) => Math.trunc(s)), 32);

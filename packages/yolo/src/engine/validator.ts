@@ -14,6 +14,17 @@ import { inferBackend, openExportedModel } from './predictor.js';
 import { ProgressBar } from './progress.js';
 import type { BaseTrainer } from './trainer.js';
 
+/** Images per forward pass during CPU validation (see `BaseValidator.inference`). */
+const CPU_INFERENCE_CHUNK = 4;
+
+/** Concatenates along the batch dimension the outputs of several forward passes (tensors, or arrays of them). */
+function concatOutputs(outputs: unknown[]): unknown {
+  const first = outputs[0];
+  if (first instanceof torch.Tensor) return torch.cat(outputs as Tensor[], 0);
+  if (Array.isArray(first)) return first.map((_, i) => concatOutputs(outputs.map((o) => (o as unknown[])[i])));
+  throw new TypeError(`cannot concatenate model outputs of type ${typeof first}`);
+}
+
 /** Milliseconds per image of each stage. */
 export interface ValSpeed {
   preprocess: number;
@@ -202,6 +213,23 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
   }
 
   /**
+   * The model's output for a batch. On CPU the images go in NHWC (the weights' layout) and in chunks of
+   * `CPU_INFERENCE_CHUNK`: measured for YOLOv8n at 640, 66 ms per image in chunks of 4 against 84 ms in one batch
+   * of 32 (the activations of a small chunk stay in cache). Chunks are concatenated, so results do not change.
+   */
+  protected inference(model: Model, img: Tensor): unknown {
+    if (img.device !== 'cpu') return model.call(img);
+    const input = img.contiguous('channels_last');
+    const n = input.size(0);
+    if (n <= CPU_INFERENCE_CHUNK) return model.call(input);
+    const outputs: unknown[] = [];
+    for (let start = 0; start < n; start += CPU_INFERENCE_CHUNK) {
+      outputs.push(model.call(input.narrow(0, start, Math.min(CPU_INFERENCE_CHUNK, n - start))));
+    }
+    return concatOutputs(outputs);
+  }
+
+  /**
    * One batch: preprocess, inference, (loss), postprocess, metrics — in one memory scope, except the batch and
    * its detections, which the caller frees after the on_val_batch_end callbacks have seen them.
    */
@@ -212,7 +240,7 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
         const batch = this.preprocess(toBatch(raw));
         times[0] += performance.now() - t;
         t = performance.now();
-        const preds = model.call(batch.img);
+        const preds = this.inference(model, batch.img);
         times[1] += performance.now() - t;
         if (this.training) {
           t = performance.now();

@@ -135,3 +135,16 @@ export function readCheckpointMeta(path: string): CheckpointMeta {
     closeSync(fd);
   }
 }
+
+/** Rewrites a finished run's checkpoint to its EMA weights only, with epoch -1 (Ultralytics' strip_optimizer). */
+export function stripCheckpoint(file: string): void {
+  if (!existsSync(file)) return;
+  const ckpt = loadCheckpoint(file);
+  try {
+    const weights = ckpt.ema ?? ckpt.model;
+    saveCheckpoint(file, { meta: { ...ckpt.meta, epoch: -1, ema_updates: 0 }, model: weights, ema: null, optimizer: null });
+  } finally {
+    torch.dispose([...ckpt.model.values(), ...(ckpt.ema?.values() ?? [])]);
+    for (const state of ckpt.optimizer?.state.values() ?? []) torch.dispose([...state.values()]);
+  }
+}

@@ -50,6 +50,7 @@ export class DetectionTrainer extends BaseTrainer<DetectionModel> {
   /** uint8 → float in [0, 1]; with `multi_scale`, a random size in [0.5, 1.5)·imgsz (stride multiple). */
   override preprocessBatch(batch: Batch): Batch {
     let img: Tensor = batch.img.float().div(255);
+    if (img.device === 'cpu') img = img.contiguous('channels_last'); // the layout of the weights (see setupTrain)
     if (this.args.multi_scale) {
       const gs = Math.max(...this.net.stride, 32);
       const imgsz = this.args.imgsz as number;

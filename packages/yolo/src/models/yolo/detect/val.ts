@@ -207,6 +207,7 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
   private fusedModel(model: DetectionModel | string | null): DetectionModel {
     const net = typeof model === 'string' || model === null ? loadDetectionModel(model ?? 'yolov8n.yaml') : model;
     net.fuse();
+    net.toMemoryFormat('channels_last'); // CPU convolutions then skip a weight reorder on every call
     this.model = net;
     return net;
   }
