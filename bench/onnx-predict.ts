@@ -75,10 +75,14 @@ function summary(ms: number[]): Timing {
  * Median and mean ms per backend over `repeats` rounds after 3 warm-up rounds. The backends alternate within
  * each round, so that load from other processes on a shared machine hits both alike.
  */
-async function timeInterleaved(backends: InferenceBackend[], img: Tensor): Promise<Timing[]> {
+/**
+ * Times each backend in its own block of rounds. Interleaving them was unfair to libtorch: onnxruntime's intra-op
+ * threads keep spinning after a run and took the cores from the libtorch run that followed (94 vs 56 ms measured).
+ */
+async function timeBlocks(backends: InferenceBackend[], img: Tensor): Promise<Timing[]> {
   const ms: number[][] = backends.map(() => []);
-  for (let round = 0; round < repeats + 3; round++) {
-    for (const [k, backend] of backends.entries()) {
+  for (const [k, backend] of backends.entries()) {
+    for (let round = 0; round < repeats + 3; round++) {
       const start = performance.now();
       const out = await backend.infer(img);
       const elapsed = performance.now() - start;
@@ -94,7 +98,8 @@ const { model: net, what: modelWhat } = await model();
 net.fuse(false).eval();
 const dir = mkdtempSync(join(tmpdir(), 'yolots-bench-onnx-'));
 const file = await exportOnnx(net, { imgsz: 640, opset: 17, file: join(dir, 'yolov8n.onnx') });
-console.log(`\n${modelWhat}; input: ${inputWhat}; ${repeats} timed rounds after 3 warm-up rounds, backends alternating`);
+net.toMemoryFormat('channels_last'); // as the predictor runs it on CPU (after the export, which reads the weights)
+console.log(`\n${modelWhat}; input: ${inputWhat}; ${repeats} timed rounds after 3 warm-up rounds, each backend in its own block`);
 console.log(
   `load average at start: ${loadavg()
     .map((l) => l.toFixed(1))
@@ -107,7 +112,7 @@ console.log('|---|---|---|---|---|');
 for (const threads of threadCounts) {
   torch.setNumThreads(threads);
   const onnx = await loadOnnxBackend(file, { intraOpNumThreads: threads });
-  const [lt, ort] = (await timeInterleaved([new TorchBackend(net), onnx], img)) as [Timing, Timing];
+  const [lt, ort] = (await timeBlocks([new TorchBackend(net), onnx], img)) as [Timing, Timing];
   await onnx.dispose();
   const ratio = (lt.median / ort.median).toFixed(2);
   console.log(
