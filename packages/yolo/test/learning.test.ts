@@ -49,6 +49,7 @@ describe('learning on the built-in shapes dataset', () => {
       assert.ok(result);
       const [h, w] = result.origShape;
       const label = readFileSync(join(root, 'labels', 'val', file.replace(/\.\w+$/, '.txt')), 'utf8').trim();
+      assert.ok(result.boxes);
       const flat = Array.from(result.boxes.xyxyList);
       const boxes = Array.from({ length: flat.length / 4 }, (_, i) => flat.slice(i * 4, i * 4 + 4));
       const classes = result.boxes.clsList;
