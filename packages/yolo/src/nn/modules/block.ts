@@ -30,6 +30,11 @@ export class Bottleneck extends nn.Module {
   }
 }
 
+/** n Bottlenecks of c channels with two 3x3 convolutions and no expansion, as C2 and C2f stack them. */
+function bottlenecks(n: number, c: number, shortcut: boolean, g: number): Bottleneck[] {
+  return Array.from({ length: n }, () => new Bottleneck(c, c, shortcut, g, [[3, 3], [3, 3]], 1.0));
+}
+
 /** CSP Bottleneck with 1 convolution: cv1, then n 3×3 Convs with a residual around them. */
 export class C1 extends nn.Module {
   cv1: Conv;
@@ -59,21 +64,7 @@ export class C2 extends nn.Module {
     this.c = Math.trunc(c2 * e);
     this.cv1 = this.registerModule('cv1', new Conv(c1, 2 * this.c, 1, 1));
     this.cv2 = this.registerModule('cv2', new Conv(2 * this.c, c2, 1));
-    const blocks = Array.from(
-      { length: n },
-      () =>
-        new Bottleneck(
-          this.c,
-          this.c,
-          shortcut,
-          g,
-          [
-            [3, 3],
-            [3, 3],
-          ],
-          1.0,
-        ),
-    );
+    const blocks = bottlenecks(n, this.c, shortcut, g);
     this.m = this.registerModule('m', new nn.Sequential(...blocks));
   }
 
@@ -100,21 +91,7 @@ export class C2f extends nn.Module {
     this.c = Math.trunc(c2 * e);
     this.cv1 = this.registerModule('cv1', new Conv(c1, 2 * this.c, 1, 1));
     this.cv2 = this.registerModule('cv2', new Conv((2 + n) * this.c, c2, 1));
-    const blocks = Array.from(
-      { length: n },
-      () =>
-        new Bottleneck(
-          this.c,
-          this.c,
-          shortcut,
-          g,
-          [
-            [3, 3],
-            [3, 3],
-          ],
-          1.0,
-        ),
-    );
+    const blocks = bottlenecks(n, this.c, shortcut, g);
     this.m = this.registerModule('m', new nn.ModuleList(blocks));
   }
 
