@@ -74,9 +74,3 @@ export function buildOptimizer(
   }
   return { optimizer, name: resolved, lr, momentum, warmupBiasLr };
 }
-
-/** Ultralytics' one_cycle/linear lr factor for an epoch. */
-export function lrLambda(epochs: number, lrf: number, cosine: boolean): (epoch: number) => number {
-  if (cosine) return (e) => ((1 - Math.cos((e * Math.PI) / epochs)) / 2) * (lrf - 1) + 1;
-  return (e) => Math.max(1 - e / epochs, 0) * (1 - lrf) + lrf;
-}

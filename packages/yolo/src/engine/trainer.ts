@@ -16,7 +16,8 @@ import { ModelEMA } from '../utils/ema.js';
 import { readResultsCsv, appendResultsRow, formatG } from '../utils/results-csv.js';
 import { initSeeds } from '../utils/seed.js';
 import { VERSION } from '../version.js';
-import { type BuiltOptimizer, buildOptimizer, lrLambda } from './build-optimizer.js';
+import { interp, lrLambda } from '../utils/lr.js';
+import { type BuiltOptimizer, buildOptimizer } from './build-optimizer.js';
 import { type Callback, Callbacks, type TrainerEvent } from './callbacks.js';
 import type { TrainableModel } from './model-types.js';
 import { ProgressBar } from './progress.js';
@@ -667,12 +668,6 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
   readResultsCsv(): Record<string, number[]> {
     return readResultsCsv(this.csv);
   }
-}
-
-function interp(x: number, x1: number, y0: number, y1: number): number {
-  if (x1 <= 0) return y1;
-  const t = Math.min(Math.max(x / x1, 0), 1);
-  return y0 + (y1 - y0) * t;
 }
 
 function allFinite(tensors: Iterable<Tensor>): boolean {
