@@ -28,6 +28,8 @@ import { findResumeCheckpoint, resumeArgs } from './resume.js';
 export interface TrainLoader extends AsyncIterable<RawBatch> {
   /** Batches per epoch. */
   readonly length: number;
+  /** Worker threads decoding and augmenting (0 = in the training thread). */
+  readonly workers?: number;
   /** Reshuffles (and re-seeds augmentation) for this epoch. */
   setEpoch?(epoch: number): void;
   /** Switches the dataset to its no-mosaic pipeline for the last `close_mosaic` epochs. */
@@ -412,7 +414,7 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     const verbose = this.args.verbose && this.isMain;
     if (verbose) {
       console.log(
-        `Image sizes ${this.args.imgsz} train, ${this.args.imgsz} val\nUsing ${loader.length ? (this.args.workers ?? 0) : 0} dataloader workers\n` +
+        `Image sizes ${this.args.imgsz} train, ${this.args.imgsz} val\nUsing ${loader.workers ?? this.args.workers} dataloader workers\n` +
           `Logging results to ${this.saveDir}\nStarting training for ${this.args.time ? `${this.args.time} hours...` : `${this.epochs} epochs...`}`,
       );
     }
