@@ -10,7 +10,8 @@ export async function runMode(task: string, mode: string, overrides: Record<stri
     case 'train': {
       const model = new YOLO(typeof modelArg === 'string' ? modelArg : 'yolov8n.yaml');
       await model.train(rest);
-      console.log(`Results saved to ${model.trainer?.saveDir}`);
+      // With plots on, the final validation already printed where the run was saved.
+      if (model.trainer && !model.trainer.args.plots) console.log(`Results saved to ${model.trainer.saveDir}`);
       return;
     }
     case 'val': {
