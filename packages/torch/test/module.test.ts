@@ -281,3 +281,17 @@ describe('state dicts', () => {
     model.dispose();
   });
 });
+
+describe('ConvTranspose2d', () => {
+  test('upsamples with the output size PyTorch computes and its weight layout (in, out / groups, kh, kw)', () => {
+    const deconv = new nn.ConvTranspose2d(4, 6, 2, { stride: 2, groups: 2 });
+    try {
+      assert.deepEqual(deconv.weight.shape, [4, 3, 2, 2]);
+      assert.deepEqual(deconv.stateDict().get('bias')?.shape, [6]);
+      const y = torch.tidy(() => deconv.call(torch.rand([1, 4, 5, 7])).shape);
+      assert.deepEqual(y, [1, 6, 10, 14]);
+    } finally {
+      deconv.dispose();
+    }
+  });
+});

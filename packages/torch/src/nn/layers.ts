@@ -1,5 +1,5 @@
 // The standard layers: Conv2d, BatchNorm2d, Linear, pooling, upsampling, containers.
-import { conv2d, batchNorm, linear, maxPool2d, interpolate } from '../functional.js';
+import { batchNorm, conv2d, convTranspose2d, interpolate, linear, maxPool2d } from '../functional.js';
 import { empty, ones, zeros, scalarTensor } from '../creation.js';
 import { noGrad } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
@@ -62,6 +62,66 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+}
+
+export interface ConvTranspose2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  outputPadding?: Pair;
+  groups?: number;
+  bias?: boolean;
+  dilation?: Pair;
+}
+
+/** 2-D transposed convolution with PyTorch's default initialisation; weight shape (in, out / groups, kh, kw). */
+export class ConvTranspose2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly outputPadding: [number, number];
+  readonly groups: number;
+  readonly dilation: [number, number];
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: ConvTranspose2dOptions = {}) {
+    super();
+    const { stride = 1, padding = 0, outputPadding = 0, groups = 1, bias = true, dilation = 1 } = options;
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pair(kernelSize);
+    this.stride = pair(stride);
+    this.padding = pair(padding);
+    this.outputPadding = pair(outputPadding);
+    this.groups = groups;
+    this.dilation = pair(dilation);
+    const weight = this.registerParameter('weight', empty([inChannels, outChannels / groups, ...this.kernelSize]));
+    kaimingUniform_(weight, Math.sqrt(5));
+    const b = this.registerParameter('bias', bias ? empty([outChannels]) : null);
+    // PyTorch's _ConvNd computes the bias bound from fan_in of the weight as stored, (out / groups)·kh·kw.
+    if (b) {
+      const bound = 1 / Math.sqrt(calculateFans(weight).fanIn);
+      uniform_(b, -bound, bound);
+    }
+  }
+
+  get weight(): Tensor {
+    return this.getParameter('weight') as Tensor;
+  }
+
+  get bias(): Tensor | null {
+    return this.getParameter('bias');
+  }
+
+  forward(x: Tensor): Tensor {
+    return convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
+    });
   }
 }
 

@@ -1,10 +1,9 @@
 // torch.nn layers as a model YAML names them (`nn.Upsample`, `nn.ConvTranspose2d`, …): positional
-// constructors in PyTorch's argument order, and ConvTranspose2d, which @yolots/torch does not ship.
+// constructors in PyTorch's argument order over @yolots/torch's option-object layers.
 
-import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 
-const { F, nn } = torch;
+const { nn } = torch;
 
 type Pair = number | [number, number];
 
@@ -15,17 +14,8 @@ export class Upsample extends nn.Upsample {
   }
 }
 
-/** 2-D transposed convolution with PyTorch's default initialisation; weight shape (in, out / groups, kh, kw). */
-export class ConvTranspose2d extends nn.Module {
-  readonly inChannels: number;
-  readonly outChannels: number;
-  readonly kernelSize: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number];
-  readonly outputPadding: [number, number];
-  readonly groups: number;
-  readonly dilation: [number, number];
-
+/** torch.nn.ConvTranspose2d(in, out, kernel, stride, padding, output_padding, groups, bias, dilation), positional. */
+export class ConvTranspose2d extends nn.ConvTranspose2d {
   constructor(
     inChannels: number,
     outChannels: number,
@@ -37,41 +27,6 @@ export class ConvTranspose2d extends nn.Module {
     bias = true,
     dilation: Pair = 1,
   ) {
-    super();
-    const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(stride);
-    this.padding = pair(padding);
-    this.outputPadding = pair(outputPadding);
-    this.groups = groups;
-    this.dilation = pair(dilation);
-    const weight = this.registerParameter('weight', torch.empty([inChannels, outChannels / groups, ...this.kernelSize]));
-    nn.init.kaimingUniform_(weight, Math.sqrt(5));
-    const b = this.registerParameter('bias', bias ? torch.empty([outChannels]) : null);
-    // PyTorch's _ConvNd computes the bias bound from fan_in of the weight as stored, (out / groups)·kh·kw.
-    if (b) {
-      const bound = 1 / Math.sqrt(nn.init.calculateFans(weight).fanIn);
-      nn.init.uniform_(b, -bound, bound);
-    }
-  }
-
-  get weight(): Tensor {
-    return this.getParameter('weight') as Tensor;
-  }
-
-  get bias(): Tensor | null {
-    return this.getParameter('bias');
-  }
-
-  forward(x: Tensor): Tensor {
-    return F.convTranspose2d(x, this.weight, this.bias, {
-      stride: this.stride,
-      padding: this.padding,
-      outputPadding: this.outputPadding,
-      groups: this.groups,
-      dilation: this.dilation,
-    });
+    super(inChannels, outChannels, kernelSize, { stride, padding, outputPadding, groups, bias, dilation });
   }
 }
