@@ -20,30 +20,36 @@ export interface Conv2dOptions {
   bias?: boolean;
 }
 
-/** 2-D convolution with PyTorch's default initialisation (kaiming-uniform weight, uniform bias). */
-export class Conv2d extends Module {
-  readonly inChannels: number;
-  readonly outChannels: number;
+/**
+ * What Conv2d and ConvTranspose2d share (PyTorch's _ConvNd): geometry, a kaiming-uniform weight and a bias uniform in
+ * ±1/√fan_in, where fan_in is computed from the weight as stored.
+ */
+abstract class ConvNd extends Module {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number];
   readonly dilation: [number, number];
   readonly groups: number;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
+  protected constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    /** (out, in / groups) for a convolution, (in, out / groups) for a transposed one. */
+    weightChannels: [number, number],
+    options: Conv2dOptions,
+  ) {
     super();
     const { stride = 1, padding = 0, dilation = 1, groups = 1, bias = true } = options;
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new RangeError(`Conv2d: channels (${inChannels} in, ${outChannels} out) must be divisible by groups (${groups})`);
+      throw new RangeError(`${new.target.name}: channels (${inChannels} in, ${outChannels} out) must be divisible by groups (${groups})`);
     }
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
     this.kernelSize = pair(kernelSize);
     this.stride = pair(stride);
     this.padding = pair(padding);
     this.dilation = pair(dilation);
     this.groups = groups;
-    const weight = this.registerParameter('weight', empty([outChannels, inChannels / groups, ...this.kernelSize]));
+    const weight = this.registerParameter('weight', empty([...weightChannels, ...this.kernelSize]));
     kaimingUniform_(weight, Math.sqrt(5));
     const b = this.registerParameter('bias', bias ? empty([outChannels]) : null);
     if (b) {
@@ -58,6 +64,13 @@ export class Conv2d extends Module {
 
   get bias(): Tensor | null {
     return this.getParameter('bias');
+  }
+}
+
+/** 2-D convolution with PyTorch's default initialisation (kaiming-uniform weight, uniform bias). */
+export class Conv2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: Conv2dOptions = {}) {
+    super(inChannels, outChannels, kernelSize, [outChannels, inChannels / (options.groups ?? 1)], options);
   }
 
   forward(x: Tensor): Tensor {
@@ -65,53 +78,17 @@ export class Conv2d extends Module {
   }
 }
 
-export interface ConvTranspose2dOptions {
-  stride?: Pair;
-  padding?: Pair;
+export interface ConvTranspose2dOptions extends Conv2dOptions {
   outputPadding?: Pair;
-  groups?: number;
-  bias?: boolean;
-  dilation?: Pair;
 }
 
 /** 2-D transposed convolution with PyTorch's default initialisation; weight shape (in, out / groups, kh, kw). */
-export class ConvTranspose2d extends Module {
-  readonly inChannels: number;
-  readonly outChannels: number;
-  readonly kernelSize: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number];
+export class ConvTranspose2d extends ConvNd {
   readonly outputPadding: [number, number];
-  readonly groups: number;
-  readonly dilation: [number, number];
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: ConvTranspose2dOptions = {}) {
-    super();
-    const { stride = 1, padding = 0, outputPadding = 0, groups = 1, bias = true, dilation = 1 } = options;
-    this.inChannels = inChannels;
-    this.outChannels = outChannels;
-    this.kernelSize = pair(kernelSize);
-    this.stride = pair(stride);
-    this.padding = pair(padding);
-    this.outputPadding = pair(outputPadding);
-    this.groups = groups;
-    this.dilation = pair(dilation);
-    const weight = this.registerParameter('weight', empty([inChannels, outChannels / groups, ...this.kernelSize]));
-    kaimingUniform_(weight, Math.sqrt(5));
-    const b = this.registerParameter('bias', bias ? empty([outChannels]) : null);
-    // PyTorch's _ConvNd computes the bias bound from fan_in of the weight as stored, (out / groups)·kh·kw.
-    if (b) {
-      const bound = 1 / Math.sqrt(calculateFans(weight).fanIn);
-      uniform_(b, -bound, bound);
-    }
-  }
-
-  get weight(): Tensor {
-    return this.getParameter('weight') as Tensor;
-  }
-
-  get bias(): Tensor | null {
-    return this.getParameter('bias');
+    super(inChannels, outChannels, kernelSize, [inChannels, outChannels / (options.groups ?? 1)], options);
+    this.outputPadding = pair(options.outputPadding ?? 0);
   }
 
   forward(x: Tensor): Tensor {
