@@ -267,16 +267,8 @@ export function serializeSafetensors(tensors: Iterable<[string, RawTensor]>, met
 export function readSafetensorsFile(path: string): SafetensorsContents {
   const fd = openSync(path, 'r');
   try {
-    const fileSize = fstatSync(fd).size;
-    const prefix = new Uint8Array(8);
-    readExactly(fd, prefix, 0, path);
-    const headerLength = readHeaderLength(prefix, path);
-    if (8 + headerLength > fileSize) {
-      throw new Error(`${path}: header length ${headerLength} runs past the end of the file (${fileSize} bytes)`);
-    }
-    const headerBytes = new Uint8Array(headerLength);
-    readExactly(fd, headerBytes, 8, path);
-    const { dataLength } = parseHeader(headerBytes, path);
+    const { prefix, headerBytes, dataLength, fileSize } = readHeader(fd, path);
+    const headerLength = headerBytes.byteLength;
     if (8 + headerLength + dataLength !== fileSize) {
       throw new Error(
         `${path}: tensors cover ${dataLength} data bytes but the file holds ${fileSize - 8 - headerLength} after the header` +
@@ -291,6 +283,37 @@ export function readSafetensorsFile(path: string): SafetensorsContents {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The string metadata of a safetensors file, from its validated header alone: no tensor data is read.
+ * @example readSafetensorsMetadata('weights/best.safetensors').yolots
+ */
+export function readSafetensorsMetadata(path: string): Record<string, string> {
+  const fd = openSync(path, 'r');
+  try {
+    return readHeader(fd, path).metadata;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads and validates the length prefix and JSON header of an open safetensors file. */
+function readHeader(
+  fd: number,
+  path: string,
+): { prefix: Uint8Array; headerBytes: Uint8Array; metadata: Record<string, string>; dataLength: number; fileSize: number } {
+  const fileSize = fstatSync(fd).size;
+  const prefix = new Uint8Array(8);
+  readExactly(fd, prefix, 0, path);
+  const headerLength = readHeaderLength(prefix, path);
+  if (8 + headerLength > fileSize) {
+    throw new Error(`${path}: header length ${headerLength} runs past the end of the file (${fileSize} bytes)`);
+  }
+  const headerBytes = new Uint8Array(headerLength);
+  readExactly(fd, headerBytes, 8, path);
+  const { metadata, dataLength } = parseHeader(headerBytes, path);
+  return { prefix, headerBytes, metadata, dataLength, fileSize };
 }
 
 function readExactly(fd: number, into: Uint8Array, position: number, path: string): void {

@@ -2,7 +2,7 @@
 // Tensor names: `model.<state-dict name>` (training weights), `ema.<name>` (EMA weights, what inference
 // uses), `optimizer.<param index>.<state key>`. A finished run's checkpoints keep only the EMA weights,
 // stored as `model.*` with epoch -1 (Ultralytics' strip_optimizer).
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as torch from '@yolots/torch';
 import type { Tensor, optim } from '@yolots/torch';
 
@@ -73,14 +73,9 @@ export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
 
 /** Reads a checkpoint written by `saveCheckpoint`; tensors belong to the caller's scope. */
 export function loadCheckpoint(path: string): Checkpoint {
-  if (!existsSync(path)) throw new Error(`checkpoint not found: ${path}`);
-  const { tensors, metadata } = torch.io.loadSafetensors(path);
-  if (metadata.yolots === undefined) {
-    torch.dispose(tensors);
-    throw new Error(`${path} is a safetensors file but not a yolots checkpoint (no 'yolots' metadata entry)`);
-  }
-  const meta = JSON.parse(metadata.yolots) as CheckpointMeta;
-  if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`${path}: unsupported checkpoint format '${meta.format}' (expected ${CHECKPOINT_FORMAT})`);
+  // The header is checked first, so a file that is not a checkpoint fails before any tensor is loaded.
+  const meta = readCheckpointMeta(path);
+  const { tensors } = torch.io.loadSafetensors(path);
   const model = new Map<string, Tensor>();
   const ema = new Map<string, Tensor>();
   const optimizerTensors = new Map<number, Map<string, Tensor | number>>();
@@ -120,20 +115,11 @@ export function inferenceWeights(ckpt: Checkpoint): Map<string, Tensor> {
 /** A checkpoint's metadata alone, read from the safetensors header without loading any tensor. */
 export function readCheckpointMeta(path: string): CheckpointMeta {
   if (!existsSync(path)) throw new Error(`checkpoint not found: ${path}`);
-  const fd = openSync(path, 'r');
-  try {
-    const prefix = Buffer.alloc(8);
-    readSync(fd, prefix, 0, 8, 0);
-    const length = Number(prefix.readBigUInt64LE(0));
-    if (length > 100 * 1024 * 1024) throw new Error(`${path}: not a safetensors file (header length ${length})`);
-    const header = Buffer.alloc(length);
-    readSync(fd, header, 0, length, 8);
-    const metadata = (JSON.parse(header.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__;
-    if (metadata?.yolots === undefined) throw new Error(`${path} is not a yolots checkpoint (no 'yolots' metadata entry)`);
-    return JSON.parse(metadata.yolots) as CheckpointMeta;
-  } finally {
-    closeSync(fd);
-  }
+  const metadata = torch.io.readSafetensorsMetadata(path);
+  if (metadata.yolots === undefined) throw new Error(`${path} is a safetensors file but not a yolots checkpoint (no 'yolots' metadata entry)`);
+  const meta = JSON.parse(metadata.yolots) as CheckpointMeta;
+  if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`${path}: unsupported checkpoint format '${meta.format}' (expected ${CHECKPOINT_FORMAT})`);
+  return meta;
 }
 
 /** Rewrites a finished run's checkpoint to its EMA weights only, with epoch -1 (Ultralytics' strip_optimizer). */
