@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
 import { loadCheckpoint, readCheckpointMeta } from '../src/utils/checkpoint.js';
+import { readResultsCsv } from '../src/utils/results-csv.js';
 
 const COCO8 = fileURLToPath(new URL('../../../../shared/datasets/coco8.yaml', import.meta.url));
 const SCRIPT = fileURLToPath(new URL('./scripts/ddp-train.ts', import.meta.url));
@@ -20,14 +21,6 @@ function run(mode: string, project: string): { status: number | null; output: st
     env: { ...process.env, YOLOTS_DIST_TIMEOUT_MS: '60000' },
   });
   return { status: child.status, output: `${child.stdout}\n${child.stderr}` };
-}
-
-function csvColumns(file: string): Record<string, number[]> {
-  const [header, ...rows] = readFileSync(file, 'utf8').trim().split('\n');
-  const keys = (header as string).split(',').map((k) => k.trim());
-  const out: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-  for (const row of rows) row.split(',').forEach((v, i) => out[keys[i] as string]?.push(Number(v)));
-  return out;
 }
 
 describe('distributed data-parallel training (2 CPU ranks, gloo)', { skip }, () => {
@@ -55,8 +48,8 @@ describe('distributed data-parallel training (2 CPU ranks, gloo)', { skip }, () 
     torch.dispose([...a.model.values(), ...b.model.values()]);
     assert.ok(worst < 1e-4, `max relative weight difference ${worst}`);
 
-    const ca = csvColumns(join(project, 'single', 'results.csv'));
-    const cb = csvColumns(join(project, 'ddp', 'results.csv'));
+    const ca = readResultsCsv(join(project, 'single', 'results.csv'));
+    const cb = readResultsCsv(join(project, 'ddp', 'results.csv'));
     for (const key of ['train/box_loss', 'train/cls_loss', 'train/dfl_loss']) {
       (ca[key] as number[]).forEach((v, i) => assert.ok(Math.abs(v - (cb[key] as number[])[i]!) <= 1e-4 * Math.abs(v), `${key}: ${v} vs ${cb[key]}`));
     }
