@@ -5,7 +5,6 @@
 
 #include "errors.h"
 #include "handle.h"
-#include "memory.h"
 
 namespace yolots {
 
@@ -41,7 +40,6 @@ YOLOTS_FN(backward) {
   c10::optional<bool> retain;
   if (info[2].IsBoolean()) retain = info[2].As<Napi::Boolean>().Value();
   torch::autograd::backward(tensors, grads, retain, info[3].ToBoolean().Value());
-  reportExternalMemory(info.Env());
   return info.Env().Undefined();
 }
 

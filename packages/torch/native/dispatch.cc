@@ -10,7 +10,6 @@
 
 #include "errors.h"
 #include "handle.h"
-#include "memory.h"
 
 namespace yolots {
 
@@ -249,7 +248,6 @@ YOLOTS_FN(callOp) {
   }
 
   op.callBoxed(&stack);
-  reportExternalMemory(env);
   if (!keepResult) return env.Undefined();
   if (stack.size() == 1) return fromIValue(env, stack[0]);
   auto out = Napi::Array::New(env, stack.size());

@@ -12,8 +12,16 @@ std::atomic<int64_t>& liveHandles() {
   return count;
 }
 
-static void finalizeHandle(Napi::Env, TensorHandle* handle) {
+// Withdraws what was reported to V8 for this handle.
+static void unreport(Napi::Env env, TensorHandle* handle) {
+  if (handle->reportedBytes == 0) return;
+  reportGcOwned(env, -handle->reportedBytes);
+  handle->reportedBytes = 0;
+}
+
+static void finalizeHandle(Napi::Env env, TensorHandle* handle) {
   if (handle->tensor.defined()) liveHandles()--;
+  unreport(env, handle);
   delete handle;
 }
 
@@ -49,9 +57,19 @@ YOLOTS_FN(dispose) {
   if (wasLive) {
     handle->tensor = at::Tensor();
     liveHandles()--;
-    reportExternalMemory(info.Env());
+    unreport(info.Env(), handle);
   }
   return Napi::Boolean::New(info.Env(), wasLive);
+}
+
+// handToGc(handle): the GC now decides when this tensor dies, so V8 is told its native size (once).
+YOLOTS_FN(handToGc) {
+  auto& tensor = unwrapTensor(info[0]);
+  auto* handle = info[0].As<Napi::External<TensorHandle>>().Data();
+  if (handle->reportedBytes != 0 || !tensor.has_storage()) return info.Env().Undefined();
+  handle->reportedBytes = static_cast<int64_t>(tensor.storage().nbytes());
+  reportGcOwned(info.Env(), handle->reportedBytes);
+  return info.Env().Undefined();
 }
 
 YOLOTS_FN(isDisposed) {
@@ -63,6 +81,7 @@ YOLOTS_FN(liveTensors) { return Napi::Number::New(info.Env(), static_cast<double
 
 void initHandles(Napi::Env env, Napi::Object exports) {
   exports.Set("dispose", Napi::Function::New(env, dispose));
+  exports.Set("handToGc", Napi::Function::New(env, handToGc));
   exports.Set("isDisposed", Napi::Function::New(env, isDisposed));
   exports.Set("liveTensors", Napi::Function::New(env, liveTensors));
 }

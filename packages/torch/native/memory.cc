@@ -12,7 +12,7 @@ namespace yolots {
 
 static std::atomic<int64_t> gBytes{0};
 static std::atomic<int64_t> gPeak{0};
-static int64_t gReported = 0;
+static int64_t gGcOwned = 0;  // only touched on the JS thread
 
 int64_t nativeBytes() { return gBytes.load(); }
 int64_t peakNativeBytes() { return gPeak.load(); }
@@ -66,15 +66,10 @@ void installCountingAllocator() {
   c10::SetCPUAllocator(&gCounting, /*priority=*/10);
 }
 
-void reportExternalMemory(Napi::Env env) {
-  int64_t now = gBytes.load();
-  int64_t delta = now - gReported;
-  // Tell V8 in coarse steps: exact per-op reports would cost more than they inform.
-  if (delta > (1 << 20) || delta < -(1 << 20)) {
-    int64_t adjusted = 0;
-    napi_adjust_external_memory(env, delta, &adjusted);
-    gReported = now;
-  }
+void reportGcOwned(Napi::Env env, int64_t delta) {
+  gGcOwned += delta;
+  int64_t adjusted = 0;
+  napi_adjust_external_memory(env, delta, &adjusted);
 }
 
 YOLOTS_FN(memoryStats) {
@@ -82,6 +77,7 @@ YOLOTS_FN(memoryStats) {
   auto out = Napi::Object::New(env);
   out.Set("nativeBytes", Napi::Number::New(env, static_cast<double>(nativeBytes())));
   out.Set("peakNativeBytes", Napi::Number::New(env, static_cast<double>(peakNativeBytes())));
+  out.Set("gcOwnedBytes", Napi::Number::New(env, static_cast<double>(gGcOwned)));
   return out;
 }
 

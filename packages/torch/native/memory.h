@@ -1,6 +1,5 @@
 // Native memory accounting: a counting wrapper around libtorch's CPU allocator, so tests and
-// leak hunts can read the exact bytes held, and V8 is told about them (napi_adjust_external_memory)
-// so its GC pressure reflects tensors it cannot see.
+// leak hunts can read the exact bytes held. (What V8 is told is per handle: see handle.h.)
 #pragma once
 #include <napi.h>
 
@@ -12,8 +11,8 @@ int64_t nativeBytes();
 int64_t peakNativeBytes();
 void resetPeakNativeBytes();
 
-// Reports the change in native bytes since the last report to V8 (cheap; called after ops).
-void reportExternalMemory(Napi::Env env);
+// Tells V8 that `delta` more (or, negative, fewer) native bytes now live or die at the GC's discretion.
+void reportGcOwned(Napi::Env env, int64_t delta);
 
 void installCountingAllocator();
 void initMemory(Napi::Env env, Napi::Object exports);

@@ -15,9 +15,11 @@ export interface NativeAddon {
   opSchema(id: number): string;
   callOp(id: number, args: NativeArg[], kwargs: Record<string, NativeArg> | undefined, keepResult: boolean): NativeResult;
   dispose(h: Handle): boolean;
+  /** Tells V8 the tensor's native size: from now on the GC decides when it dies. Idempotent. */
+  handToGc(h: Handle): void;
   isDisposed(h: Handle): boolean;
   liveTensors(): number;
-  memoryStats(): { nativeBytes: number; peakNativeBytes: number };
+  memoryStats(): { nativeBytes: number; peakNativeBytes: number; gcOwnedBytes: number };
   resetPeakMemory(): void;
   fromBuffer(data: ArrayBufferView, scalarType: number, shape: number[]): Handle;
   toBuffer(h: Handle): ArrayBuffer;

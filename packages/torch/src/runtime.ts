@@ -29,8 +29,21 @@ export function liveTensors(): number {
   return native.liveTensors();
 }
 
-/** Bytes held by libtorch's CPU allocator now and at the peak since the last `resetPeakMemory()`. */
-export function memoryStats(): { nativeBytes: number; peakNativeBytes: number } {
+/** Native memory figures, in bytes. */
+export interface MemoryStats {
+  /** Held by libtorch's CPU allocator now. */
+  nativeBytes: number;
+  /** Held at the peak since the last `resetPeakMemory()`. */
+  peakNativeBytes: number;
+  /**
+   * Reported to V8 as external memory: the storage of tensors no scope will free (made at top level,
+   * returned out of the outermost scope, or kept), whose lifetime is the user's or, failing that, the GC's.
+   */
+  gcOwnedBytes: number;
+}
+
+/** Bytes held by libtorch's CPU allocator, and what V8 was told of them. */
+export function memoryStats(): MemoryStats {
   return native.memoryStats();
 }
 

@@ -3,6 +3,8 @@
 // scope is freed when the scope ends, except what the scope returns (which moves to the enclosing scope)
 // and what was explicitly kept. Module calls run in their own scope, so model and loss code never frees
 // by hand. Tensors made outside any scope belong to the caller: dispose them, or the GC will, eventually.
+// Only those (and kept ones) are reported to V8 as external memory: reporting scope-owned tensors too made
+// V8 collect every few tens of ms during a training forward for nothing (see native/handle.h).
 
 /** What a scope needs to know of a tensor. */
 export interface Owned {
@@ -10,6 +12,8 @@ export interface Owned {
   readonly isDisposed: boolean;
   /** True once `keep()` took it out of automatic disposal. */
   kept: boolean;
+  /** No scope will free it any more: from now on its lifetime is the user's or the GC's. */
+  handToGc(): void;
 }
 
 const scopes: Owned[][] = [];
@@ -18,6 +22,7 @@ const scopes: Owned[][] = [];
 export function track<T extends Owned>(tensor: T): T {
   const scope = scopes[scopes.length - 1];
   if (scope !== undefined) scope.push(tensor);
+  else tensor.handToGc();
   return tensor;
 }
 
@@ -25,6 +30,7 @@ export function track<T extends Owned>(tensor: T): T {
 export function keep<T>(value: T): T {
   forEachOwned(value, (t) => {
     t.kept = true;
+    t.handToGc();
   });
   return value;
 }
@@ -63,7 +69,9 @@ export function tidy<T>(fn: () => T): T {
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
     if (returned.has(t)) {
-      if (parent !== undefined && !t.kept) parent.push(t);
+      if (t.kept) continue;
+      if (parent !== undefined) parent.push(t);
+      else t.handToGc();
     } else if (!t.kept) {
       t.dispose();
     }

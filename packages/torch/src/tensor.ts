@@ -72,6 +72,11 @@ export class Tensor implements Owned {
     }
   }
 
+  /** @internal Called by the scope machinery when no scope owns this tensor any more. */
+  handToGc(): void {
+    if (this.h !== null) native.handToGc(this.h);
+  }
+
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -183,6 +183,44 @@ describe('keep, dispose, using, GC', () => {
   });
 });
 
+describe('what V8 is told (external memory)', () => {
+  const MiB = 1 << 20;
+  const external = (): number => torch.memoryStats().gcOwnedBytes;
+
+  test('only tensors whose lifetime the GC decides are reported, and withdrawn on dispose', () => {
+    const start = external();
+    const owned = torch.zeros([4 * MiB / 4]); // 4 MiB at top level: the user's or the GC's
+    assert.equal(external() - start, 4 * MiB, 'a top-level tensor is reported');
+    owned.dispose();
+    assert.equal(external() - start, 0, 'dispose withdraws the report');
+
+    let kept: Tensor | undefined;
+    const returned = torch.tidy(() => {
+      torch.zeros([16 * MiB / 4]).add(1); // dies with the scope: never reported
+      kept = torch.zeros([MiB / 4]).keep();
+      assert.equal(external() - start, MiB, 'inside a scope only the kept tensor counts');
+      return torch.zeros([2 * MiB / 4]);
+    });
+    assert.equal(external() - start, 3 * MiB, 'the kept and the returned tensor count');
+    returned.dispose();
+    kept?.dispose();
+    assert.equal(external() - start, 0);
+  });
+
+  test('a loop that never disposes stays bounded: V8 collects the tensors it was told about', async () => {
+    const before = torch.liveTensors();
+    torch.resetPeakMemory();
+    const base = torch.memoryStats().nativeBytes;
+    for (let i = 0; i < 64; i++) {
+      torch.zeros([16 * MiB / 4]); // 16 MiB each, 1 GiB in all, never disposed
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const peak = torch.memoryStats().peakNativeBytes - base;
+    assert.ok(peak < 512 * MiB, `peak ${(peak / MiB).toFixed(0)} MiB for 1024 MiB allocated`);
+    assert.ok(torch.liveTensors() < before + 32);
+  });
+});
+
 class TwoLayer extends nn.Module {
   readonly intermediates: Tensor[] = [];
   private readonly a: torch.nn.Conv2d;
