@@ -14,6 +14,7 @@
         "native/dispatch.cc",
         "native/tensor_data.cc",
         "native/autograd.cc",
+        "native/batch_norm_silu.cc",
         "native/runtime.cc",
         "native/distributed.cc"
       ],

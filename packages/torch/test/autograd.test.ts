@@ -93,6 +93,21 @@ describe('autograd matches finite differences (float64)', () => {
     );
   });
 
+  test('batch_norm_silu (fused, backward recomputes the BN output): input, weight and bias', () => {
+    gradcheck(
+      ([x, w, b]) => F.batchNormSilu(x as Tensor, null, null, w as Tensor, b as Tensor, true, 0.03, 1e-3),
+      [
+        { data: randomData(3 * 2 * 3 * 3, 21), shape: [3, 2, 3, 3], wrt: true },
+        { data: randomData(2, 22, 0.5, 1.5), shape: [2], wrt: true },
+        { data: randomData(2, 23), shape: [2], wrt: true },
+      ],
+    );
+    gradcheck(
+      ([x]) => F.batchNormSilu(x as Tensor, null, null, null, null, true, 0.1, 1e-5),
+      [{ data: randomData(2 * 3 * 2 * 2, 24), shape: [2, 3, 2, 2], wrt: true }],
+    );
+  });
+
   test('batch_norm in eval mode uses the running statistics', () => {
     gradcheck(
       ([x, mean, variance, w, b]) =>

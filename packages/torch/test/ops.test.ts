@@ -450,6 +450,63 @@ describe('nn.functional', () => {
       );
     }));
 
+  test('batchNormSilu equals silu(batchNorm): same values and running stats, gradients to rounding', () =>
+    torch.tidy(() => {
+      torch.manualSeed(3);
+      for (const layout of ['contiguous', 'channels_last'] as const) {
+        const run = (fused: boolean) =>
+          torch.tidy(() => {
+            const x = torch.randn([4, 6, 5, 7]).mul(2).add(0.5).contiguous(layout).requiresGrad_();
+            const w = torch.rand([6]).add(0.5).requiresGrad_();
+            const b = torch.randn([6]).requiresGrad_();
+            const mean = torch.zeros([6]);
+            const variance = torch.ones([6]);
+            const y = fused
+              ? F.batchNormSilu(x, mean, variance, w, b, true, 0.03, 1e-3)
+              : F.silu(F.batchNorm(x, mean, variance, w, b, true, 0.03, 1e-3));
+            y.mul(torch.linspace(-1, 1, y.numel()).view(y.shape)).sum().backward();
+            return { y: y.detach(), mean, variance, gx: x.grad as torch.Tensor, gw: w.grad as torch.Tensor, gb: b.grad as torch.Tensor };
+          });
+        torch.manualSeed(7);
+        const fused = run(true);
+        torch.manualSeed(7);
+        const composed = run(false);
+        assert.equal(fused.y.isContiguous(layout), true, `output stays ${layout}`);
+        assert.deepEqual(fused.y.toArray(), composed.y.toArray(), 'forward is bit-identical');
+        assert.deepEqual(fused.mean.toArray(), composed.mean.toArray());
+        assert.deepEqual(fused.variance.toArray(), composed.variance.toArray());
+        for (const key of ['gx', 'gw', 'gb'] as const) {
+          assertClose(fused[key].toArray() as number[], composed[key].toArray() as number[], 1e-5);
+        }
+      }
+      const mean = torch.tensor([0.5, -0.5]);
+      const variance = torch.tensor([2, 0.5]);
+      const x = torch.randn([3, 2, 4, 4]);
+      assert.deepEqual(
+        F.batchNormSilu(x, mean, variance, null, null, false, 0.1, 1e-5).toArray(),
+        F.silu(F.batchNorm(x, mean, variance, null, null, false, 0.1, 1e-5)).toArray(),
+        'eval mode: running statistics',
+      );
+    }));
+
+  test('batchNormSilu keeps one activation fewer alive for backward than silu(batchNorm)', () =>
+    torch.tidy(() => {
+      const x = torch.randn([8, 16, 32, 32]).requiresGrad_(); // 512 KiB
+      const held = (fused: boolean): number => {
+        const before = torch.memoryStats().nativeBytes;
+        return torch.tidy(() => {
+          const y = fused ? F.batchNormSilu(x, null, null, null, null, true, 0.1, 1e-5) : F.silu(F.batchNorm(x, null, null, null, null, true, 0.1, 1e-5));
+          const loss = y.sum();
+          const bytes = torch.memoryStats().nativeBytes - before; // graph alive: what backward would need
+          loss.backward();
+          return bytes;
+        });
+      };
+      const tensorBytes = x.numel() * 4;
+      const saved = held(false) - held(true);
+      assert.ok(saved >= tensorBytes, `fused holds ${saved} bytes less; one activation is ${tensorBytes}`);
+    }));
+
   test('pooling, interpolate, pad', () =>
     torch.tidy(() => {
       const x = torch.arange(0, 16, 1, { dtype: 'float32' }).view(1, 1, 4, 4);
