@@ -2,6 +2,12 @@
 // Prints train images/s per epoch (epochs 2+ are the steady state), in-training validation images/s, the share of
 // step time spent waiting for data, and peak RSS, next to the Ultralytics 8.2.103 figures measured on this kind of
 // machine (../shared/reference). Run: node --conditions=source --import tsx bench/train.ts [640|320 ...]
+//
+// Machines of this kind differ in speed from moment to moment (the same Python fwd+bwd took 1.36 s in the
+// reference run and 1.9 s on other days), so at 640 the benchmark also times the pure compute floor in Python torch
+// in the same invocation (bench/torch-yolov8n.py, the reference's own surrogate: batch 8, channels_last, 2 threads)
+// and compares both engines as a share of the floor measured beside them.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +16,21 @@ import * as torch from '@yolots/torch';
 import { DetectionTrainer } from '../packages/yolo/src/models/yolo/detect/train.js';
 
 const DATA = fileURLToPath(new URL('../../shared/datasets/coco128.yaml', import.meta.url));
+const PYTHON = '/usr/bin/python3';
+const FLOOR_SCRIPT = fileURLToPath(new URL('./torch-yolov8n.py', import.meta.url));
+/** The reference's pure compute at 640: Python torch fwd+bwd, batch 8, channels_last, 2 threads, 1.358 s/batch. */
+const REFERENCE_FLOOR_640 = 8 / 1.358;
+
+/** Python torch's pure fwd+bwd images/s at 640 now (the reference's surrogate), or null without python3-torch. */
+function computeFloor640(): number | null {
+  const run = spawnSync(PYTHON, [FLOOR_SCRIPT, '640', 'channels_last', '2', '4', '2', '8'], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '2' },
+  });
+  if (run.status !== 0) return null;
+  const { fwdBwd } = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as { fwdBwd: number[] };
+  return 8 / (fwdBwd.reduce((a, b) => a + b, 0) / fwdBwd.length);
+}
 
 /** Ultralytics 8.2.103, ../shared/reference/ultralytics-8.2.103-cpu.md (epochs 2 and 3; in-train val of 128 images). */
 const REFERENCE: Record<number, { threads: number; trainImgS: number[]; valSeconds: number[]; peakRssMiB: number }> = {
@@ -18,6 +39,7 @@ const REFERENCE: Record<number, { threads: number; trainImgS: number[]; valSecon
 };
 
 async function bench(imgsz: number): Promise<void> {
+  const floorBefore = imgsz === 640 ? computeFloor640() : null;
   const trainer = new DetectionTrainer({
     overrides: {
       model: 'yolov8n.yaml',
@@ -62,6 +84,7 @@ async function bench(imgsz: number): Promise<void> {
     if (last && last.valS === 0) last.valS = (performance.now() - valStart) / 1000;
   });
   await trainer.train();
+  const floorAfter = floorBefore === null ? null : computeFloor640();
   const ref = REFERENCE[imgsz];
   console.log(`\nyolov8n, coco128, imgsz ${imgsz}, batch 16, ${torch.getNumThreads()} threads, workers 2`);
   console.log('epoch  train img/s  data wait  val img/s | Ultralytics train img/s  val img/s  | ratio train');
@@ -74,8 +97,23 @@ async function bench(imgsz: number): Promise<void> {
         `${(refTrain?.toFixed(2) ?? '(first)').padStart(23)}  ${(refVal ? (128 / refVal).toFixed(2) : '').padStart(9)}  | ${refTrain ? `${(trainRate / refTrain).toFixed(2)}x` : ''}`,
     );
   });
+  if (floorBefore !== null && floorAfter !== null && ref) {
+    const floor = (floorBefore + floorAfter) / 2;
+    const ours = epochs.slice(1).reduce((a, e) => a + e.images / e.trainS, 0) / Math.max(1, epochs.length - 1);
+    const theirs = ref.trainImgS.reduce((a, b) => a + b, 0) / ref.trainImgS.length;
+    console.log(
+      `compute floor (Python torch fwd+bwd, 640, batch 8, channels_last): ${floorBefore.toFixed(2)} img/s before, ${floorAfter.toFixed(2)} after; reference run ${REFERENCE_FLOOR_640.toFixed(2)}`,
+    );
+    console.log(
+      `share of the floor, epochs 2+: yolots ${(ours / floor).toFixed(2)} vs Ultralytics ${(theirs / REFERENCE_FLOOR_640).toFixed(2)} -> ${(ours / floor / (theirs / REFERENCE_FLOOR_640)).toFixed(2)}x; ` +
+        `Ultralytics scaled to this machine's floor: ${((theirs * floor) / REFERENCE_FLOOR_640).toFixed(2)} img/s`,
+    );
+  }
   const peakMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(`peak RSS ${peakMiB.toFixed(0)} MiB (process so far) vs Ultralytics ${ref?.peakRssMiB} MiB (${ref?.threads} thread(s))`);
+  const nativePeakMiB = torch.memoryStats().peakNativeBytes / 2 ** 20;
+  console.log(
+    `peak RSS ${peakMiB.toFixed(0)} MiB (process so far; libtorch's own peak ${nativePeakMiB.toFixed(0)} MiB) vs Ultralytics ${ref?.peakRssMiB} MiB (${ref?.threads} thread(s))`,
+  );
 }
 
 const sizes = process.argv.slice(2).map(Number);
