@@ -13,6 +13,7 @@ void initDistributed(Napi::Env env, Napi::Object exports);
 }  // namespace yolots
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  yolots::configureMalloc();
   yolots::installCountingAllocator();
   yolots::initHandles(env, exports);
   yolots::initMemory(env, exports);

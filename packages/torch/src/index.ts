@@ -38,6 +38,7 @@ export {
   liveTensors,
   memoryStats,
   resetPeakMemory,
+  releaseMemory,
   buildInfo,
 } from './runtime.js';
 export { schema } from './aten.js';

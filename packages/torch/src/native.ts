@@ -21,6 +21,7 @@ export interface NativeAddon {
   liveTensors(): number;
   memoryStats(): { nativeBytes: number; peakNativeBytes: number; gcOwnedBytes: number };
   resetPeakMemory(): void;
+  releaseMemory(): boolean;
   fromBuffer(data: ArrayBufferView, scalarType: number, shape: number[]): Handle;
   toBuffer(h: Handle): ArrayBuffer;
   copyFromBuffer(h: Handle, data: ArrayBufferView): void;
