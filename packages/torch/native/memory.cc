@@ -1,10 +1,11 @@
 #include "memory.h"
 
 #include <c10/core/CPUAllocator.h>
-#include <c10/core/impl/alloc_cpu.h>
+#include <c10/util/Exception.h>
 #include <torch/csrc/api/include/torch/version.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 
 #if defined(__GLIBC__)
@@ -25,16 +26,20 @@ void resetPeakNativeBytes() { gPeak.store(gBytes.load()); }
 
 namespace {
 
-// Each block carries its size in a header in front of the data, so the deleter can count it down.
-// The data pointer doubles as the DataPtr context, as libtorch's own CPU allocator does (some kernels,
-// e.g. oneDNN's, assert exactly that). 64 bytes keep the data at libtorch's 64-byte alignment.
-constexpr size_t kHeader = 64;
+// Each block is a plain malloc with the data aligned by hand to libtorch's 64 bytes; the two words in front of
+// the data hold its size (so the deleter can count it down) and the malloc'd pointer. Not posix_memalign (what
+// c10::alloc_cpu uses): glibc pads an aligned request beyond the chunk a freed block of the same size leaves, so
+// the next step's identical tensor could never reuse it and the heap grew instead (seen with strace: +256 MiB per
+// 256 MiB tensor). The data pointer doubles as the DataPtr context, as libtorch's own CPU allocator does (some
+// kernels, e.g. oneDNN's, assert exactly that).
+constexpr uintptr_t kAlignment = 64;
+constexpr size_t kSlack = kAlignment + 2 * sizeof(uintptr_t);
 
 void countedFree(void* data) {
   if (data == nullptr) return;
-  char* raw = static_cast<char*>(data) - kHeader;
-  gBytes -= static_cast<int64_t>(*reinterpret_cast<size_t*>(raw));
-  c10::free_cpu(raw);
+  auto* meta = static_cast<uintptr_t*>(data) - 2;
+  gBytes -= static_cast<int64_t>(meta[0]);
+  std::free(reinterpret_cast<void*>(meta[1]));
 }
 
 struct CountingAllocator final : public c10::Allocator {
@@ -43,9 +48,13 @@ struct CountingAllocator final : public c10::Allocator {
 #else
   c10::DataPtr allocate(size_t n) const override {
 #endif
-    char* raw = static_cast<char*>(c10::alloc_cpu(n + kHeader));
-    *reinterpret_cast<size_t*>(raw) = n;
-    void* data = raw + kHeader;
+    void* raw = std::malloc(n + kSlack);
+    TORCH_CHECK(raw != nullptr, "DefaultCPUAllocator: not enough memory: you tried to allocate ", n, " bytes.");
+    uintptr_t aligned = (reinterpret_cast<uintptr_t>(raw) + 2 * sizeof(uintptr_t) + kAlignment - 1) & ~(kAlignment - 1);
+    auto* meta = reinterpret_cast<uintptr_t*>(aligned) - 2;
+    meta[0] = n;
+    meta[1] = reinterpret_cast<uintptr_t>(raw);
+    void* data = reinterpret_cast<void*>(aligned);
     int64_t now = (gBytes += static_cast<int64_t>(n));
     int64_t peak = gPeak.load();
     while (now > peak && !gPeak.compare_exchange_weak(peak, now)) {
