@@ -6,28 +6,14 @@
 //        [--iters 8] [--threads 2] [--batch 8] [--layouts contiguous,channels_last] [--no-python]
 //
 // Without --iters: 8 timed iterations at 320 and 4 at 640 (the reference figures' counts).
-import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as torch from '@yolots/torch';
+import { type Layout, mean, PYTHON, pythonTorchAvailable, runPythonTwin, spawnJson, type TimingResult } from './python-twin.js';
 import { surrogateLoss, toChannelsLast, YoloV8nShaped } from './yolov8n-shaped.js';
 
-type Layout = 'contiguous' | 'channels_last';
-
-interface Result {
-  fwd: number[];
-  infer: number[];
-  fwdBwd: number[];
-  peakRssMiB: number;
-  startRssMiB: number;
-  threads: number;
-  version: string;
-}
-
-const PYTHON = '/usr/bin/python3';
-
-function worker(size: number, layout: Layout, warmup: number, iters: number, threads: number, batch: number): Result {
+function worker(size: number, layout: Layout, warmup: number, iters: number, threads: number, batch: number): TimingResult {
   torch.setNumThreads(threads);
   const startRssMiB = process.resourceUsage().maxRSS / 1024;
   torch.manualSeed(0);
@@ -77,14 +63,6 @@ function worker(size: number, layout: Layout, warmup: number, iters: number, thr
   };
 }
 
-function spawnJson(command: string, args: string[], threads: number): Result {
-  const run = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) }, maxBuffer: 1 << 24 });
-  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${run.status}):\n${run.stderr}`);
-  const line = run.stdout.trim().split('\n').at(-1) as string;
-  return JSON.parse(line) as Result;
-}
-
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const pad = (s: string, n: number): string => s.padStart(n);
 
 function cell(ts: number[], py: number[] | undefined): string {
@@ -123,10 +101,9 @@ function main(): void {
     return;
   }
 
-  const python = !values['no-python'] && spawnSync(PYTHON, ['-c', 'import torch']).status === 0;
+  const python = !values['no-python'] && pythonTorchAvailable();
   if (!values['no-python'] && !python) console.log(`(Python comparison skipped: ${PYTHON} with torch not found)`);
   const self = fileURLToPath(import.meta.url);
-  const pyScript = fileURLToPath(new URL('./torch-yolov8n.py', import.meta.url));
   const info = torch.buildInfo();
   console.log(
     `YOLOv8n-shaped network, batch ${batch}, ${threads} threads, libtorch ${info.version}; seconds per batch: mean (min), TS / Python, TS vs Python on means`,
@@ -148,11 +125,7 @@ function main(): void {
       ];
       const ts = spawnJson(process.execPath, [...process.execArgv, self, '--worker', ...common], threads);
       const py = python
-        ? spawnJson(
-            PYTHON,
-            [pyScript, String(size), layout, String(warmup), String(itersFor(size)), String(threads), String(batch)],
-            threads,
-          )
+        ? runPythonTwin({ size, layout, warmup, iters: itersFor(size), threads, batch })
         : undefined;
       const rss = py
         ? `${pad(ts.peakRssMiB.toFixed(0), 5)} / ${pad(py.peakRssMiB.toFixed(0), 5)}  ${(ts.peakRssMiB / py.peakRssMiB).toFixed(2)}x  (at start ${ts.startRssMiB.toFixed(0)} / ${py.startRssMiB.toFixed(0)})`

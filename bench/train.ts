@@ -7,29 +7,23 @@
 // reference run and 1.9 s on other days), so at 640 the benchmark also times the pure compute floor in Python torch
 // in the same invocation (bench/torch-yolov8n.py, the reference's own surrogate: batch 8, channels_last, 2 threads)
 // and compares both engines as a share of the floor measured beside them.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
 import { DetectionTrainer } from '../packages/yolo/src/models/yolo/detect/train.js';
+import { mean, pythonTorchAvailable, runPythonTwin } from './python-twin.js';
 
 const DATA = fileURLToPath(new URL('../../shared/datasets/coco128.yaml', import.meta.url));
-const PYTHON = '/usr/bin/python3';
-const FLOOR_SCRIPT = fileURLToPath(new URL('./torch-yolov8n.py', import.meta.url));
 /** The reference's pure compute at 640: Python torch fwd+bwd, batch 8, channels_last, 2 threads, 1.358 s/batch. */
 const REFERENCE_FLOOR_640 = 8 / 1.358;
 
 /** Python torch's pure fwd+bwd images/s at 640 now (the reference's surrogate), or null without python3-torch. */
 function computeFloor640(): number | null {
-  const run = spawnSync(PYTHON, [FLOOR_SCRIPT, '640', 'channels_last', '2', '4', '2', '8'], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: '2' },
-  });
-  if (run.status !== 0) return null;
-  const { fwdBwd } = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as { fwdBwd: number[] };
-  return 8 / (fwdBwd.reduce((a, b) => a + b, 0) / fwdBwd.length);
+  if (!pythonTorchAvailable()) return null;
+  const { fwdBwd } = runPythonTwin({ size: 640, layout: 'channels_last', warmup: 2, iters: 4, threads: 2, batch: 8 });
+  return 8 / mean(fwdBwd);
 }
 
 /** Ultralytics 8.2.103, ../shared/reference/ultralytics-8.2.103-cpu.md (epochs 2 and 3; in-train val of 128 images). */
@@ -100,7 +94,7 @@ async function bench(imgsz: number): Promise<void> {
   if (floorBefore !== null && floorAfter !== null && ref) {
     const floor = (floorBefore + floorAfter) / 2;
     const ours = epochs.slice(1).reduce((a, e) => a + e.images / e.trainS, 0) / Math.max(1, epochs.length - 1);
-    const theirs = ref.trainImgS.reduce((a, b) => a + b, 0) / ref.trainImgS.length;
+    const theirs = mean(ref.trainImgS);
     console.log(
       `compute floor (Python torch fwd+bwd, 640, batch 8, channels_last): ${floorBefore.toFixed(2)} img/s before, ${floorAfter.toFixed(2)} after; reference run ${REFERENCE_FLOOR_640.toFixed(2)}`,
     );
