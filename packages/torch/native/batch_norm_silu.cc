@@ -3,8 +3,8 @@
 // Composed, autograd saves three tensors per conv→BN→SiLU block: the conv output (for BN's backward), the BN
 // output (for SiLU's backward) and the SiLU output (for the next conv). This operator saves the BN input and
 // the per-channel batch statistics, and recomputes the BN output in backward with one multiply-add pass
-// (the idea of in-place activated BatchNorm, Rota Bulò et al. 2018). Measured on a YOLOv8n-shaped network at
-// 640, batch 8: peak memory 20% lower, time unchanged. The forward runs libtorch's own kernels, so its result is
+// (the idea of in-place activated BatchNorm, Rota Bulò et al. 2018). Measured in YOLOv8n training at 640,
+// batch 16: libtorch's peak 3.1 GB instead of 4.0 GB, speed unchanged. The forward runs libtorch's own kernels, so its result is
 // bit-identical to silu(batch_norm(x)); gradients equal the composed ones up to float rounding.
 //
 // Registered with the dispatcher like any ATen operator, so JS calls it by name ('yolots::batch_norm_silu').
