@@ -2,10 +2,11 @@
 // GFLOPs of yolov8n/yolov8s, unfused and fused (fixtures/ultralytics/model_info.json), and the printed line.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, mock, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
 import { DetectionModel } from '../src/nn/tasks.js';
+import { captureLog } from './helpers/capture-log.js';
 
 const INFO_FILE = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/model_info.json', import.meta.url));
 const HAVE_INFO = existsSync(INFO_FILE);
@@ -15,20 +16,6 @@ interface Counts {
   layers: number;
   params: number;
   gflops_640: number;
-}
-
-/** Runs `fn` with console.log captured; returns what it printed. */
-function captureLog(fn: () => void): string[] {
-  const lines: string[] = [];
-  const spy = mock.method(console, 'log', (...args: unknown[]) => {
-    lines.push(args.join(' '));
-  });
-  try {
-    fn();
-  } finally {
-    spy.mock.restore();
-  }
-  return lines;
 }
 
 describe('model.info() parity with Ultralytics 8.2.103', { skip: !HAVE_INFO }, () => {

@@ -10,22 +10,10 @@ import { type ModelYaml, makeDivisible, parseModel } from '../src/nn/parse-model
 import { NOT_A_LITERAL, pythonLiteral, pythonRepr, pythonRound } from '../src/nn/python-format.js';
 import { registeredModuleNames, registerModule } from '../src/nn/registry.js';
 import { DetectionModel } from '../src/nn/tasks.js';
+import { captureLog } from './helpers/capture-log.js';
 import { guessModelScale, yamlModelLoad } from '../src/nn/yaml-model.js';
 
 const { nn } = torch;
-
-function captureLog(fn: () => void): string[] {
-  const lines: string[] = [];
-  const spy = mock.method(console, 'log', (...args: unknown[]) => {
-    lines.push(args.join(' '));
-  });
-  try {
-    fn();
-  } finally {
-    spy.mock.restore();
-  }
-  return lines;
-}
 
 /** A small detector YAML around `backbone` rows (a P3/P4/P5 pyramid must come out of layers 2, 3 and 4). */
 function tinyDetector(backbone: ModelYaml['backbone'], extra: Partial<ModelYaml> = {}): ModelYaml {
