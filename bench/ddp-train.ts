@@ -14,7 +14,20 @@ async function run(deviceArg: string): Promise<void> {
   const project = process.env.BENCH_PROJECT ?? mkdtempSync(join(tmpdir(), 'yolots-bench-ddp-'));
   process.env.BENCH_PROJECT = project;
   const trainer = new DetectionTrainer({
-    overrides: { model: 'yolov8n.yaml', data: DATA, imgsz: 320, batch: 16, epochs: 2, workers: 1, plots: false, verbose: false, val: false, project, name: deviceArg.replace(',', '-'), device: deviceArg },
+    overrides: {
+      model: 'yolov8n.yaml',
+      data: DATA,
+      imgsz: 320,
+      batch: 16,
+      epochs: 2,
+      workers: 1,
+      plots: false,
+      verbose: false,
+      val: false,
+      project,
+      name: deviceArg.replace(',', '-'),
+      device: deviceArg,
+    },
   });
   let start = 0;
   let allReduceMs = 0;
@@ -40,7 +53,10 @@ async function run(deviceArg: string): Promise<void> {
   await trainer.train();
   if (process.env.RANK === undefined) {
     const result = JSON.parse(readFileSync(join(trainer.saveDir, 'bench.json'), 'utf8'));
-    console.log(`${deviceArg.padEnd(8)} world ${result.world}: ${result.imgPerS.toFixed(2)} train img/s (epoch 2)` + (result.world > 1 ? `, all-reduce ${result.allReduceMs.toFixed(1)} ms per backward` : ''));
+    console.log(
+      `${deviceArg.padEnd(8)} world ${result.world}: ${result.imgPerS.toFixed(2)} train img/s (epoch 2)` +
+        (result.world > 1 ? `, all-reduce ${result.allReduceMs.toFixed(1)} ms per backward` : ''),
+    );
   }
 }
 

@@ -124,9 +124,7 @@ function main(): void {
         `--batch=${batch}`,
       ];
       const ts = spawnJson(process.execPath, [...process.execArgv, self, '--worker', ...common], threads);
-      const py = python
-        ? runPythonTwin({ size, layout, warmup, iters: itersFor(size), threads, batch })
-        : undefined;
+      const py = python ? runPythonTwin({ size, layout, warmup, iters: itersFor(size), threads, batch }) : undefined;
       const rss = py
         ? `${pad(ts.peakRssMiB.toFixed(0), 5)} / ${pad(py.peakRssMiB.toFixed(0), 5)}  ${(ts.peakRssMiB / py.peakRssMiB).toFixed(2)}x  (at start ${ts.startRssMiB.toFixed(0)} / ${py.startRssMiB.toFixed(0)})`
         : `${ts.peakRssMiB.toFixed(0)} (at start ${ts.startRssMiB.toFixed(0)})`;

@@ -32,7 +32,9 @@ async function bench(imgsz: number): Promise<void> {
   const ref = REFERENCE[imgsz] as { val: number[]; predict: number[] };
   const model = fixtureModel();
 
-  const validator = new DetectionValidator({ args: { data: DATA, imgsz, batch: 32, workers: 2, plots: false, verbose: false, rect: true } });
+  const validator = new DetectionValidator({
+    args: { data: DATA, imgsz, batch: 32, workers: 2, plots: false, verbose: false, rect: true },
+  });
   const t0 = performance.now();
   await validator.run({ model });
   const wall = (performance.now() - t0) / 1000;
@@ -46,11 +48,18 @@ async function bench(imgsz: number): Promise<void> {
   );
 
   const predictor = new DetectionPredictor({ overrides: { imgsz, conf: 0.25, batch: 1, save: false, verbose: false, mode: 'predict' } });
-  const files = readdirSync(IMAGES).sort().slice(0, 32).map((f) => join(IMAGES, f));
+  const files = readdirSync(IMAGES)
+    .sort()
+    .slice(0, 32)
+    .map((f) => join(IMAGES, f));
   const times: number[][] = [];
-  for await (const result of predictor.stream(files, model)) times.push([result.speed.preprocess ?? 0, result.speed.inference ?? 0, result.speed.postprocess ?? 0]);
+  for await (const result of predictor.stream(files, model))
+    times.push([result.speed.preprocess ?? 0, result.speed.inference ?? 0, result.speed.postprocess ?? 0]);
   const median = (k: number): number => {
-    const sorted = times.slice(2).map((t) => t[k] as number).sort((a, b) => a - b);
+    const sorted = times
+      .slice(2)
+      .map((t) => t[k] as number)
+      .sort((a, b) => a - b);
     return sorted[Math.floor(sorted.length / 2)] as number;
   };
   const [pre, inf, post] = [median(0), median(1), median(2)];

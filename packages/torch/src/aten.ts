@@ -1,5 +1,5 @@
 // Calls into libtorch's operator registry by schema name. Operator ids are looked up once and cached.
-import { native, type Handle, type NativeArg, type NativeResult } from './native.js';
+import { type Handle, type NativeArg, type NativeResult, native } from './native.js';
 
 const ids = new Map<string, number>();
 

@@ -1,8 +1,8 @@
 // Creating tensors: factories mirroring torch.zeros/ones/arange/…, and conversion from JS data.
-import { type DType, type TypedArray, dtypeCode, dtypeOfTypedArray, elementSize } from './dtype.js';
+import { type DType, dtypeCode, dtypeOfTypedArray, elementSize, type TypedArray } from './dtype.js';
 import { native } from './native.js';
 import { track } from './scope.js';
-import { Tensor, aten } from './tensor.js';
+import { aten, Tensor } from './tensor.js';
 
 /** Options every factory takes. `dtype` defaults to float32 (int64 for integer ranges), `device` to 'cpu'. */
 export interface TensorOptions {
@@ -142,7 +142,8 @@ export function tensor(data: NestedArray | TypedArray, options: TensorOptions & 
   };
   collect(data);
   const expected = shape.reduce((a, b) => a * b, 1);
-  if (flat.length !== expected) throw new RangeError(`tensor(): nested arrays are not rectangular (shape [${shape}] needs ${expected} values, got ${flat.length})`);
+  if (flat.length !== expected)
+    throw new RangeError(`tensor(): nested arrays are not rectangular (shape [${shape}] needs ${expected} values, got ${flat.length})`);
   const isBool = flat.length > 0 && typeof flat[0] === 'boolean';
   const dtype = options.dtype ?? (isBool ? 'bool' : 'float32');
   const source = isBool ? Uint8Array.from(flat, Number) : Float64Array.from(flat as number[]);

@@ -51,15 +51,7 @@ export function elementSize(dtype: DType): number {
   }
 }
 
-export type TypedArray =
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | Int16Array
-  | Int8Array
-  | Uint8Array
-  | BigInt64Array
-  | Uint16Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | BigInt64Array | Uint16Array;
 
 /** The dtype a typed array holds; Uint16Array is read as float16 bits. */
 export function dtypeOfTypedArray(data: TypedArray): DType {

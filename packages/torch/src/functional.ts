@@ -1,5 +1,5 @@
 // nn.functional: convolutions, normalisation, pooling, activations, losses, resampling.
-import { type Tensor, aten, reductionCode } from './tensor.js';
+import { aten, reductionCode, type Tensor } from './tensor.js';
 
 type Pair = number | [number, number];
 type Reduction = 'none' | 'mean' | 'sum';
@@ -64,12 +64,20 @@ export function batchNormSilu(
   return aten('yolots::batch_norm_silu', [input, weight, bias, runningMean, runningVar, training, momentum, eps]);
 }
 
-export function maxPool2d(input: Tensor, kernelSize: Pair, options: { stride?: Pair; padding?: Pair; dilation?: Pair; ceilMode?: boolean } = {}): Tensor {
+export function maxPool2d(
+  input: Tensor,
+  kernelSize: Pair,
+  options: { stride?: Pair; padding?: Pair; dilation?: Pair; ceilMode?: boolean } = {},
+): Tensor {
   const { stride = kernelSize, padding = 0, dilation = 1, ceilMode = false } = options;
   return aten('max_pool2d', [input, pair(kernelSize), pair(stride), pair(padding), pair(dilation), ceilMode]);
 }
 
-export function avgPool2d(input: Tensor, kernelSize: Pair, options: { stride?: Pair; padding?: Pair; ceilMode?: boolean; countIncludePad?: boolean } = {}): Tensor {
+export function avgPool2d(
+  input: Tensor,
+  kernelSize: Pair,
+  options: { stride?: Pair; padding?: Pair; ceilMode?: boolean; countIncludePad?: boolean } = {},
+): Tensor {
   const { stride = kernelSize, padding = 0, ceilMode = false, countIncludePad = true } = options;
   return aten('avg_pool2d', [input, pair(kernelSize), pair(stride), pair(padding), ceilMode, countIncludePad]);
 }

@@ -1,49 +1,50 @@
 // @yolots/torch — libtorch for TypeScript: tensors, autograd, nn, optim, io. Names mirror PyTorch's (camelCased).
-export { Tensor, type TensorOrScalar, type IndexSpec } from './tensor.js';
-export type { DType, MemoryFormat, TypedArray } from './dtype.js';
-export { elementSize, isFloatingPoint } from './dtype.js';
+
+export { schema } from './aten.js';
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd.js';
 export {
-  zeros,
-  ones,
-  full,
-  empty,
-  zerosLike,
-  onesLike,
-  fullLike,
-  emptyLike,
   arange,
-  linspace,
+  empty,
+  emptyLike,
   eye,
+  fromBytes,
+  fromTypedArray,
+  full,
+  fullLike,
+  linspace,
+  type NestedArray,
+  ones,
+  onesLike,
   rand,
-  randn,
   randint,
+  randn,
   randperm,
   scalarTensor,
-  tensor,
-  fromTypedArray,
-  fromBytes,
-  toBytes,
   type TensorOptions,
-  type NestedArray,
+  tensor,
+  toBytes,
+  zeros,
+  zerosLike,
 } from './creation.js';
-export { cat, stack, where, nonzeroTuple, meshgrid, minimum, maximum, matmul, einsum, isclose, allclose, callOp } from './ops.js';
-export { tidy, keep, dispose, scopeDepth } from './scope.js';
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
+export * as distributed from './distributed/index.js';
+export type { DType, MemoryFormat, TypedArray } from './dtype.js';
+export { elementSize, isFloatingPoint } from './dtype.js';
+export * as F from './functional.js';
+export * as io from './io/index.js';
+export * as nn from './nn/index.js';
+export { allclose, callOp, cat, einsum, isclose, matmul, maximum, meshgrid, minimum, nonzeroTuple, stack, where } from './ops.js';
+export * as optim from './optim/index.js';
 export {
-  setNumThreads,
-  getNumThreads,
-  manualSeed,
+  buildInfo,
   cudaAvailable,
   cudaDeviceCount,
+  getNumThreads,
   liveTensors,
+  manualSeed,
   memoryStats,
-  resetPeakMemory,
   releaseMemory,
-  buildInfo,
+  resetPeakMemory,
+  setNumThreads,
 } from './runtime.js';
-export { schema } from './aten.js';
-export * as F from './functional.js';
-export * as nn from './nn/index.js';
-export * as optim from './optim/index.js';
-export * as io from './io/index.js';
-export * as distributed from './distributed/index.js';
+export { dispose, keep, scopeDepth, tidy } from './scope.js';
+export { type IndexSpec, Tensor, type TensorOrScalar } from './tensor.js';

@@ -1,6 +1,7 @@
 // The compiled addon and the exact shape of what it exports. Nothing outside @yolots/torch touches this.
-import { createRequire } from 'node:module';
+
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 /** An opaque handle on one at::Tensor (a napi External). */

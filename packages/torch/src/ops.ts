@@ -1,5 +1,5 @@
 // torch.* functions over several tensors (cat, stack, where, …), the ones that are not Tensor methods.
-import { Tensor, type TensorOrScalar, aten } from './tensor.js';
+import { aten, Tensor, type TensorOrScalar } from './tensor.js';
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   return aten('cat', [tensors, dim]);

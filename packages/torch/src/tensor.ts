@@ -2,9 +2,9 @@
 // Every method returns a new Tensor registered with the current scope (see scope.ts); methods ending in
 // `_` work in place and return `this`, as in PyTorch.
 import { opId } from './aten.js';
-import { type DType, type MemoryFormat, type TypedArray, dtypeCode, dtypeFromCode, memoryFormatCode } from './dtype.js';
+import { type DType, dtypeCode, dtypeFromCode, type MemoryFormat, memoryFormatCode, type TypedArray } from './dtype.js';
 import { type Handle, type NativeArg, type NativeResult, native } from './native.js';
-import { type Owned, keep, track } from './scope.js';
+import { keep, type Owned, track } from './scope.js';
 
 /** A tensor or a plain number where PyTorch accepts a Scalar. */
 export type TensorOrScalar = Tensor | number | boolean;
@@ -31,13 +31,19 @@ function wrap(result: NativeResult): unknown {
  * `kwargs` fills arguments by name. Tensors in the result are registered with the current scope.
  */
 export function aten<T = Tensor>(qualified: string, args: unknown[], kwargs?: Record<string, unknown>): T {
-  const nativeKwargs = kwargs === undefined ? undefined : (Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k, toNative(v)])) as Record<string, NativeArg>);
+  const nativeKwargs =
+    kwargs === undefined
+      ? undefined
+      : (Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k, toNative(v)])) as Record<string, NativeArg>);
   return wrap(native.callOp(opId(qualified), args.map(toNative), nativeKwargs, true)) as T;
 }
 
 /** As `aten`, for in-place operators: the result (an alias of an argument) is not wrapped. */
 export function atenInPlace(qualified: string, args: unknown[], kwargs?: Record<string, unknown>): void {
-  const nativeKwargs = kwargs === undefined ? undefined : (Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k, toNative(v)])) as Record<string, NativeArg>);
+  const nativeKwargs =
+    kwargs === undefined
+      ? undefined
+      : (Object.fromEntries(Object.entries(kwargs).map(([k, v]) => [k, toNative(v)])) as Record<string, NativeArg>);
   native.callOp(opId(qualified), args.map(toNative), nativeKwargs, false);
 }
 
@@ -743,7 +749,9 @@ export class Tensor implements Owned {
 
   sum(dim?: number | number[], keepdim = false, dtype?: DType): Tensor {
     const code = dtype === undefined ? undefined : dtypeCode(dtype);
-    return dim === undefined ? aten('sum', [this], { dtype: code }) : aten('sum.dim_IntList', [this, toList(dim), keepdim], { dtype: code });
+    return dim === undefined
+      ? aten('sum', [this], { dtype: code })
+      : aten('sum.dim_IntList', [this, toList(dim), keepdim], { dtype: code });
   }
 
   mean(dim?: number | number[], keepdim = false): Tensor {

@@ -59,7 +59,13 @@ describe('pickle VM on CPython pickles', { skip: typeof pickles === 'string' }, 
       assert.ok(!Object.isFrozen(v.get('list')), 'lists are not frozen');
       assert.deepEqual(v.get('set'), new Set([1, 2]));
       assert.deepEqual(v.get('frozen'), new Set(['z']));
-      assert.deepEqual([...(v.get('od') as Map<string, number>)], [['b', 1], ['a', 2]]);
+      assert.deepEqual(
+        [...(v.get('od') as Map<string, number>)],
+        [
+          ['b', 1],
+          ['a', 2],
+        ],
+      );
       assert.deepEqual(v.get('slice'), new PickleSlice(1, 10, 2));
       assert.equal(v.get(3), 'intkey');
       assert.equal(v.get('shared'), v.get('shared2'), 'memoised objects keep their identity');
@@ -67,7 +73,13 @@ describe('pickle VM on CPython pickles', { skip: typeof pickles === 'string' }, 
       const point = v.get('point') as PickleObject;
       assert.ok(point instanceof PickleObject);
       assert.equal(point.className, '__main__.Point');
-      assert.deepEqual(point.state, new Map([['x', 1], ['y', 2]]));
+      assert.deepEqual(
+        point.state,
+        new Map([
+          ['x', 1],
+          ['y', 2],
+        ]),
+      );
 
       // The call is recorded, never made.
       const evil = v.get('evil') as PickleObject;
@@ -107,14 +119,48 @@ describe('pickle VM on hand-made opcodes', () => {
   });
 
   test('STACK_GLOBAL, MEMOIZE, FRAME, SHORT_BINUNICODE, EMPTY_SET/ADDITEMS (protocol 4)', () => {
-    const data = bytes(0x80, 4, 0x95, 20, 0, 0, 0, 0, 0, 0, 0, 0x8c, 1, 'm', 0x94, 0x8c, 1, 'n', 0x94, 0x93, 0x94, 0x8f, '(', 'K', 1, 'K', 2, 0x90, 0x86, '.');
+    const data = bytes(
+      0x80,
+      4,
+      0x95,
+      20,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0x8c,
+      1,
+      'm',
+      0x94,
+      0x8c,
+      1,
+      'n',
+      0x94,
+      0x93,
+      0x94,
+      0x8f,
+      '(',
+      'K',
+      1,
+      'K',
+      2,
+      0x90,
+      0x86,
+      '.',
+    );
     const [g, s] = unpickle(data) as [PickleGlobal, Set<number>];
     assert.equal(g.path, 'm.n');
     assert.deepEqual(s, new Set([1, 2]));
   });
 
   test('unsupported and unknown opcodes are named with their offset', () => {
-    assert.throws(() => unpickle(bytes(0x80, 2, 0x82, 1, '.'), { source: 'f.pkl' }), /f\.pkl: pickle opcode EXT1 at offset 2: the copyreg extension registry is not supported/);
+    assert.throws(
+      () => unpickle(bytes(0x80, 2, 0x82, 1, '.'), { source: 'f.pkl' }),
+      /f\.pkl: pickle opcode EXT1 at offset 2: the copyreg extension registry is not supported/,
+    );
     assert.throws(() => unpickle(bytes(0x80, 5, 0x97, '.')), /NEXT_BUFFER at offset 2: out-of-band buffers/);
     assert.throws(() => unpickle(bytes(0x80, 2, 0xff)), /unknown pickle opcode 0xff at offset 2/);
     assert.throws(() => unpickle(bytes(0x80, 9)), /protocol 9 is newer than 5/);

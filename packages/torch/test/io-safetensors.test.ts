@@ -3,8 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   parseSafetensors,
   type RawTensor,
@@ -83,24 +83,32 @@ describe('safetensors layout matches the reference writer', () => {
   // test_serialization_forced_alignement).
   test('one F32 tensor, header exactly 64 bytes', () => {
     const out = serializeSafetensors([['attn.0', { dtype: 'float32', shape: [1, 2, 3], data: f32(0, 1, 2, 3, 4, 5) }]]);
-    assert.deepEqual([...out], [
-      64, 0, 0, 0, 0, 0, 0, 0, 123, 34, 97, 116, 116, 110, 46, 48, 34, 58, 123, 34, 100, 116, 121, 112, 101, 34, 58, 34,
-      70, 51, 50, 34, 44, 34, 115, 104, 97, 112, 101, 34, 58, 91, 49, 44, 50, 44, 51, 93, 44, 34, 100, 97, 116, 97, 95,
-      111, 102, 102, 115, 101, 116, 115, 34, 58, 91, 48, 44, 50, 52, 93, 125, 125, 0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64,
-      0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64,
-    ]);
+    assert.deepEqual(
+      [...out],
+      [
+        64, 0, 0, 0, 0, 0, 0, 0, 123, 34, 97, 116, 116, 110, 46, 48, 34, 58, 123, 34, 100, 116, 121, 112, 101, 34, 58, 34, 70, 51, 50, 34,
+        44, 34, 115, 104, 97, 112, 101, 34, 58, 91, 49, 44, 50, 44, 51, 93, 44, 34, 100, 97, 116, 97, 95, 111, 102, 102, 115, 101, 116, 115,
+        34, 58, 91, 48, 44, 50, 52, 93, 125, 125, 0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64,
+      ],
+    );
   });
 
   test('header padded with spaces to a multiple of 8', () => {
     const out = serializeSafetensors([['attn0', { dtype: 'float32', shape: [1, 1, 2, 3], data: f32(0, 1, 2, 3, 4, 5) }]]);
     assert.deepEqual([...out.subarray(0, 8)], u64le(72));
-    assert.equal(Buffer.from(out.subarray(8, 80)).toString(), `${'{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}'}       `);
+    assert.equal(
+      Buffer.from(out.subarray(8, 80)).toString(),
+      `${'{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}'}       `,
+    );
     assert.deepEqual([...out.subarray(80)], [...f32(0, 1, 2, 3, 4, 5)]);
   });
 
   test('empty file, without and with metadata', () => {
     assert.deepEqual([...serializeSafetensors([])], [8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32]);
-    assert.deepEqual([...serializeSafetensors([], { framework: 'pt' })], [...u64le(40), ...ascii('{"__metadata__":{"framework":"pt"}}     ')]);
+    assert.deepEqual(
+      [...serializeSafetensors([], { framework: 'pt' })],
+      [...u64le(40), ...ascii('{"__metadata__":{"framework":"pt"}}     ')],
+    );
     assert.deepEqual(parseSafetensors(serializeSafetensors([], { framework: 'pt' })).metadata, { framework: 'pt' });
   });
 
@@ -133,7 +141,12 @@ describe('safetensors layout matches the reference writer', () => {
   test('names sort by UTF-8 bytes like Rust, not by UTF-16 code units', () => {
     // U+FF5E is one UTF-16 unit above the surrogate U+D83D of U+1F600, but below it in UTF-8 byte order.
     const t: RawTensor = { dtype: 'uint8', shape: [1], data: new Uint8Array(1) };
-    const text = Buffer.from(serializeSafetensors([['😀', t], ['～', t]])).toString('utf8');
+    const text = Buffer.from(
+      serializeSafetensors([
+        ['😀', t],
+        ['～', t],
+      ]),
+    ).toString('utf8');
     assert.ok(text.indexOf('～') < text.indexOf('😀'));
   });
 
@@ -145,7 +158,9 @@ describe('safetensors layout matches the reference writer', () => {
   test('python safetensors cross-check', () => {
     const probe = spawnSync('/usr/bin/python3', ['-c', 'import safetensors'], { encoding: 'utf8' });
     if (probe.status !== 0) {
-      console.log('skipping python cross-check: /usr/bin/python3 has no safetensors module (byte layout checked against the reference test vectors above)');
+      console.log(
+        'skipping python cross-check: /usr/bin/python3 has no safetensors module (byte layout checked against the reference test vectors above)',
+      );
       return;
     }
     const dir = mkdtempSync(join(tmpdir(), 'st-py-'));
@@ -178,10 +193,32 @@ describe('safetensors validation', () => {
     ['header length past the end', Uint8Array.from([...u64le(200), ...ascii('{}')]), /header length 200 runs past the end/],
     ['header over 100 MB', Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0, 0]), /exceeds/],
     ['not JSON', handMade('{"a":', new Uint8Array(0)), /not valid JSON/],
-    ['unknown dtype', handMade('{"q":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}', new Uint8Array(8)), /tensor "q" has unsupported dtype "C64"/],
-    ['overlap', handMade('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}', new Uint8Array(8)), /tensor "b" .*overlaps/],
-    ['gap', handMade('{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[4,6]}}', new Uint8Array(6)), /tensor "b" .*gap/],
-    ['shape × dtype ≠ byte range', handMade('{"a":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}}', new Uint8Array(8)), /tensor "a" spans 8 bytes but shape \[3\] of F16 needs 6/],
+    [
+      'unknown dtype',
+      handMade('{"q":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}', new Uint8Array(8)),
+      /tensor "q" has unsupported dtype "C64"/,
+    ],
+    [
+      'overlap',
+      handMade(
+        '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"U8","shape":[2],"data_offsets":[6,8]}}',
+        new Uint8Array(8),
+      ),
+      /tensor "b" .*overlaps/,
+    ],
+    [
+      'gap',
+      handMade(
+        '{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"b":{"dtype":"U8","shape":[2],"data_offsets":[4,6]}}',
+        new Uint8Array(6),
+      ),
+      /tensor "b" .*gap/,
+    ],
+    [
+      'shape × dtype ≠ byte range',
+      handMade('{"a":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}}', new Uint8Array(8)),
+      /tensor "a" spans 8 bytes but shape \[3\] of F16 needs 6/,
+    ],
     ['offsets out of range (file truncated)', handMade(ok, new Uint8Array(9)), /cover 10 data bytes but the file holds 9.*truncated/],
     ['trailing bytes', handMade(ok, new Uint8Array(11)), /cover 10 data bytes but the file holds 11/],
     ['end before start', handMade('{"a":{"dtype":"U8","shape":[0],"data_offsets":[4,0]}}'), /tensor "a" has invalid data_offsets/],
@@ -193,10 +230,20 @@ describe('safetensors validation', () => {
   }
 
   test('serialize rejects data whose size does not match shape × dtype, and reserved or duplicate names', () => {
-    assert.throws(() => serializeSafetensors([['w', { dtype: 'float32', shape: [3], data: new Uint8Array(8) }]]), /tensor "w" holds 8 bytes but shape \[3\] of float32 needs 12/);
+    assert.throws(
+      () => serializeSafetensors([['w', { dtype: 'float32', shape: [3], data: new Uint8Array(8) }]]),
+      /tensor "w" holds 8 bytes but shape \[3\] of float32 needs 12/,
+    );
     assert.throws(() => serializeSafetensors([['__metadata__', { dtype: 'uint8', shape: [0], data: new Uint8Array(0) }]]), /reserved/);
     const t: RawTensor = { dtype: 'uint8', shape: [0], data: new Uint8Array(0) };
-    assert.throws(() => serializeSafetensors([['a', t], ['a', t]]), /given twice/);
+    assert.throws(
+      () =>
+        serializeSafetensors([
+          ['a', t],
+          ['a', t],
+        ]),
+      /given twice/,
+    );
   });
 });
 
@@ -240,14 +287,17 @@ describe('safetensors files', () => {
       const script = join(dir, 'writer.ts');
       const moduleUrl = new URL('../src/io/safetensors-format.ts', import.meta.url).href;
       // 16 MB per write, so that most of the loop's time is spent writing and the kill lands mid-write.
-      writeFileSync(script, `
+      writeFileSync(
+        script,
+        `
 import { writeSafetensorsFile } from ${JSON.stringify(moduleUrl)};
 const data = new Uint8Array(16 << 20);
 for (let i = 0; ; i++) {
   data.fill(i & 0xff);
   writeSafetensorsFile(${JSON.stringify(path)}, [['w', { dtype: 'uint8', shape: [data.byteLength], data }]], { i: String(i) });
   process.stdout.write('.');
-}`);
+}`,
+      );
       const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
       let written = 0;
       await new Promise<void>((resolve, reject) => {
@@ -262,11 +312,16 @@ for (let i = 0; ; i++) {
       await new Promise((r) => setTimeout(r, 37));
       child.kill('SIGKILL');
       await new Promise((r) => child.on('exit', r));
-      console.log(`writer killed ${readdirSync(dir).some((f) => f.endsWith('.tmp')) ? 'mid-write (temporary file left)' : 'between writes'}`);
+      console.log(
+        `writer killed ${readdirSync(dir).some((f) => f.endsWith('.tmp')) ? 'mid-write (temporary file left)' : 'between writes'}`,
+      );
       const { tensors, metadata } = readSafetensorsFile(path);
       const data = tensors.get('w')!.data;
       const fill = Number(metadata.i) & 0xff;
-      assert.ok(data.every((b) => b === fill), 'file content must belong to one complete write');
+      assert.ok(
+        data.every((b) => b === fill),
+        'file content must belong to one complete write',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

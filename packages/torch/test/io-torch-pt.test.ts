@@ -118,12 +118,17 @@ describe('loadPt on files made by torch.save', { skip: skipReason }, () => {
 
 describe('loadPt errors', () => {
   test('not a zip, a legacy pickle file, or a zip without data.pkl', () => {
-    assert.throws(() => loadPtBytes(new Uint8Array(Buffer.from('hello world')), 'a.pt'), /a\.pt: not a PyTorch \.pt file \(not a zip archive\)/);
+    assert.throws(
+      () => loadPtBytes(new Uint8Array(Buffer.from('hello world')), 'a.pt'),
+      /a\.pt: not a PyTorch \.pt file \(not a zip archive\)/,
+    );
     assert.throws(() => loadPtBytes(Uint8Array.from([0x80, 0x02, 0x8a, 0x0a]), 'old.pt'), /old\.pt: legacy torch\.save format/);
     assert.throws(() => loadPtBytes(new Uint8Array(Buffer.from('PK\x03\x04 cut short')), 'cut.pt'), /cut\.pt: not a zip file or truncated/);
   });
 
-  test('real checkpoint: truncated copy and a copy whose data.pkl is renamed', { skip: !existsSync(MODEL_PT) && `${MODEL_PT} is absent` }, () => {
+  test('real checkpoint: truncated copy and a copy whose data.pkl is renamed', {
+    skip: !existsSync(MODEL_PT) && `${MODEL_PT} is absent`,
+  }, () => {
     const bytes = readFileSync(MODEL_PT);
     const work = mkdtempSync(join(tmpdir(), 'pt-err-'));
     try {

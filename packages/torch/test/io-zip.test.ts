@@ -80,7 +80,13 @@ const decode = (b: Uint8Array): string => Buffer.from(b).toString();
 describe('ZipArchive', () => {
   test('stored entries are zero-copy views; deflated ones inflate', () => {
     const payload = text('hello '.repeat(200));
-    const bytes = makeZip([{ name: 'a/stored', data: text('abc') }, { name: 'a/deflated', data: payload, deflate: true }], { comment: 'zip comment' });
+    const bytes = makeZip(
+      [
+        { name: 'a/stored', data: text('abc') },
+        { name: 'a/deflated', data: payload, deflate: true },
+      ],
+      { comment: 'zip comment' },
+    );
     const zip = new ZipArchive(bytes);
     assert.deepEqual([...zip.entries.keys()], ['a/stored', 'a/deflated']);
     const stored = zip.read('a/stored');
@@ -91,7 +97,13 @@ describe('ZipArchive', () => {
   });
 
   test('ZIP64 end records and ZIP64 extra fields', () => {
-    const bytes = makeZip([{ name: 'x', data: text('first'), zip64: true }, { name: 'y', data: text('second'), zip64: true, deflate: true }], { zip64End: true });
+    const bytes = makeZip(
+      [
+        { name: 'x', data: text('first'), zip64: true },
+        { name: 'y', data: text('second'), zip64: true, deflate: true },
+      ],
+      { zip64End: true },
+    );
     const zip = new ZipArchive(bytes);
     assert.equal(zip.entries.get('y')!.size, 6);
     assert.equal(decode(zip.read('x')), 'first');

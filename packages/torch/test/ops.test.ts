@@ -464,7 +464,9 @@ describe('nn.functional', () => {
             const y = fused
               ? F.batchNormSilu(x, mean, variance, w, b, true, 0.03, 1e-3)
               : F.silu(F.batchNorm(x, mean, variance, w, b, true, 0.03, 1e-3));
-            y.mul(torch.linspace(-1, 1, y.numel()).view(y.shape)).sum().backward();
+            y.mul(torch.linspace(-1, 1, y.numel()).view(y.shape))
+              .sum()
+              .backward();
             return { y: y.detach(), mean, variance, gx: x.grad as torch.Tensor, gw: w.grad as torch.Tensor, gb: b.grad as torch.Tensor };
           });
         torch.manualSeed(7);
@@ -495,7 +497,9 @@ describe('nn.functional', () => {
       const held = (fused: boolean): number => {
         const before = torch.memoryStats().nativeBytes;
         return torch.tidy(() => {
-          const y = fused ? F.batchNormSilu(x, null, null, null, null, true, 0.1, 1e-5) : F.silu(F.batchNorm(x, null, null, null, null, true, 0.1, 1e-5));
+          const y = fused
+            ? F.batchNormSilu(x, null, null, null, null, true, 0.1, 1e-5)
+            : F.silu(F.batchNorm(x, null, null, null, null, true, 0.1, 1e-5));
           const loss = y.sum();
           const bytes = torch.memoryStats().nativeBytes - before; // graph alive: what backward would need
           loss.backward();

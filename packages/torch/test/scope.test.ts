@@ -189,17 +189,17 @@ describe('what V8 is told (external memory)', () => {
 
   test('only tensors whose lifetime the GC decides are reported, and withdrawn on dispose', () => {
     const start = external();
-    const owned = torch.zeros([4 * MiB / 4]); // 4 MiB at top level: the user's or the GC's
+    const owned = torch.zeros([(4 * MiB) / 4]); // 4 MiB at top level: the user's or the GC's
     assert.equal(external() - start, 4 * MiB, 'a top-level tensor is reported');
     owned.dispose();
     assert.equal(external() - start, 0, 'dispose withdraws the report');
 
     let kept: Tensor | undefined;
     const returned = torch.tidy(() => {
-      torch.zeros([16 * MiB / 4]).add(1); // dies with the scope: never reported
+      torch.zeros([(16 * MiB) / 4]).add(1); // dies with the scope: never reported
       kept = torch.zeros([MiB / 4]).keep();
       assert.equal(external() - start, MiB, 'inside a scope only the kept tensor counts');
-      return torch.zeros([2 * MiB / 4]);
+      return torch.zeros([(2 * MiB) / 4]);
     });
     assert.equal(external() - start, 3 * MiB, 'the kept and the returned tensor count');
     returned.dispose();
@@ -212,7 +212,7 @@ describe('what V8 is told (external memory)', () => {
     torch.resetPeakMemory();
     const base = torch.memoryStats().nativeBytes;
     for (let i = 0; i < 64; i++) {
-      torch.zeros([16 * MiB / 4]); // 16 MiB each, 1 GiB in all, never disposed
+      torch.zeros([(16 * MiB) / 4]); // 16 MiB each, 1 GiB in all, never disposed
       await new Promise((resolve) => setImmediate(resolve));
     }
     const peak = torch.memoryStats().peakNativeBytes - base;

@@ -4,8 +4,8 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '@yolots/torch';
 import sharp from 'sharp';
-import { DEFAULT_CFG_PATH } from './cfg/config.js';
 import { parseCliArgs } from './cfg/cli-args.js';
+import { DEFAULT_CFG_PATH } from './cfg/config.js';
 import { runMode } from './cli-modes.js';
 import { VERSION } from './version.js';
 
@@ -78,7 +78,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'copy-cfg': {
         const target = join(process.cwd(), 'default_copy.yaml');
         copyFileSync(DEFAULT_CFG_PATH, target);
-        console.log(`${DEFAULT_CFG_PATH} copied to ${target}\nExample YOLO command with this new custom cfg:\n    yolo cfg='${target}' imgsz=320 batch=8`);
+        console.log(
+          `${DEFAULT_CFG_PATH} copied to ${target}\nExample YOLO command with this new custom cfg:\n    yolo cfg='${target}' imgsz=320 batch=8`,
+        );
         return 0;
       }
       case 'settings':

@@ -1,18 +1,11 @@
 // yolots — the Ultralytics YOLO engine in TypeScript on libtorch.
 // The names a user imports: the YOLO front end, the engine executors to subclass, models, data, and helpers.
 
-export { YOLO, YOLO_TASK_MAP } from './models/yolo/model.js';
-export { DetectionTrainer } from './models/yolo/detect/train.js';
-export { DetectionValidator } from './models/yolo/detect/val.js';
-export { DetectionPredictor } from './models/yolo/detect/predict.js';
-export { loadDetectionModel, readWeightsFile } from './models/yolo/detect/load.js';
-export { resolveDataset } from './models/yolo/detect/data.js';
-
-export { Model, type TaskEntry, type TaskMap } from './engine/model.js';
-export { BaseTrainer, type TrainLoader, type TrainValidator, type TrainerOptions } from './engine/trainer.js';
-export { BaseValidator, type ValidatorOptions } from './engine/validator.js';
-export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
-export { Results } from './engine/results.js';
+export type { Args } from './cfg/args.js';
+export { defaultCfg, getCfg } from './cfg/config.js';
+export type { Batch } from './data/batch.js';
+export * from './data/index.js';
+export { BUILTIN_DATASET, ensureShapesDataset, isBuiltinDataset } from './data/shapes.js';
 export { Boxes } from './engine/boxes.js';
 export {
   CALLBACK_EVENTS,
@@ -25,23 +18,34 @@ export {
   type TrainerEvent,
   type ValidatorEvent,
 } from './engine/callbacks.js';
+export { Exporter, exportOnnx } from './engine/exporter.js';
+export { Model, type TaskEntry, type TaskMap } from './engine/model.js';
 export type { TrainableModel } from './engine/model-types.js';
-
+export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
+export { Results } from './engine/results.js';
+export { BaseTrainer, type TrainerOptions, type TrainLoader, type TrainValidator } from './engine/trainer.js';
+export { BaseValidator, type ValidatorOptions } from './engine/validator.js';
+export { registerOnnxEmitter } from './export/onnx/emitters.js';
+export { resolveDataset } from './models/yolo/detect/data.js';
+export { loadDetectionModel, readWeightsFile } from './models/yolo/detect/load.js';
+export { DetectionPredictor } from './models/yolo/detect/predict.js';
+export { DetectionTrainer } from './models/yolo/detect/train.js';
+export { DetectionValidator } from './models/yolo/detect/val.js';
+export { YOLO, YOLO_TASK_MAP } from './models/yolo/model.js';
+export { loadOnnxBackend, type OnnxBackend, TorchBackend } from './nn/autobackend.js';
 export * from './nn/index.js';
-export * from './data/index.js';
-export type { Batch } from './data/batch.js';
-export { BUILTIN_DATASET, ensureShapesDataset, isBuiltinDataset } from './data/shapes.js';
-
-export type { Args } from './cfg/args.js';
-export { getCfg, defaultCfg } from './cfg/config.js';
-export { DetectionLoss, BboxLoss, DFLoss } from './utils/loss.js';
-export { TaskAlignedAssigner } from './utils/tal.js';
-export { nonMaxSuppression } from './utils/nms.js';
-export { DetMetrics, Metric, ConfusionMatrix } from './utils/metrics.js';
+export {
+  type Checkpoint,
+  type CheckpointMeta,
+  loadCheckpoint,
+  readCheckpointMeta,
+  saveCheckpoint,
+  stripCheckpoint,
+} from './utils/checkpoint.js';
 export { ModelEMA } from './utils/ema.js';
-export { loadCheckpoint, saveCheckpoint, readCheckpointMeta, stripCheckpoint, type Checkpoint, type CheckpointMeta } from './utils/checkpoint.js';
+export { BboxLoss, DetectionLoss, DFLoss } from './utils/loss.js';
+export { ConfusionMatrix, DetMetrics, Metric } from './utils/metrics.js';
+export { nonMaxSuppression } from './utils/nms.js';
+export { TaskAlignedAssigner } from './utils/tal.js';
 export { loadUltralyticsCheckpoint } from './utils/ultralytics-pt.js';
 export { VERSION } from './version.js';
-export { Exporter, exportOnnx } from './engine/exporter.js';
-export { loadOnnxBackend, type OnnxBackend, TorchBackend } from './nn/autobackend.js';
-export { registerOnnxEmitter } from './export/onnx/emitters.js';

@@ -158,8 +158,7 @@ describe('Callbacks registry', () => {
     assert.throws(() => callbacks.get('nope' as CallbackEvent), /'nope' is not a callback event/);
     assert.throws(
       () => callbacks.add('on_train_start', 'print' as unknown as () => void),
-      (e: Error) =>
-        e instanceof TypeError && /callback for 'on_train_start' must be a function, got string/.test(e.message),
+      (e: Error) => e instanceof TypeError && /callback for 'on_train_start' must be a function, got string/.test(e.message),
     );
   });
 

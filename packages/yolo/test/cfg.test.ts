@@ -13,8 +13,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'yolots-cfg-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The keys of an args dict saved by Ultralytics 8.2.103 (train_args of shared/fixtures/ultralytics/model.pt), in order. */
-const ULTRALYTICS_KEYS =
-  `task mode model data epochs time patience batch imgsz save save_period cache device workers project
+const ULTRALYTICS_KEYS = `task mode model data epochs time patience batch imgsz save save_period cache device workers project
 name exist_ok pretrained optimizer verbose seed deterministic single_cls rect cos_lr close_mosaic resume amp fraction profile
 freeze multi_scale overlap_mask mask_ratio dropout val split save_json save_hybrid conf iou max_det half dnn plots source
 vid_stride stream_buffer visualize augment agnostic_nms classes retina_masks embed show save_frames save_txt save_conf
@@ -84,15 +83,13 @@ describe('getCfg', () => {
     assert.throws(
       () => getCfg(undefined, { epoch: 3 }),
       (e: Error) =>
-        e instanceof SyntaxError &&
-        e.message === "'epoch' is not a valid YOLO argument. Similar arguments are i.e. ['epochs=100'].",
+        e instanceof SyntaxError && e.message === "'epoch' is not a valid YOLO argument. Similar arguments are i.e. ['epochs=100'].",
     );
     assert.throws(
       () => getCfg(undefined, { lr: 0.1, xyz: 1 }),
       (e: Error) =>
         e.message ===
-        "'lr' is not a valid YOLO argument. Similar arguments are i.e. ['lrf=0.01', 'lr0=0.01'].\n" +
-          "'xyz' is not a valid YOLO argument.",
+        "'lr' is not a valid YOLO argument. Similar arguments are i.e. ['lrf=0.01', 'lr0=0.01'].\n" + "'xyz' is not a valid YOLO argument.",
     );
     assert.throws(() => getCfg(undefined, { devices: 'cpu' }), /Similar arguments are i\.e\. \['device'\]/);
   });
@@ -101,17 +98,10 @@ describe('getCfg', () => {
     assert.throws(
       () => getCfg(undefined, { epochs: 'ten' }),
       (e: Error) =>
-        e instanceof TypeError &&
-        e.message === "'epochs=ten' is of invalid type str. 'epochs' must be an int (i.e. 'epochs=8')",
+        e instanceof TypeError && e.message === "'epochs=ten' is of invalid type str. 'epochs' must be an int (i.e. 'epochs=8')",
     );
-    assert.throws(
-      () => getCfg(undefined, { epochs: 3.5 }),
-      /'epochs=3.5' is of invalid type float\. 'epochs' must be an int/,
-    );
-    assert.throws(
-      () => getCfg(undefined, { box: '7.5' }),
-      /'box=7.5' is of invalid type str\. Valid 'box' types are int .* or float/,
-    );
+    assert.throws(() => getCfg(undefined, { epochs: 3.5 }), /'epochs=3.5' is of invalid type float\. 'epochs' must be an int/);
+    assert.throws(() => getCfg(undefined, { box: '7.5' }), /'box=7.5' is of invalid type str\. Valid 'box' types are int .* or float/);
     assert.throws(() => getCfg(undefined, { lr0: true }), /'lr0=True' is of invalid type bool/);
     assert.throws(
       () => getCfg(undefined, { save: 'yes' }),
@@ -124,9 +114,7 @@ describe('getCfg', () => {
   test('a fraction outside [0, 1] is a RangeError naming key and value', () => {
     assert.throws(
       () => getCfg(undefined, { lr0: 1.5 }),
-      (e: Error) =>
-        e instanceof RangeError &&
-        e.message === "'lr0=1.5' is an invalid value. Valid 'lr0' values are between 0.0 and 1.0.",
+      (e: Error) => e instanceof RangeError && e.message === "'lr0=1.5' is an invalid value. Valid 'lr0' values are between 0.0 and 1.0.",
     );
     assert.throws(() => getCfg(undefined, { fliplr: -0.1 }), RangeError);
     assert.throws(() => getCfg(undefined, { conf: Number.NaN }), RangeError);
@@ -159,9 +147,7 @@ describe('getCfg', () => {
 
   test('deprecated keys are mapped with a warning', () => {
     const warnings: string[] = [];
-    const args = getCfg(undefined, { hide_labels: true, hide_conf: false, boxes: false, line_thickness: 2 }, (m) =>
-      warnings.push(m),
-    );
+    const args = getCfg(undefined, { hide_labels: true, hide_conf: false, boxes: false, line_thickness: 2 }, (m) => warnings.push(m));
     assert.equal(args.show_labels, false);
     assert.equal(args.show_conf, true);
     assert.equal(args.show_boxes, false);
@@ -194,10 +180,7 @@ describe('getCfg', () => {
   test('bad config files are Errors naming the file', () => {
     const unknown = join(tmp, 'unknown.yaml');
     writeFileSync(unknown, 'epochz: 3\n');
-    assert.throws(
-      () => getCfg(unknown),
-      /in .*unknown\.yaml: 'epochz' is not a valid YOLO argument\. Similar .*epochs=100/,
-    );
+    assert.throws(() => getCfg(unknown), /in .*unknown\.yaml: 'epochz' is not a valid YOLO argument\. Similar .*epochs=100/);
     assert.throws(() => getCfg(join(tmp, 'missing.yaml')), /config file '.*missing\.yaml' cannot be read/);
     const broken = join(tmp, 'broken.yaml');
     writeFileSync(broken, 'epochs: [3\n');
@@ -268,10 +251,7 @@ describe('args.yaml', () => {
     const file = join(tmp, 'args.yaml');
     writeArgsYaml(file, args);
     const text = readFileSync(file, 'utf8');
-    assert.ok(
-      text.startsWith('task: detect\nmode: train\nmodel: null\ndata: coco8.yaml\nepochs: 100\n'),
-      text.slice(0, 80),
-    );
+    assert.ok(text.startsWith('task: detect\nmode: train\nmodel: null\ndata: coco8.yaml\nepochs: 100\n'), text.slice(0, 80));
     assert.match(text, /\nimgsz:\n- 640\n- 480\n/);
     assert.match(text, /\nwarmup_epochs: 3\.0\n/);
     assert.match(text, /\nfraction: 1\.0\n/);

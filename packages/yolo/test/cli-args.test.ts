@@ -31,19 +31,7 @@ describe('smartValue', () => {
   });
 
   test('what Python cannot evaluate as a literal stays a string', () => {
-    for (const s of [
-      'yolov8n.pt',
-      'coco8.yaml',
-      'cpu',
-      'runs/exp',
-      '007',
-      '1/2',
-      'inf',
-      '1j',
-      '0.5.1',
-      '[1,2',
-      'os.system',
-    ]) {
+    for (const s of ['yolov8n.pt', 'coco8.yaml', 'cpu', 'runs/exp', '007', '1/2', 'inf', '1j', '0.5.1', '[1,2', 'os.system']) {
       assert.equal(smartValue(s), s);
     }
   });
@@ -78,21 +66,7 @@ describe('parseCliArgs', () => {
   });
 
   test('--key value, --key=value and key = value', () => {
-    const r = run([
-      'train',
-      '--epochs',
-      '5',
-      '--imgsz=320',
-      'batch',
-      '=',
-      '4',
-      '--lr0',
-      '0.02',
-      '--device',
-      '0,1',
-      '--batch',
-      '-1',
-    ]);
+    const r = run(['train', '--epochs', '5', '--imgsz=320', 'batch', '=', '4', '--lr0', '0.02', '--device', '0,1', '--batch', '-1']);
     assert.deepEqual(r.overrides, { epochs: 5, imgsz: 320, batch: -1, lr0: 0.02, device: [0, 1] });
   });
 
@@ -146,8 +120,7 @@ describe('parseCliArgs', () => {
     assert.throws(
       () => parseCliArgs(['trian']),
       (e: Error) =>
-        e instanceof SyntaxError &&
-        /'trian' is not a valid YOLO argument\. Similar arguments are i\.e\. \['train'/.test(e.message),
+        e instanceof SyntaxError && /'trian' is not a valid YOLO argument\. Similar arguments are i\.e\. \['train'/.test(e.message),
     );
     assert.throws(
       () => parseCliArgs(['train', 'epoch=3']),
@@ -160,8 +133,7 @@ describe('parseCliArgs', () => {
     assert.throws(
       () => parseCliArgs(['mode=trian']),
       (e: Error) =>
-        e instanceof RangeError &&
-        e.message === "Invalid 'mode=trian'. Valid modes are train, val, predict, export, track, benchmark.",
+        e instanceof RangeError && e.message === "Invalid 'mode=trian'. Valid modes are train, val, predict, export, track, benchmark.",
     );
     assert.throws(
       () => parseCliArgs(['task=dettect', 'train']),
@@ -174,17 +146,13 @@ describe('parseCliArgs', () => {
       () => parseCliArgs(['train', 'epochs', '10']),
       (e: Error) =>
         e instanceof SyntaxError &&
-        e.message ===
-          "'epochs' is a valid YOLO argument but is missing an '=' sign to set its value, i.e. try 'epochs=100'",
+        e.message === "'epochs' is a valid YOLO argument but is missing an '=' sign to set its value, i.e. try 'epochs=100'",
     );
   });
 
   test('a key without a value is a SyntaxError', () => {
     assert.throws(() => parseCliArgs(['train', 'epochs=']), /missing 'epochs' value/);
-    assert.throws(
-      () => parseCliArgs(['train', '--epochs']),
-      /'--epochs' is missing a value, i\.e\. try '--epochs 100' or 'epochs=100'/,
-    );
+    assert.throws(() => parseCliArgs(['train', '--epochs']), /'--epochs' is missing a value, i\.e\. try '--epochs 100' or 'epochs=100'/);
     assert.throws(() => parseCliArgs(['train', '--epochs', '--batch', '4']), /'--epochs' is missing a value/);
     assert.throws(() => parseCliArgs(['=3']), /'=3' has no key/);
     assert.throws(() => parseCliArgs(['train', '=3']), /'train' is not a valid YOLO argument/, "merged into 'train=3'");

@@ -59,7 +59,17 @@ describe('yolo modes end to end on coco8', { skip: !HAVE_COCO8 }, () => {
 
   test('yolo train writes a run with best.safetensors', async () => {
     const project = join(dir, 'runs');
-    const run = await yolo(['train', 'model=yolov8n.yaml', `data=${COCO8}`, 'epochs=1', 'imgsz=64', 'batch=4', 'workers=0', `project=${project}`, 'plots=False']);
+    const run = await yolo([
+      'train',
+      'model=yolov8n.yaml',
+      `data=${COCO8}`,
+      'epochs=1',
+      'imgsz=64',
+      'batch=4',
+      'workers=0',
+      `project=${project}`,
+      'plots=False',
+    ]);
     assertOk(run, 'yolo train');
     best = join(project, 'train', 'weights', 'best.safetensors');
     assert.ok(existsSync(best), `${best} written`);
@@ -91,7 +101,13 @@ describe('yolo modes end to end on coco8', { skip: !HAVE_COCO8 }, () => {
     assert.ok(run.stdout.includes(onnx), 'the output names where the file was saved');
 
     const project = join(dir, 'onnx-runs');
-    const predict = await yolo(['predict', `model=${onnx}`, `source=${join(COCO8_VAL, '000000000036.jpg')}`, 'imgsz=64', `project=${project}`]);
+    const predict = await yolo([
+      'predict',
+      `model=${onnx}`,
+      `source=${join(COCO8_VAL, '000000000036.jpg')}`,
+      'imgsz=64',
+      `project=${project}`,
+    ]);
     assertOk(predict, 'yolo predict on the ONNX export');
     assert.deepEqual(readdirSync(join(project, 'predict')), ['000000000036.jpg']);
   });
@@ -101,9 +117,12 @@ describe('yolo train without data= uses the built-in shapes dataset', () => {
   test('generates it under YOLOTS_DATASETS_DIR and trains one epoch', async () => {
     const datasets = join(dir, 'datasets');
     const project = join(dir, 'shapes-runs');
-    const run = await yolo(['train', 'epochs=1', 'imgsz=64', 'fraction=0.1', 'batch=16', 'workers=0', 'plots=False', `project=${project}`], {
-      YOLOTS_DATASETS_DIR: datasets,
-    });
+    const run = await yolo(
+      ['train', 'epochs=1', 'imgsz=64', 'fraction=0.1', 'batch=16', 'workers=0', 'plots=False', `project=${project}`],
+      {
+        YOLOTS_DATASETS_DIR: datasets,
+      },
+    );
     assertOk(run, 'yolo train on shapes');
     assert.ok(existsSync(join(datasets, 'shapes', 'data.yaml')), 'the dataset is generated in YOLOTS_DATASETS_DIR');
     assert.ok(existsSync(join(project, 'train', 'weights', 'best.safetensors')));

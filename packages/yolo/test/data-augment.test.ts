@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Format } from '../src/data/augment/format.js';
+import { DATA_DEFAULTS } from '../src/data/args.js';
 import { RandomFlip } from '../src/data/augment/flip.js';
-import { RandomHSV, adjustHsv } from '../src/data/augment/hsv.js';
+import { Format } from '../src/data/augment/format.js';
+import { adjustHsv, RandomHSV } from '../src/data/augment/hsv.js';
 import { LetterBox } from '../src/data/augment/letterbox.js';
 import { MixUp } from '../src/data/augment/mixup.js';
 import { Mosaic } from '../src/data/augment/mosaic.js';
-import { RandomPerspective, boxCandidates } from '../src/data/augment/perspective.js';
+import { boxCandidates, RandomPerspective } from '../src/data/augment/perspective.js';
 import type { ImageSource, Sample, Transform } from '../src/data/augment/transform.js';
 import { v8Transforms } from '../src/data/augment/v8-transforms.js';
-import { DATA_DEFAULTS } from '../src/data/args.js';
 import { setRectangle } from '../src/data/dataset.js';
 import { Instances } from '../src/data/instances.js';
 import { Random } from '../src/data/random.js';
@@ -93,7 +93,14 @@ function assertBoxesMatchPixels(s: Sample, tol = 2, allCovered = true): void {
     for (let x = 0; x < width; x++) {
       for (let c = 0; c < COLORS.length; c++) {
         if (!isColor(y * width + x, c)) continue;
-        const covered = boxes.some(({ c: bc, b }) => bc === c && x >= (b[0] as number) - tol && x <= (b[2] as number) + tol && y >= (b[1] as number) - tol && y <= (b[3] as number) + tol);
+        const covered = boxes.some(
+          ({ c: bc, b }) =>
+            bc === c &&
+            x >= (b[0] as number) - tol &&
+            x <= (b[2] as number) + tol &&
+            y >= (b[1] as number) - tol &&
+            y <= (b[3] as number) + tol,
+        );
         assert.ok(covered, `pixel (${x}, ${y}) of class ${c} lies outside every class-${c} box`);
       }
     }
@@ -134,7 +141,14 @@ describe('augmentations keep boxes on their pixels', () => {
 
   test('RandomPerspective with rotation, shear, scale and perspective', async () => {
     for (let seed = 0; seed < 6; seed++) {
-      const rp = new RandomPerspective({ degrees: 20, translate: 0.05, scale: 0.3, shear: 5, perspective: seed % 2 ? 0.0005 : 0, preTransform: new LetterBox([256, 256]) });
+      const rp = new RandomPerspective({
+        degrees: 20,
+        translate: 0.05,
+        scale: 0.3,
+        shear: 5,
+        perspective: seed % 2 ? 0.0005 : 0,
+        preTransform: new LetterBox([256, 256]),
+      });
       const out = await run(rp, seed % 4, seed);
       assert.deepEqual([out.img.height, out.img.width], [256, 256]);
       assert.equal(out.ratio, undefined);
@@ -197,8 +211,14 @@ describe('augmentations keep boxes on their pixels', () => {
     assert.equal(f.img.length, 3 * 200 * 200);
     const p = 70 * 200 + 80 + 0; // y=70 → letterboxed y = 70 + 20
     assert.deepEqual([f.img[p + 20 * 200], f.img[200 * 200 + p + 20 * 200], f.img[2 * 40000 + p + 20 * 200]], [255, 0, 0]);
-    assert.deepEqual(Array.from(f.bboxes, (v) => Math.round(v * 1000) / 1000), [0.4, 0.45, 0.4, 0.4]);
-    assert.deepEqual(f.ratioPad, [[1, 1], [0, 20]]);
+    assert.deepEqual(
+      Array.from(f.bboxes, (v) => Math.round(v * 1000) / 1000),
+      [0.4, 0.45, 0.4, 0.4],
+    );
+    assert.deepEqual(f.ratioPad, [
+      [1, 1],
+      [0, 20],
+    ]);
     const bgr = new Format(1).apply(await run(new LetterBox([200, 200])), new Random(0));
     assert.equal(bgr.img[2 * 40000 + p + 20 * 200], 255);
   });
@@ -226,12 +246,23 @@ describe('box utilities', () => {
   });
 
   test('rect batch shapes follow Ultralytics (sorted by aspect ratio, pad 0.5)', () => {
-    const mk = (h: number, w: number) => ({ imFile: `${h}x${w}`, shape: [h, w] as [number, number], cls: new Float32Array(0), bboxes: new Float32Array(0) });
+    const mk = (h: number, w: number) => ({
+      imFile: `${h}x${w}`,
+      shape: [h, w] as [number, number],
+      cls: new Float32Array(0),
+      bboxes: new Float32Array(0),
+    });
     const labels = [mk(480, 640), mk(640, 480), mk(427, 640), mk(640, 640)];
     const { batchShapes, batchOf } = setRectangle(labels, 2, 640, 32, 0.5);
-    assert.deepEqual(labels.map((l) => l.imFile), ['427x640', '480x640', '640x640', '640x480']);
+    assert.deepEqual(
+      labels.map((l) => l.imFile),
+      ['427x640', '480x640', '640x640', '640x480'],
+    );
     assert.deepEqual(batchOf, [0, 0, 1, 1]);
     // batch 0: max ar 0.75 → [0.75, 1]·20 + 0.5 → ceil → [16, 21]·32; batch 1 spans ar 1..1.33 → [1, 1]
-    assert.deepEqual(batchShapes, [[512, 672], [672, 672]]);
+    assert.deepEqual(batchShapes, [
+      [512, 672],
+      [672, 672],
+    ]);
   });
 });

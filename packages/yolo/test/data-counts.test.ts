@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { dataArgs } from '../src/data/args.js';
 import { buildYoloDataset } from '../src/data/build.js';
 import { checkDetDataset } from '../src/data/dataset-yaml.js';
@@ -36,7 +36,10 @@ describe('label counts match Ultralytics (data_counts.json)', { skip: missing },
       assert.equal(scan.missing + scan.empty, want.backgrounds);
       assert.equal(scan.corrupt, want.corrupt);
       assert.equal(ds.length, want.images);
-      assert.equal(ds.labels.reduce((n, l) => n + l.cls.length, 0), want.instances);
+      assert.equal(
+        ds.labels.reduce((n, l) => n + l.cls.length, 0),
+        want.instances,
+      );
       assert.ok(infos.some((m) => m.includes(`${want.labelled} images, ${want.backgrounds} backgrounds, 0 corrupt`)));
       // The shared datasets are read-only: no cache is written there, the scan just warns.
       assert.ok(warnings.some((m) => m.includes('is not writeable, cache not saved')));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { LetterBox } from '../src/data/augment/letterbox.js';
+import { fileURLToPath } from 'node:url';
 import { dataArgs } from '../src/data/args.js';
+import { LetterBox } from '../src/data/augment/letterbox.js';
 import { YOLODataset } from '../src/data/dataset.js';
 import { decodeImage } from '../src/data/images.js';
 import { Instances } from '../src/data/instances.js';
@@ -18,7 +18,10 @@ if (missing) console.log(`skipping letterbox parity: ${fixture} or ${valDir} not
 function readSafetensors(file: string): { tensors: Record<string, { shape: number[]; data: Uint8Array }>; meta: Record<string, string> } {
   const buf = readFileSync(file);
   const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.toString('utf8', 8, 8 + n)) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__?: Record<string, string> };
+  const header = JSON.parse(buf.toString('utf8', 8, 8 + n)) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  > & { __metadata__?: Record<string, string> };
   const tensors: Record<string, { shape: number[]; data: Uint8Array }> = {};
   for (const [name, t] of Object.entries(header)) {
     if (name === '__metadata__') continue;
@@ -77,6 +80,9 @@ describe('LetterBox matches Ultralytics (letterbox640.safetensors)', { skip: mis
     const plane = item.height * item.width;
     for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) hwc[p * 3 + c] = item.img[c * plane + p] as number;
     assert.ok(meanAbsDiff(hwc, want.data) <= 2);
-    assert.deepEqual(item.ratioPad, [[1, 1], [0, 81]]);
+    assert.deepEqual(item.ratioPad, [
+      [1, 1],
+      [0, 81],
+    ]);
   });
 });

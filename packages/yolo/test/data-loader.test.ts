@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dataArgs } from '../src/data/args.js';
 import { buildDataloader, buildYoloDataset } from '../src/data/build.js';
 import type { RawBatch } from '../src/data/collate.js';
@@ -47,7 +47,10 @@ describe('sampler', () => {
     const all = [...s0.indices(), ...s1.indices(), ...s2.indices()];
     assert.equal(s0.length, 4);
     assert.equal(all.length, 12);
-    assert.deepEqual([...new Set(all)].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      [...new Set(all)].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     const e0 = s0.indices();
     s0.setEpoch(1);
     assert.notDeepEqual(s0.indices(), e0);
@@ -79,7 +82,10 @@ describe('data loader on coco8', { skip: missing }, () => {
       assert.ok(batch.batchIdx.every((v) => v === 0 || v === 1));
       assert.ok(batch.bboxes.every((v) => v >= 0 && v <= 1));
       assert.equal(batch.ratioPad, undefined);
-      assert.deepEqual(batch.resizedShape, [[320, 320], [320, 320]]);
+      assert.deepEqual(batch.resizedShape, [
+        [320, 320],
+        [320, 320],
+      ]);
       const again = await collect(threaded, 1);
       assertSameBatches(a, again);
       const next = await collect(threaded, 2);
@@ -102,8 +108,14 @@ describe('data loader on coco8', { skip: missing }, () => {
     const loader = buildDataloader(ds, 2, 0, true, -1, 1, { info: () => undefined, warn: (m) => warnings.push(m) });
     assert.ok(warnings.some((w) => w.includes("'rect=True' is incompatible with DataLoader shuffle")));
     const batches = await collect(loader, 0);
-    assert.deepEqual(batches.map((b) => b.imgShape.slice(2)), ds.batchShapes);
-    assert.deepEqual(batches.flatMap((b) => b.imFile), ds.imFiles);
+    assert.deepEqual(
+      batches.map((b) => b.imgShape.slice(2)),
+      ds.batchShapes,
+    );
+    assert.deepEqual(
+      batches.flatMap((b) => b.imFile),
+      ds.imFiles,
+    );
     for (const b of batches) {
       assert.ok(b.ratioPad && b.ratioPad.length === 2);
       b.ratioPad.forEach(([ratio, pad], i) => {
@@ -112,7 +124,10 @@ describe('data loader on coco8', { skip: missing }, () => {
         assert.ok(pad[0] >= 0 && pad[1] >= 0);
       });
     }
-    assert.equal(batches.reduce((n, b) => n + b.cls.length, 0), 17);
+    assert.equal(
+      batches.reduce((n, b) => n + b.cls.length, 0),
+      17,
+    );
   });
 
   test('a user transform from a module runs in the worker threads too', async () => {

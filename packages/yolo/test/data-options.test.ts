@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { dataArgs, type DataArgs } from '../src/data/args.js';
+import { fileURLToPath } from 'node:url';
+import { type DataArgs, dataArgs } from '../src/data/args.js';
 import { buildYoloDataset } from '../src/data/build.js';
 import type { RawBatch } from '../src/data/collate.js';
 import { checkDetDataset } from '../src/data/dataset-yaml.js';
@@ -47,7 +47,10 @@ describe('dataset options', { skip: missing }, () => {
     const data = checkDetDataset(`${shared}coco8.yaml`);
     const single = await buildYoloDataset(dataArgs({ single_cls: true }), data.train, 4, data, 'train', false, 32, silent);
     assert.ok(single.labels.every((l) => l.cls.every((c) => c === 0)));
-    assert.equal(single.labels.reduce((n, l) => n + l.cls.length, 0), 13);
+    assert.equal(
+      single.labels.reduce((n, l) => n + l.cls.length, 0),
+      13,
+    );
     const people = await buildYoloDataset(dataArgs({ classes: [0] }), data.train, 4, data, 'train', false, 32, silent);
     assert.equal(people.length, 4); // images stay, as in Ultralytics, even without a kept box
     assert.ok(people.labels.every((l) => l.cls.every((c) => c === 0)));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync, existsSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,7 +12,9 @@ const root = mkdtempSync(join(tmpdir(), 'yolots-verify-'));
 const images = join(root, 'images', 'train');
 const labels = join(root, 'labels', 'train');
 
-function collectLog(): { info: string[]; warn: string[]; info_: (m: string) => void } & { log: { info(m: string): void; warn(m: string): void } } {
+function collectLog(): { info: string[]; warn: string[]; info_: (m: string) => void } & {
+  log: { info(m: string): void; warn(m: string): void };
+} {
   const info: string[] = [];
   const warn: string[] = [];
   return { info, warn, info_: (m) => info.push(m), log: { info: (m) => info.push(m), warn: (m) => warn.push(m) } };
@@ -39,7 +41,9 @@ before(async () => {
   await image('good.jpg');
   label('good.txt', '0 0.5 0.5 0.2 0.2\n3 0.25 0.25 0.1 0.1\n');
   const noise = Uint8Array.from({ length: 200 * 150 * 3 }, (_, i) => (i * 2654435761) >>> 24);
-  const jpg = await sharp(noise, { raw: { width: 200, height: 150, channels: 3 } }).jpeg().toBuffer();
+  const jpg = await sharp(noise, { raw: { width: 200, height: 150, channels: 3 } })
+    .jpeg()
+    .toBuffer();
   writeFileSync(join(images, 'truncated.jpg'), jpg.subarray(0, Math.floor(jpg.length / 2)));
   label('truncated.txt', '0 0.5 0.5 0.2 0.2\n');
   writeFileSync(join(images, 'notimage.jpg'), 'this is not an image');
@@ -100,7 +104,10 @@ describe('label verification', () => {
     assert.match(reason('negative.jpg'), /negative\.txt:1: negative label values -1/);
     assert.match(reason('bigcls.jpg'), /bigcls\.txt:1: label class 80 exceeds dataset class count 80/);
     assert.match(reason('dup.jpg'), /1 duplicate labels removed/);
-    assert.ok(info.some((m) => /Scanning .*9 images, 6 backgrounds, 8 corrupt/.test(m)), info.join('\n'));
+    assert.ok(
+      info.some((m) => /Scanning .*9 images, 6 backgrounds, 8 corrupt/.test(m)),
+      info.join('\n'),
+    );
 
     const byName = (f: string) => ds.labels.find((l) => l.imFile.endsWith(f));
     assert.deepEqual(Array.from(byName('dup.jpg')?.cls ?? []), [1, 5]);
@@ -126,14 +133,19 @@ describe('label verification', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'a.jpg'), 'garbage');
     const { log } = collectLog();
-    await assert.rejects(build(log, dir), /No usable images in 1 found \(1 corrupt\)[\s\S]*a\.jpg: ignoring corrupt image\/label: unreadable image/);
+    await assert.rejects(
+      build(log, dir),
+      /No usable images in 1 found \(1 corrupt\)[\s\S]*a\.jpg: ignoring corrupt image\/label: unreadable image/,
+    );
   });
 
   test('the label cache is reused, rebuilt when a file changes, and skipped in read-only folders', async () => {
     const dir = join(root, 'cached');
     mkdirSync(join(dir, 'images', 'x'), { recursive: true });
     mkdirSync(join(dir, 'labels', 'x'), { recursive: true });
-    const img = await sharp({ create: { width: 32, height: 32, channels: 3, background: 'white' } }).png().toBuffer();
+    const img = await sharp({ create: { width: 32, height: 32, channels: 3, background: 'white' } })
+      .png()
+      .toBuffer();
     for (const n of ['a', 'b']) {
       writeFileSync(join(dir, 'images', 'x', `${n}.png`), img);
       writeFileSync(join(dir, 'labels', 'x', `${n}.txt`), '0 0.5 0.5 0.5 0.5\n');
@@ -146,13 +158,19 @@ describe('label verification', () => {
 
     const second = collectLog();
     await build(second.log, join(dir, 'images', 'x'));
-    assert.ok(second.info.some((m) => m.includes('(cached)')), second.info.join('\n'));
+    assert.ok(
+      second.info.some((m) => m.includes('(cached)')),
+      second.info.join('\n'),
+    );
 
     appendFileSync(join(dir, 'labels', 'x', 'b.txt'), '1 0.2 0.2 0.1 0.1\n');
     const third = collectLog();
     const ds = await build(third.log, join(dir, 'images', 'x'));
     assert.ok(!third.info.some((m) => m.includes('(cached)')));
-    assert.equal(ds.labels.reduce((n, l) => n + l.cls.length, 0), 3);
+    assert.equal(
+      ds.labels.reduce((n, l) => n + l.cls.length, 0),
+      3,
+    );
 
     rmSync(cacheFile);
     chmodSync(join(dir, 'labels'), 0o555);

@@ -42,10 +42,19 @@ describe('data.yaml', () => {
 
   test('bad yaml files name the file and key', () => {
     assert.throws(() => checkDetDataset(yaml('d.yaml', 'path: ds\ntrain: images/train\nnames: [a]\n')), /d\.yaml': 'val:' key missing/);
-    assert.throws(() => checkDetDataset(yaml('e.yaml', 'path: ds\ntrain: images/train\nval: images/val\nnames: [a, b]\nnc: 3\n')), /'names' length 2 and 'nc: 3' must match/);
+    assert.throws(
+      () => checkDetDataset(yaml('e.yaml', 'path: ds\ntrain: images/train\nval: images/val\nnames: [a, b]\nnc: 3\n')),
+      /'names' length 2 and 'nc: 3' must match/,
+    );
     assert.throws(() => checkDetDataset(yaml('f.yaml', 'path: ds\ntrain: images/train\nval: images/val\n')), /f\.yaml': needs a 'names'/);
-    assert.throws(() => checkDetDataset(yaml('g.yaml', 'path: ds\ntrain: images/train\nval: images/nope\nnames: [a]\n')), /images not found, missing path '.*images\/nope'/);
-    assert.throws(() => checkDetDataset(yaml('h.yaml', 'path: ds\ntrain: images/train\nval: images/val\nnames: {0: a, 2: b}\n')), /keys must be the integers 0-1, found '2'/);
+    assert.throws(
+      () => checkDetDataset(yaml('g.yaml', 'path: ds\ntrain: images/train\nval: images/nope\nnames: [a]\n')),
+      /images not found, missing path '.*images\/nope'/,
+    );
+    assert.throws(
+      () => checkDetDataset(yaml('h.yaml', 'path: ds\ntrain: images/train\nval: images/val\nnames: {0: a, 2: b}\n')),
+      /keys must be the integers 0-1, found '2'/,
+    );
     assert.throws(() => checkDetDataset(join(root, 'none.yaml')), /not found/);
   });
 
@@ -60,6 +69,9 @@ describe('data.yaml', () => {
   });
 
   test('label path rule replaces the last /images/ and the extension', () => {
-    assert.deepEqual(img2labelPaths(['/d/images/x/images/train/a.b.jpg', '/d/images/c.png']), ['/d/images/x/labels/train/a.b.txt', '/d/labels/c.txt']);
+    assert.deepEqual(img2labelPaths(['/d/images/x/images/train/a.b.jpg', '/d/images/c.png']), [
+      '/d/images/x/labels/train/a.b.txt',
+      '/d/labels/c.txt',
+    ]);
   });
 });

@@ -2,13 +2,13 @@
 // scratch on the built-in shapes dataset, with the README main job's settings, must reach mAP50 >= 0.5, and the
 // trained model must find the generator's ground-truth boxes when predicting.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { YOLO } from '../src/models/yolo/model.js';
 import { ensureShapesDataset } from '../src/data/shapes.js';
+import { YOLO } from '../src/models/yolo/model.js';
 
 /** The main job's arguments (scripts/setup.sh). */
 const MAIN_JOB = { epochs: 22, imgsz: 160, batch: 8, nbs: 8, optimizer: 'AdamW', lr0: 0.002, warmup_epochs: 1, close_mosaic: 3 };
@@ -87,7 +87,10 @@ describe('learning on the built-in shapes dataset', () => {
       const stats = await sharp(path).stats();
       const meta = await sharp(path).metadata();
       assert.ok((meta.width ?? 0) >= 400 && (meta.height ?? 0) >= 300, `${file}: ${meta.width}x${meta.height}`);
-      assert.ok(stats.channels.some((c) => c.stdev > 10), `${file} looks blank`);
+      assert.ok(
+        stats.channels.some((c) => c.stdev > 10),
+        `${file} looks blank`,
+      );
     }
   });
 });

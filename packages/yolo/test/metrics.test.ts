@@ -3,16 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { argmax, interp, linspace, pairwiseSum, roundHalfEven, smooth } from '../src/utils/metric-math.js';
-import {
-  apPerClass,
-  boxIou,
-  ConfusionMatrix,
-  computeAp,
-  DetMetrics,
-  IOUV,
-  Metric,
-  matchPredictions,
-} from '../src/utils/metrics.js';
+import { apPerClass, boxIou, ConfusionMatrix, computeAp, DetMetrics, IOUV, Metric, matchPredictions } from '../src/utils/metrics.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/metrics.json', import.meta.url));
 
@@ -218,12 +209,7 @@ describe('Metric and DetMetrics', () => {
     dm.process([1, 0], [0.9, 0.3], [0, 1], [0, 1], 1);
     assert.deepEqual(dm.keys, ['metrics/precision(B)', 'metrics/recall(B)', 'metrics/mAP50(B)', 'metrics/mAP50-95(B)']);
     assert.equal(dm.box.nc, 3);
-    assert.deepEqual(dm.curves, [
-      'Precision-Recall(B)',
-      'F1-Confidence(B)',
-      'Precision-Confidence(B)',
-      'Recall-Confidence(B)',
-    ]);
+    assert.deepEqual(dm.curves, ['Precision-Recall(B)', 'F1-Confidence(B)', 'Precision-Confidence(B)', 'Recall-Confidence(B)']);
     assert.deepEqual(
       dm.curvesResults.map(([, , x, y]) => `${x}/${y}`),
       ['Recall/Precision', 'Confidence/F1', 'Confidence/Precision', 'Confidence/Recall'],

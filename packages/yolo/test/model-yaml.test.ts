@@ -10,8 +10,8 @@ import { type ModelYaml, makeDivisible, parseModel } from '../src/nn/parse-model
 import { NOT_A_LITERAL, pythonLiteral, pythonRepr, pythonRound } from '../src/nn/python-format.js';
 import { registeredModuleNames, registerModule } from '../src/nn/registry.js';
 import { DetectionModel } from '../src/nn/tasks.js';
-import { captureLog } from './helpers/capture-log.js';
 import { guessModelScale, yamlModelLoad } from '../src/nn/yaml-model.js';
+import { captureLog } from './helpers/capture-log.js';
 
 const { nn } = torch;
 

@@ -46,7 +46,12 @@ describe('resume', { skip }, () => {
     const actual = rows(join(project, 'killed', 'results.csv'));
     assert.equal(actual.length, 3);
     expected.forEach((row, i) => {
-      row.forEach((v, k) => assert.ok(Math.abs(v - (actual[i] as number[])[k]!) <= 1e-4 * Math.max(1, Math.abs(v)), `row ${i + 1} column ${k}: ${v} vs ${actual[i]}`));
+      row.forEach((v, k) =>
+        assert.ok(
+          Math.abs(v - (actual[i] as number[])[k]!) <= 1e-4 * Math.max(1, Math.abs(v)),
+          `row ${i + 1} column ${k}: ${v} vs ${actual[i]}`,
+        ),
+      );
     });
 
     const a = loadCheckpoint(join(project, 'full', 'weights', 'last.safetensors'));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import YAML from 'yaml';
+import { circleSpans, forEachPixel, type Point, polygonSpans } from '../src/data/shapes/raster.js';
 import {
   BUILTIN_DATASET,
   defaultShapesDir,
@@ -13,12 +14,11 @@ import {
   imageStem,
   isBuiltinDataset,
   renderScene,
-  SHAPE_NAMES,
   type Scene,
+  SHAPE_NAMES,
   sceneSeed,
   yoloLabels,
 } from '../src/data/shapes.js';
-import { circleSpans, forEachPixel, type Point, polygonSpans } from '../src/data/shapes/raster.js';
 
 let scratch = '';
 before(async () => {
@@ -51,7 +51,16 @@ function maskOf(spansPixels: (visit: (p: number) => void) => void, size: number)
 
 describe('rasteriser', () => {
   test('an axis-aligned square covers exactly its pixels', () => {
-    const spans = polygonSpans([[2, 3], [6, 3], [6, 7], [2, 7]], 10, 10);
+    const spans = polygonSpans(
+      [
+        [2, 3],
+        [6, 3],
+        [6, 7],
+        [2, 7],
+      ],
+      10,
+      10,
+    );
     const mask = maskOf((v) => forEachPixel(spans, 10, v), 100);
     for (let y = 0; y < 10; y++) {
       for (let x = 0; x < 10; x++) assert.equal(mask[y * 10 + x], x >= 2 && x < 6 && y >= 3 && y < 7 ? 1 : 0, `${x},${y}`);
@@ -194,7 +203,10 @@ describe('dataset folder', () => {
       const b = await labelFiles(dirB, split);
       assert.equal(a.size, split === 'train' ? 24 : 8);
       assert.deepEqual(b, a);
-      assert.deepEqual((await readdir(join(dirA, 'images', split))).sort(), [...a.keys()].map((n) => n.replace('.txt', '.jpg')));
+      assert.deepEqual(
+        (await readdir(join(dirA, 'images', split))).sort(),
+        [...a.keys()].map((n) => n.replace('.txt', '.jpg')),
+      );
       for (const [name, text] of a) parseLabels(text, 5, `${split}/${name}`);
       // The files hold the scenes the generator describes.
       const index = 5 % a.size;

@@ -45,7 +45,12 @@ describe('ModelEMA', () => {
     const d = 0.9999 * (1 - Math.exp(-1000 / 2000));
     assert.ok(Math.abs(ema.currentDecay() - d) < 1e-12);
     assert.ok(Math.abs(d - 0.39) < 0.01, 'about 0.39 after 1000 updates');
-    const expected = torch.tidy(() => before.mul(d).add(1 - d).toArray());
+    const expected = torch.tidy(() =>
+      before
+        .mul(d)
+        .add(1 - d)
+        .toArray(),
+    );
     const actual = (ema.state.get(name) as torch.Tensor).toArray();
     expected.forEach((v, i) => assert.ok(Math.abs(v - (actual[i] as number)) < 1e-6));
     before.dispose();

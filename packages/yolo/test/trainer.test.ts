@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import * as torch from '@yolots/torch';
 import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
 import type { Batch } from '../src/data/batch.js';
 import { DetectionTrainer } from '../src/models/yolo/detect/train.js';
 import { DetectionModel } from '../src/nn/tasks.js';
@@ -226,7 +226,10 @@ describe('DetectionTrainer', { skip }, () => {
     }
     const trainer = new NanTrainer({ overrides: overrides({ epochs: 1 }) });
     await trainer.train();
-    assert.ok(warnings.some((w) => /non-finite loss \(NaN\) at epoch 1, batch 1/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => /non-finite loss \(NaN\) at epoch 1, batch 1/.test(w)),
+      warnings.join('\n'),
+    );
     const ckpt = loadCheckpoint(trainer.last);
     const finite = torch.tidy(() => [...ckpt.model.values()].every((v) => !v.isFloatingPoint() || v.isfinite().all().item() === 1));
     assert.ok(finite);

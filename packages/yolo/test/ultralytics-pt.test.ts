@@ -5,12 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
-import {
-  extractUltralyticsCheckpoint,
-  float16ToFloat32,
-  loadUltralyticsCheckpoint,
-  toFloat32,
-} from '../src/utils/ultralytics-pt.js';
+import { extractUltralyticsCheckpoint, float16ToFloat32, loadUltralyticsCheckpoint, toFloat32 } from '../src/utils/ultralytics-pt.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/', import.meta.url));
 const haveFixtures = existsSync(join(FIXTURES, 'model.pt')) && existsSync(join(FIXTURES, 'model.safetensors'));
@@ -85,24 +80,48 @@ function module(className: string, attributes: Record<string, unknown>): torch.i
   return m;
 }
 
-const tensor = (values: number[]): torch.io.PtTensor => new torch.io.PtTensor('float32', [values.length], new Uint8Array(Float32Array.from(values).buffer), false);
+const tensor = (values: number[]): torch.io.PtTensor =>
+  new torch.io.PtTensor('float32', [values.length], new Uint8Array(Float32Array.from(values).buffer), false);
 
 describe('extractUltralyticsCheckpoint on hand-built module trees', () => {
   test('walks _parameters, persistent _buffers and _modules like state_dict()', () => {
     const bn = module('torch.nn.modules.batchnorm.BatchNorm2d', {
-      _parameters: new Map([['weight', tensor([1])], ['bias', null]]),
-      _buffers: new Map([['running_mean', tensor([2])], ['scratch', tensor([3])]]),
+      _parameters: new Map([
+        ['weight', tensor([1])],
+        ['bias', null],
+      ]),
+      _buffers: new Map([
+        ['running_mean', tensor([2])],
+        ['scratch', tensor([3])],
+      ]),
       _non_persistent_buffers_set: new Set(['scratch']),
     });
-    const inner = module('ultralytics.nn.modules.conv.Conv', { _modules: new Map<string, unknown>([['bn', bn], ['act', null]]) });
+    const inner = module('ultralytics.nn.modules.conv.Conv', {
+      _modules: new Map<string, unknown>([
+        ['bn', bn],
+        ['act', null],
+      ]),
+    });
     const root = module('ultralytics.nn.tasks.DetectionModel', {
       _parameters: new Map([['w', tensor([0])]]),
       _modules: new Map([['model', module('torch.nn.modules.container.Sequential', { _modules: new Map([['0', inner]]) })]]),
-      yaml: new Map<string, unknown>([['nc', 2], ['backbone', [[-1, 1, 'Conv', [16, 3, 2]]]]]),
-      names: new Map([[0, 'a'], [1, 'b']]),
+      yaml: new Map<string, unknown>([
+        ['nc', 2],
+        ['backbone', [[-1, 1, 'Conv', [16, 3, 2]]]],
+      ]),
+      names: new Map([
+        [0, 'a'],
+        [1, 'b'],
+      ]),
       stride: new torch.io.PtTensor('float16', [1], Uint8Array.of(0x00, 0x48), false),
     });
-    const ckpt = extractUltralyticsCheckpoint(new Map<string, unknown>([['model', root], ['ema', null], ['epoch', 4]]));
+    const ckpt = extractUltralyticsCheckpoint(
+      new Map<string, unknown>([
+        ['model', root],
+        ['ema', null],
+        ['epoch', 4],
+      ]),
+    );
     assert.deepEqual([...ckpt.stateDict.keys()], ['w', 'model.0.bn.weight', 'model.0.bn.running_mean']);
     assert.deepEqual(floats(ckpt.stateDict.get('model.0.bn.running_mean')!.data), [2]);
     assert.deepEqual(ckpt.yaml, { nc: 2, backbone: [[-1, 1, 'Conv', [16, 3, 2]]] });
@@ -115,10 +134,19 @@ describe('extractUltralyticsCheckpoint on hand-built module trees', () => {
 
   test('not a checkpoint: clear errors', () => {
     assert.throws(() => extractUltralyticsCheckpoint([1, 2], 'x.pt'), /x\.pt: not an Ultralytics checkpoint \(the file holds a list/);
-    assert.throws(() => extractUltralyticsCheckpoint(new Map([['state_dict', 1]]), 'y.pt'), /y\.pt: not an Ultralytics checkpoint \(no 'model' key\)/);
-    assert.throws(() => extractUltralyticsCheckpoint(new Map([['model', new torch.io.PickleObject('foo.Bar', [])]]), 'z.pt'), /z\.pt: 'model' \(foo\.Bar\) is not a torch\.nn\.Module/);
+    assert.throws(
+      () => extractUltralyticsCheckpoint(new Map([['state_dict', 1]]), 'y.pt'),
+      /y\.pt: not an Ultralytics checkpoint \(no 'model' key\)/,
+    );
+    assert.throws(
+      () => extractUltralyticsCheckpoint(new Map([['model', new torch.io.PickleObject('foo.Bar', [])]]), 'z.pt'),
+      /z\.pt: 'model' \(foo\.Bar\) is not a torch\.nn\.Module/,
+    );
     const badParam = module('m.M', { _parameters: new Map([['w', new torch.io.PickleObject('torch._utils._rebuild_qtensor', [])]]) });
-    assert.throws(() => extractUltralyticsCheckpoint(new Map([['model', badParam]]), 'q.pt'), /q\.pt: w is a torch\._utils\._rebuild_qtensor object, not a tensor/);
+    assert.throws(
+      () => extractUltralyticsCheckpoint(new Map([['model', badParam]]), 'q.pt'),
+      /q\.pt: w is a torch\._utils\._rebuild_qtensor object, not a tensor/,
+    );
   });
 });
 
@@ -132,7 +160,9 @@ describe('half and other floats to float32', () => {
       const mantissa = h & 0x3ff;
       const want =
         exponent === 0x1f
-          ? mantissa === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN
+          ? mantissa === 0
+            ? sign * Number.POSITIVE_INFINITY
+            : Number.NaN
           : exponent === 0
             ? sign * mantissa * 2 ** -24
             : sign * 2 ** (exponent - 15) * (1 + mantissa / 1024);

@@ -1,7 +1,7 @@
 // Standalone validation: metrics dict, save_json (COCO format), save_txt/save_conf label files, callbacks that see
 // each batch's predictions, and memory that returns to its baseline.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -25,7 +25,17 @@ describe('DetectionValidator standalone', { skip }, () => {
   test('metrics, COCO json, label files and per-batch predictions in callbacks', async () => {
     const saveDir = mkdtempSync(join(tmpdir(), 'yolots-val-'));
     const validator = new DetectionValidator({
-      args: { data: COCO8, imgsz: 320, batch: 2, conf: 0.0001, save_json: true, save_txt: true, save_conf: true, plots: false, verbose: false },
+      args: {
+        data: COCO8,
+        imgsz: 320,
+        batch: 2,
+        conf: 0.0001,
+        save_json: true,
+        save_txt: true,
+        save_conf: true,
+        plots: false,
+        verbose: false,
+      },
       saveDir,
     });
     const seen: number[] = [];
@@ -42,12 +52,20 @@ describe('DetectionValidator standalone', { skip }, () => {
     const live = torch.liveTensors();
     const metrics = await validator.run({ model });
     assert.equal(torch.liveTensors(), live, 'no tensor outlives the run');
-    assert.deepEqual(Object.keys(metrics).sort(), ['fitness', 'metrics/mAP50(B)', 'metrics/mAP50-95(B)', 'metrics/precision(B)', 'metrics/recall(B)'].sort());
+    assert.deepEqual(
+      Object.keys(metrics).sort(),
+      ['fitness', 'metrics/mAP50(B)', 'metrics/mAP50-95(B)', 'metrics/precision(B)', 'metrics/recall(B)'].sort(),
+    );
     assert.equal(seen.length, 4, 'one prediction tensor per val image');
     const total = seen.reduce((a, b) => a + b, 0);
     assert.ok(total > 0, 'conf 0.0001 keeps some boxes');
 
-    const json = JSON.parse(readFileSync(join(saveDir, 'predictions.json'), 'utf8')) as { image_id: number; category_id: number; bbox: number[]; score: number }[];
+    const json = JSON.parse(readFileSync(join(saveDir, 'predictions.json'), 'utf8')) as {
+      image_id: number;
+      category_id: number;
+      bbox: number[];
+      score: number;
+    }[];
     assert.equal(json.length, total);
     for (const row of json) {
       assert.ok([36, 42, 49, 61].includes(row.image_id), `numeric image id ${row.image_id}`);
@@ -58,10 +76,16 @@ describe('DetectionValidator standalone', { skip }, () => {
     const labels = readdirSync(join(saveDir, 'labels'));
     assert.equal(labels.length, 4);
     for (const file of labels) {
-      for (const line of readFileSync(join(saveDir, 'labels', file), 'utf8').trim().split('\n').filter(Boolean)) {
+      for (const line of readFileSync(join(saveDir, 'labels', file), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)) {
         const cols = line.split(' ').map(Number);
         assert.equal(cols.length, 6, 'cls cx cy w h conf');
-        assert.ok(cols.slice(1, 5).every((v) => v >= 0 && v <= 1), line);
+        assert.ok(
+          cols.slice(1, 5).every((v) => v >= 0 && v <= 1),
+          line,
+        );
       }
     }
     model.dispose();

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import * as torch from '@yolots/torch';
 import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
 import type { Results } from '../src/engine/results.js';
 import type { DetectionValidator } from '../src/models/yolo/detect/val.js';
 import { YOLO } from '../src/models/yolo/model.js';
@@ -163,7 +163,9 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
         assert.deepEqual(r.names, onnx.names);
         worst = Math.max(worst, assertSameBoxes(r, expected[i] as Results, 1e-3));
       });
-      console.log(`# predict onnx vs libtorch: ${actual.map((r) => r.length).join('/')} boxes, max coordinate diff ${worst.toExponential(2)} px`);
+      console.log(
+        `# predict onnx vs libtorch: ${actual.map((r) => r.length).join('/')} boxes, max coordinate diff ${worst.toExponential(2)} px`,
+      );
 
       // stream() runs the same path one batch at a time; the second run leaves no tensors behind.
       const baseline = torch.liveTensors();
@@ -246,7 +248,9 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
       });
     });
     try {
-      const [metrics, logs] = await quietly(() => onnx.val({ data: COCO8, imgsz: 640, batch: 16, conf: VAL_CONF, plots: false, project: dir }));
+      const [metrics, logs] = await quietly(() =>
+        onnx.val({ data: COCO8, imgsz: 640, batch: 16, conf: VAL_CONF, plots: false, project: dir }),
+      );
       assert.match(logs, /Setting batch=2 input of shape \(2, 3, 320, 320\)/);
       assert.deepEqual(shapes, ['2,3,320,320', '2,3,320,320']);
       assert.ok(compared > 0);
@@ -258,10 +262,17 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
 
   test('train, fuse, info, export and .model on an exported model throw a TypeError naming predict and val', async () => {
     const onnx = new YOLO(dynamicOnnx);
-    const message = /model='.*dynamic\.onnx' should be .* to run train\(\), but is an exported ONNX model.*only support 'predict' and 'val'/;
+    const message =
+      /model='.*dynamic\.onnx' should be .* to run train\(\), but is an exported ONNX model.*only support 'predict' and 'val'/;
     await assert.rejects(onnx.train({ data: COCO8 }), (e: Error) => e instanceof TypeError && message.test(e.message));
-    assert.throws(() => onnx.fuse(), (e: Error) => e instanceof TypeError && /run fuse\(\)/.test(e.message));
-    assert.throws(() => onnx.info(), (e: Error) => e instanceof TypeError && /run info\(\)/.test(e.message));
+    assert.throws(
+      () => onnx.fuse(),
+      (e: Error) => e instanceof TypeError && /run fuse\(\)/.test(e.message),
+    );
+    assert.throws(
+      () => onnx.info(),
+      (e: Error) => e instanceof TypeError && /run info\(\)/.test(e.message),
+    );
     await assert.rejects(onnx.export(), (e: Error) => e instanceof TypeError && /run export\(\)/.test(e.message));
     assert.throws(() => onnx.model, TypeError);
     assert.throws(() => new YOLO(join(dir, 'missing.onnx')), /ONNX model not found: .*missing\.onnx/);

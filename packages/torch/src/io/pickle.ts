@@ -123,7 +123,8 @@ const BUILTIN_REDUCERS: ReadonlyMap<string, PickleReducer> = new Map<string, Pic
   [
     'copyreg._reconstructor',
     ([cls, base, state], offset) => {
-      if (!(cls instanceof PickleGlobal)) throw new Error(`copyreg._reconstructor at offset ${offset}: ${describePickled(cls)} is not a class`);
+      if (!(cls instanceof PickleGlobal))
+        throw new Error(`copyreg._reconstructor at offset ${offset}: ${describePickled(cls)} is not a class`);
       const isPlainObject = base instanceof PickleGlobal && base.path === 'builtins.object';
       return new PickleObject(cls.path, isPlainObject || state === null ? [] : [state]);
     },
@@ -132,16 +133,73 @@ const BUILTIN_REDUCERS: ReadonlyMap<string, PickleReducer> = new Map<string, Pic
 
 /** Opcode names by byte, for messages. */
 const OPCODE_NAMES: Readonly<Record<number, string>> = {
-  0x28: 'MARK', 0x2e: 'STOP', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT', 0x49: 'INT', 0x4a: 'BININT',
-  0x4b: 'BININT1', 0x4c: 'LONG', 0x4d: 'BININT2', 0x4e: 'NONE', 0x50: 'PERSID', 0x51: 'BINPERSID', 0x52: 'REDUCE',
-  0x53: 'STRING', 0x54: 'BINSTRING', 0x55: 'SHORT_BINSTRING', 0x56: 'UNICODE', 0x58: 'BINUNICODE', 0x61: 'APPEND',
-  0x62: 'BUILD', 0x63: 'GLOBAL', 0x64: 'DICT', 0x7d: 'EMPTY_DICT', 0x65: 'APPENDS', 0x67: 'GET', 0x68: 'BINGET',
-  0x69: 'INST', 0x6a: 'LONG_BINGET', 0x6c: 'LIST', 0x5d: 'EMPTY_LIST', 0x6f: 'OBJ', 0x70: 'PUT', 0x71: 'BINPUT',
-  0x72: 'LONG_BINPUT', 0x73: 'SETITEM', 0x74: 'TUPLE', 0x29: 'EMPTY_TUPLE', 0x75: 'SETITEMS', 0x47: 'BINFLOAT',
-  0x80: 'PROTO', 0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x85: 'TUPLE1', 0x86: 'TUPLE2', 0x87: 'TUPLE3',
-  0x88: 'NEWTRUE', 0x89: 'NEWFALSE', 0x8a: 'LONG1', 0x8b: 'LONG4', 0x42: 'BINBYTES', 0x43: 'SHORT_BINBYTES',
-  0x8c: 'SHORT_BINUNICODE', 0x8d: 'BINUNICODE8', 0x8e: 'BINBYTES8', 0x8f: 'EMPTY_SET', 0x90: 'ADDITEMS', 0x91: 'FROZENSET',
-  0x92: 'NEWOBJ_EX', 0x93: 'STACK_GLOBAL', 0x94: 'MEMOIZE', 0x95: 'FRAME', 0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER',
+  0x28: 'MARK',
+  0x2e: 'STOP',
+  0x30: 'POP',
+  0x31: 'POP_MARK',
+  0x32: 'DUP',
+  0x46: 'FLOAT',
+  0x49: 'INT',
+  0x4a: 'BININT',
+  0x4b: 'BININT1',
+  0x4c: 'LONG',
+  0x4d: 'BININT2',
+  0x4e: 'NONE',
+  0x50: 'PERSID',
+  0x51: 'BINPERSID',
+  0x52: 'REDUCE',
+  0x53: 'STRING',
+  0x54: 'BINSTRING',
+  0x55: 'SHORT_BINSTRING',
+  0x56: 'UNICODE',
+  0x58: 'BINUNICODE',
+  0x61: 'APPEND',
+  0x62: 'BUILD',
+  0x63: 'GLOBAL',
+  0x64: 'DICT',
+  0x7d: 'EMPTY_DICT',
+  0x65: 'APPENDS',
+  0x67: 'GET',
+  0x68: 'BINGET',
+  0x69: 'INST',
+  0x6a: 'LONG_BINGET',
+  0x6c: 'LIST',
+  0x5d: 'EMPTY_LIST',
+  0x6f: 'OBJ',
+  0x70: 'PUT',
+  0x71: 'BINPUT',
+  0x72: 'LONG_BINPUT',
+  0x73: 'SETITEM',
+  0x74: 'TUPLE',
+  0x29: 'EMPTY_TUPLE',
+  0x75: 'SETITEMS',
+  0x47: 'BINFLOAT',
+  0x80: 'PROTO',
+  0x81: 'NEWOBJ',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x85: 'TUPLE1',
+  0x86: 'TUPLE2',
+  0x87: 'TUPLE3',
+  0x88: 'NEWTRUE',
+  0x89: 'NEWFALSE',
+  0x8a: 'LONG1',
+  0x8b: 'LONG4',
+  0x42: 'BINBYTES',
+  0x43: 'SHORT_BINBYTES',
+  0x8c: 'SHORT_BINUNICODE',
+  0x8d: 'BINUNICODE8',
+  0x8e: 'BINBYTES8',
+  0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS',
+  0x91: 'FROZENSET',
+  0x92: 'NEWOBJ_EX',
+  0x93: 'STACK_GLOBAL',
+  0x94: 'MEMOIZE',
+  0x95: 'FRAME',
+  0x96: 'BYTEARRAY8',
+  0x97: 'NEXT_BUFFER',
   0x98: 'READONLY_BUFFER',
 };
 
@@ -226,63 +284,104 @@ class Unpickler {
         this.push(this.top());
         return;
 
-      case 0x4e: return void this.push(null); // NONE
-      case 0x88: return void this.push(true); // NEWTRUE
-      case 0x89: return void this.push(false); // NEWFALSE
-      case 0x4a: return void this.push(this.i32()); // BININT
-      case 0x4b: return void this.push(this.u8()); // BININT1
-      case 0x4d: return void this.push(this.u16()); // BININT2
-      case 0x8a: return void this.push(this.littleEndianInt(this.u8())); // LONG1
-      case 0x8b: return void this.push(this.littleEndianInt(this.u32())); // LONG4
-      case 0x49: { // INT; protocol 0 spells booleans as I01 and I00
+      case 0x4e:
+        return void this.push(null); // NONE
+      case 0x88:
+        return void this.push(true); // NEWTRUE
+      case 0x89:
+        return void this.push(false); // NEWFALSE
+      case 0x4a:
+        return void this.push(this.i32()); // BININT
+      case 0x4b:
+        return void this.push(this.u8()); // BININT1
+      case 0x4d:
+        return void this.push(this.u16()); // BININT2
+      case 0x8a:
+        return void this.push(this.littleEndianInt(this.u8())); // LONG1
+      case 0x8b:
+        return void this.push(this.littleEndianInt(this.u32())); // LONG4
+      case 0x49: {
+        // INT; protocol 0 spells booleans as I01 and I00
         const text = this.line();
         return void this.push(text === '01' ? true : text === '00' ? false : this.textInt(text));
       }
-      case 0x4c: return void this.push(this.textInt(this.line().replace(/L$/, ''))); // LONG
-      case 0x46: return void this.push(this.textFloat(this.line())); // FLOAT
-      case 0x47: { // BINFLOAT (big-endian)
+      case 0x4c:
+        return void this.push(this.textInt(this.line().replace(/L$/, ''))); // LONG
+      case 0x46:
+        return void this.push(this.textFloat(this.line())); // FLOAT
+      case 0x47: {
+        // BINFLOAT (big-endian)
         const value = this.view.getFloat64(this.advance(8), false);
         return void this.push(value);
       }
 
-      case 0x58: return void this.push(this.utf8(this.u32())); // BINUNICODE
-      case 0x8c: return void this.push(this.utf8(this.u8())); // SHORT_BINUNICODE
-      case 0x8d: return void this.push(this.utf8(this.u64())); // BINUNICODE8
-      case 0x56: return void this.push(decodeRawUnicodeEscape(this.line())); // UNICODE
-      case 0x53: return void this.push(this.quotedString(this.line())); // STRING
-      case 0x54: return void this.push(latin1.decode(this.take(this.i32()))); // BINSTRING
-      case 0x55: return void this.push(latin1.decode(this.take(this.u8()))); // SHORT_BINSTRING
-      case 0x42: return void this.push(this.take(this.u32()).slice()); // BINBYTES
-      case 0x43: return void this.push(this.take(this.u8()).slice()); // SHORT_BINBYTES
-      case 0x8e: return void this.push(this.take(this.u64()).slice()); // BINBYTES8
-      case 0x96: return void this.push(this.take(this.u64()).slice()); // BYTEARRAY8
-      case 0x98: return; // READONLY_BUFFER: read-only-ness has no meaning here.
-      case 0x97: throw this.fail('out-of-band buffers (pickle protocol 5 buffer_callback) are not supported');
+      case 0x58:
+        return void this.push(this.utf8(this.u32())); // BINUNICODE
+      case 0x8c:
+        return void this.push(this.utf8(this.u8())); // SHORT_BINUNICODE
+      case 0x8d:
+        return void this.push(this.utf8(this.u64())); // BINUNICODE8
+      case 0x56:
+        return void this.push(decodeRawUnicodeEscape(this.line())); // UNICODE
+      case 0x53:
+        return void this.push(this.quotedString(this.line())); // STRING
+      case 0x54:
+        return void this.push(latin1.decode(this.take(this.i32()))); // BINSTRING
+      case 0x55:
+        return void this.push(latin1.decode(this.take(this.u8()))); // SHORT_BINSTRING
+      case 0x42:
+        return void this.push(this.take(this.u32()).slice()); // BINBYTES
+      case 0x43:
+        return void this.push(this.take(this.u8()).slice()); // SHORT_BINBYTES
+      case 0x8e:
+        return void this.push(this.take(this.u64()).slice()); // BINBYTES8
+      case 0x96:
+        return void this.push(this.take(this.u64()).slice()); // BYTEARRAY8
+      case 0x98:
+        return; // READONLY_BUFFER: read-only-ness has no meaning here.
+      case 0x97:
+        throw this.fail('out-of-band buffers (pickle protocol 5 buffer_callback) are not supported');
       case 0x82:
       case 0x83:
       case 0x84:
         throw this.fail('the copyreg extension registry is not supported');
 
-      case 0x29: return void this.push(Object.freeze([])); // EMPTY_TUPLE
-      case 0x74: return void this.push(Object.freeze(this.popMark())); // TUPLE
-      case 0x85: return void this.push(Object.freeze(this.popN(1))); // TUPLE1
-      case 0x86: return void this.push(Object.freeze(this.popN(2))); // TUPLE2
-      case 0x87: return void this.push(Object.freeze(this.popN(3))); // TUPLE3
-      case 0x5d: return void this.push([]); // EMPTY_LIST
-      case 0x6c: return void this.push(this.popMark()); // LIST
-      case 0x7d: return void this.push(new Map()); // EMPTY_DICT
-      case 0x64: return void this.push(this.pairsToMap(this.popMark())); // DICT
-      case 0x8f: return void this.push(new Set()); // EMPTY_SET
-      case 0x91: return void this.push(new Set(this.popMark())); // FROZENSET
-      case 0x61: return this.append([this.pop()]); // APPEND
-      case 0x65: return this.append(this.popMark()); // APPENDS
-      case 0x73: { // SETITEM
+      case 0x29:
+        return void this.push(Object.freeze([])); // EMPTY_TUPLE
+      case 0x74:
+        return void this.push(Object.freeze(this.popMark())); // TUPLE
+      case 0x85:
+        return void this.push(Object.freeze(this.popN(1))); // TUPLE1
+      case 0x86:
+        return void this.push(Object.freeze(this.popN(2))); // TUPLE2
+      case 0x87:
+        return void this.push(Object.freeze(this.popN(3))); // TUPLE3
+      case 0x5d:
+        return void this.push([]); // EMPTY_LIST
+      case 0x6c:
+        return void this.push(this.popMark()); // LIST
+      case 0x7d:
+        return void this.push(new Map()); // EMPTY_DICT
+      case 0x64:
+        return void this.push(this.pairsToMap(this.popMark())); // DICT
+      case 0x8f:
+        return void this.push(new Set()); // EMPTY_SET
+      case 0x91:
+        return void this.push(new Set(this.popMark())); // FROZENSET
+      case 0x61:
+        return this.append([this.pop()]); // APPEND
+      case 0x65:
+        return this.append(this.popMark()); // APPENDS
+      case 0x73: {
+        // SETITEM
         const value = this.pop();
         const key = this.pop();
         return this.setItems([key, value]);
       }
-      case 0x75: return this.setItems(this.popMark()); // SETITEMS
-      case 0x90: { // ADDITEMS
+      case 0x75:
+        return this.setItems(this.popMark()); // SETITEMS
+      case 0x90: {
+        // ADDITEMS
         const items = this.popMark();
         const target = this.top();
         if (!(target instanceof Set)) throw this.fail(`cannot add items to ${describePickled(target)}`);
@@ -290,53 +389,70 @@ class Unpickler {
         return;
       }
 
-      case 0x67: return this.get(this.textInt(this.line())); // GET
-      case 0x68: return this.get(this.u8()); // BINGET
-      case 0x6a: return this.get(this.u32()); // LONG_BINGET
-      case 0x70: return this.put(this.textInt(this.line())); // PUT
-      case 0x71: return this.put(this.u8()); // BINPUT
-      case 0x72: return this.put(this.u32()); // LONG_BINPUT
-      case 0x94: return this.put(this.memo.size); // MEMOIZE
+      case 0x67:
+        return this.get(this.textInt(this.line())); // GET
+      case 0x68:
+        return this.get(this.u8()); // BINGET
+      case 0x6a:
+        return this.get(this.u32()); // LONG_BINGET
+      case 0x70:
+        return this.put(this.textInt(this.line())); // PUT
+      case 0x71:
+        return this.put(this.u8()); // BINPUT
+      case 0x72:
+        return this.put(this.u32()); // LONG_BINPUT
+      case 0x94:
+        return this.put(this.memo.size); // MEMOIZE
 
-      case 0x63: { // GLOBAL
+      case 0x63: {
+        // GLOBAL
         const module = this.line();
         return void this.push(this.global(module, this.line()));
       }
-      case 0x93: { // STACK_GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = this.pop();
         const module = this.pop();
         if (typeof module !== 'string' || typeof name !== 'string') throw this.fail('module and name must be strings');
         return void this.push(this.global(module, name));
       }
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = this.pop();
         const callable = this.pop();
         return void this.push(this.call(callable, args));
       }
-      case 0x81: { // NEWOBJ: cls.__new__(cls, *args)
+      case 0x81: {
+        // NEWOBJ: cls.__new__(cls, *args)
         const args = this.pop();
         const cls = this.pop();
         return void this.push(this.call(cls, args));
       }
-      case 0x92: { // NEWOBJ_EX: cls.__new__(cls, *args, **kwargs)
+      case 0x92: {
+        // NEWOBJ_EX: cls.__new__(cls, *args, **kwargs)
         const kwargs = this.pop();
         const args = this.pop();
         const cls = this.pop();
         if (!(kwargs instanceof Map)) throw this.fail(`keyword arguments must be a dict, not ${describePickled(kwargs)}`);
         return void this.push(kwargs.size === 0 ? this.call(cls, args) : this.instantiate(cls, args, kwargs));
       }
-      case 0x69: { // INST
+      case 0x69: {
+        // INST
         const module = this.line();
         const cls = this.global(module, this.line());
         return void this.push(this.call(cls, this.popMark()));
       }
-      case 0x6f: { // OBJ
+      case 0x6f: {
+        // OBJ
         const [cls, ...args] = this.popMark();
         return void this.push(this.call(cls, args));
       }
-      case 0x62: return this.build(this.pop()); // BUILD
-      case 0x50: return void this.push(this.persistentLoad(this.line())); // PERSID
-      case 0x51: return void this.push(this.persistentLoad(this.pop())); // BINPERSID
+      case 0x62:
+        return this.build(this.pop()); // BUILD
+      case 0x50:
+        return void this.push(this.persistentLoad(this.line())); // PERSID
+      case 0x51:
+        return void this.push(this.persistentLoad(this.pop())); // BINPERSID
       default:
         throw new Error(`${this.source}: unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at offset ${this.opStart}`);
     }
@@ -408,7 +524,8 @@ class Unpickler {
   /** Protocol 0 STRING: a Python repr in quotes. */
   private quotedString(text: string): string {
     const quote = text[0];
-    if (text.length < 2 || (quote !== "'" && quote !== '"') || text[text.length - 1] !== quote) throw this.fail('STRING argument is not quoted');
+    if (text.length < 2 || (quote !== "'" && quote !== '"') || text[text.length - 1] !== quote)
+      throw this.fail('STRING argument is not quoted');
     return decodeEscapes(text.slice(1, -1));
   }
 
@@ -538,7 +655,18 @@ function decodeRawUnicodeEscape(text: string): string {
 
 /** The backslash escapes of a Python 2 `str` repr; like Python, an unknown escape keeps its backslash. */
 function decodeEscapes(text: string): string {
-  const simple: Readonly<Record<string, string>> = { '\\': '\\', "'": "'", '"': '"', n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b', f: '\f', v: '\v' };
+  const simple: Readonly<Record<string, string>> = {
+    '\\': '\\',
+    "'": "'",
+    '"': '"',
+    n: '\n',
+    r: '\r',
+    t: '\t',
+    a: '\x07',
+    b: '\b',
+    f: '\f',
+    v: '\v',
+  };
   return text.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_, escape: string) => {
     if (escape[0] === 'x') return String.fromCharCode(Number.parseInt(escape.slice(1), 16));
     if (/^[0-7]+$/.test(escape)) return String.fromCharCode(Number.parseInt(escape, 8));

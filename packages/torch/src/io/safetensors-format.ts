@@ -3,7 +3,7 @@
  * `{"__metadata__": {str: str}, name: {dtype, shape, data_offsets: [start, end]}}` padded with spaces to a multiple of
  * 8, then the little-endian tensor data, C order, with no gaps. Byte-compatible with huggingface/safetensors.
  */
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type DType, elementSize } from '../dtype.js';
 
@@ -165,13 +165,15 @@ function parseHeader(
 
 function parseEntry(name: string, info: unknown, source: string): HeaderEntry {
   const where = `${source}: tensor "${name}"`;
-  if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new Error(`${where} has no {dtype, shape, data_offsets} entry`);
+  if (info === null || typeof info !== 'object' || Array.isArray(info))
+    throw new Error(`${where} has no {dtype, shape, data_offsets} entry`);
   const { dtype: dtypeName, shape, data_offsets: offsets } = info as Record<string, unknown>;
   const dtype = typeof dtypeName === 'string' ? DTYPE_OF_NAME.get(dtypeName) : undefined;
   if (dtype === undefined) {
     throw new Error(`${where} has unsupported dtype ${JSON.stringify(dtypeName)} (known: ${[...DTYPE_OF_NAME.keys()].join(', ')})`);
   }
-  if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) throw new Error(`${where} has an invalid shape ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger))
+    throw new Error(`${where} has an invalid shape ${JSON.stringify(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger) || offsets[1] < offsets[0]) {
     throw new Error(`${where} has invalid data_offsets ${JSON.stringify(offsets)}`);
   }
@@ -200,7 +202,9 @@ function prepare(tensors: Iterable<[string, RawTensor]>, metadata: Record<string
     if (!t.shape.every(isNonNegativeInteger)) throw new Error(`safetensors: tensor "${name}" has an invalid shape [${t.shape}]`);
     const expectedBytes = numelOf(t.shape) * elementSize(t.dtype);
     if (t.data.byteLength !== expectedBytes) {
-      throw new Error(`safetensors: tensor "${name}" holds ${t.data.byteLength} bytes but shape [${t.shape}] of ${t.dtype} needs ${expectedBytes}`);
+      throw new Error(
+        `safetensors: tensor "${name}" holds ${t.data.byteLength} bytes but shape [${t.shape}] of ${t.dtype} needs ${expectedBytes}`,
+      );
     }
   }
   // Rust's `str::cmp` orders by UTF-8 bytes; comparing code points gives the same order (UTF-16 units would not).
@@ -217,7 +221,9 @@ function prepare(tensors: Iterable<[string, RawTensor]>, metadata: Record<string
   let offset = 0;
   for (const [name, t] of items) {
     const end = offset + t.data.byteLength;
-    parts.push(`${JSON.stringify(name)}:{"dtype":"${SAFETENSORS_NAME[t.dtype]}","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${end}]}`);
+    parts.push(
+      `${JSON.stringify(name)}:{"dtype":"${SAFETENSORS_NAME[t.dtype]}","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${end}]}`,
+    );
     offset = end;
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);

@@ -1,7 +1,7 @@
 // State dicts to and from safetensors files, as tensors.
 import { fromBytes, toBytes } from '../creation.js';
 import type { Tensor } from '../tensor.js';
-import { type RawTensor, parseSafetensors, readSafetensorsFile, serializeSafetensors, writeSafetensorsFile } from './safetensors-format.js';
+import { parseSafetensors, type RawTensor, readSafetensorsFile, serializeSafetensors, writeSafetensorsFile } from './safetensors-format.js';
 
 /** Named tensors and string metadata, as a safetensors file holds them. */
 export interface LoadedSafetensors {
@@ -42,11 +42,18 @@ export function parseSafetensorsTensors(bytes: Uint8Array): LoadedSafetensors {
  * (temporary file + rename: a killed process never leaves a torn file).
  * @example saveSafetensors('weights/last.safetensors', model.stateDict(), { epoch: '3' });
  */
-export function saveSafetensors(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Record<string, string>): void {
+export function saveSafetensors(
+  path: string,
+  tensors: Map<string, Tensor> | Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): void {
   writeSafetensorsFile(path, toRaw(tensors), metadata);
 }
 
 /** The bytes of a safetensors file holding these tensors. */
-export function serializeSafetensorsTensors(tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+export function serializeSafetensorsTensors(
+  tensors: Map<string, Tensor> | Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   return serializeSafetensors(toRaw(tensors), metadata);
 }

@@ -3,8 +3,8 @@
  * point, through persistent ids, at storages stored as `<archive>/data/<key>`. Nothing in the pickle is executed.
  */
 import { readFileSync } from 'node:fs';
-import { describePickled, PickleGlobal, type PickleReducer, unpickle } from './pickle.js';
 import { type DType, elementSize } from '../dtype.js';
+import { describePickled, PickleGlobal, type PickleReducer, unpickle } from './pickle.js';
 import { numelOf, type RawTensor } from './safetensors-format.js';
 import { ZipArchive } from './zip.js';
 
@@ -71,7 +71,9 @@ export function loadPt(path: string): unknown {
  */
 export function loadPtBytes(bytes: Uint8Array, source = '.pt data'): unknown {
   if (bytes.byteLength >= 2 && bytes[0] === PICKLE_PROTO) {
-    throw new Error(`${source}: legacy torch.save format (torch < 1.6 or _use_new_zipfile_serialization=False) is not supported; re-save it with a newer torch`);
+    throw new Error(
+      `${source}: legacy torch.save format (torch < 1.6 or _use_new_zipfile_serialization=False) is not supported; re-save it with a newer torch`,
+    );
   }
   if (bytes.byteLength < 4 || bytes[0] !== ZIP_MAGIC[0] || bytes[1] !== ZIP_MAGIC[1]) {
     throw new Error(`${source}: not a PyTorch .pt file (not a zip archive)`);
@@ -120,7 +122,8 @@ function rebuildTensor(args: readonly unknown[], offset: number): PtTensor {
   const [storage, storageOffset, sizeArg, strideArg, requiresGrad] = args;
   const where = `tensor rebuilt at pickle offset ${offset}`;
   if (!(storage instanceof PtStorage)) throw new Error(`${where}: expected a storage, got ${describePickled(storage)}`);
-  if (!Number.isSafeInteger(storageOffset) || (storageOffset as number) < 0) throw new Error(`${where}: invalid storage offset ${String(storageOffset)}`);
+  if (!Number.isSafeInteger(storageOffset) || (storageOffset as number) < 0)
+    throw new Error(`${where}: invalid storage offset ${String(storageOffset)}`);
   const shape = integers(sizeArg, `${where}: size`);
   const stride = integers(strideArg, `${where}: stride`);
   if (stride.length !== shape.length) throw new Error(`${where}: size [${shape}] and stride [${stride}] differ in rank`);
@@ -139,7 +142,9 @@ function tensorBytes(storage: PtStorage, start: number, shape: number[], stride:
   let last = start;
   for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
   if (last >= storage.numel) {
-    throw new Error(`${where}: size [${shape}] stride [${stride}] offset ${start} reaches element ${last} of storage "${storage.key}" (${storage.numel} elements)`);
+    throw new Error(
+      `${where}: size [${shape}] stride [${stride}] offset ${start} reaches element ${last} of storage "${storage.key}" (${storage.numel} elements)`,
+    );
   }
   if (isContiguous(shape, stride)) {
     const bytes = storage.data.subarray(start * size, (start + numel) * size);
@@ -204,7 +209,8 @@ const TORCH_REDUCERS: ReadonlyMap<string, PickleReducer> = new Map<string, Pickl
     'torch._tensor._rebuild_from_type_v2',
     ([func, , args], offset) => {
       const inner = func instanceof PickleGlobal ? TORCH_REDUCERS.get(func.path) : undefined;
-      if (inner === undefined || !Array.isArray(args)) throw new Error(`_rebuild_from_type_v2 at pickle offset ${offset}: cannot rebuild with ${describePickled(func)}`);
+      if (inner === undefined || !Array.isArray(args))
+        throw new Error(`_rebuild_from_type_v2 at pickle offset ${offset}: cannot rebuild with ${describePickled(func)}`);
       return inner(args, offset);
     },
   ],

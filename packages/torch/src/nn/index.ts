@@ -1,4 +1,18 @@
 // nn: Module and the standard layers.
-export { Module, type StateDict, type LoadStateDictResult } from './module.js';
-export { Conv2d, ConvTranspose2d, BatchNorm2d, Linear, MaxPool2d, Upsample, Identity, Sequential, ModuleList, type Conv2dOptions, type ConvTranspose2dOptions, type BatchNorm2dOptions } from './layers.js';
+
 export * as init from './init.js';
+export {
+  BatchNorm2d,
+  type BatchNorm2dOptions,
+  Conv2d,
+  type Conv2dOptions,
+  ConvTranspose2d,
+  type ConvTranspose2dOptions,
+  Identity,
+  Linear,
+  MaxPool2d,
+  ModuleList,
+  Sequential,
+  Upsample,
+} from './layers.js';
+export { type LoadStateDictResult, Module, type StateDict } from './module.js';

@@ -1,10 +1,11 @@
 // The standard layers: Conv2d, BatchNorm2d, Linear, pooling, upsampling, containers.
-import { batchNorm, batchNormSilu, conv2d, convTranspose2d, interpolate, linear, maxPool2d } from '../functional.js';
-import { empty, ones, zeros, scalarTensor } from '../creation.js';
+
 import { noGrad } from '../autograd.js';
+import { empty, ones, scalarTensor, zeros } from '../creation.js';
+import { batchNorm, batchNormSilu, conv2d, convTranspose2d, interpolate, linear, maxPool2d } from '../functional.js';
 import type { Tensor } from '../tensor.js';
-import { Module } from './module.js';
 import { calculateFans, kaimingUniform_, uniform_ } from './init.js';
+import { Module } from './module.js';
 
 type Pair = number | [number, number];
 
@@ -202,9 +203,7 @@ export class MaxPool2d extends Module {
 }
 
 export class Upsample extends Module {
-  constructor(
-    readonly options: { size?: Pair; scaleFactor?: number; mode?: 'nearest' | 'bilinear' },
-  ) {
+  constructor(readonly options: { size?: Pair; scaleFactor?: number; mode?: 'nearest' | 'bilinear' }) {
     super();
   }
 

@@ -266,5 +266,6 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 }
 
 function checkName(name: string): void {
-  if (name === '' || name.includes('.')) throw new TypeError(`invalid module/parameter name '${name}': must be non-empty and contain no '.'`);
+  if (name === '' || name.includes('.'))
+    throw new TypeError(`invalid module/parameter name '${name}': must be non-empty and contain no '.'`);
 }

@@ -30,7 +30,8 @@ export abstract class Optimizer<Defaults extends { lr: number }> {
     params: Tensor[] | ParamGroupInput[],
     readonly defaults: Defaults,
   ) {
-    const groups = params.length > 0 && !(params as ParamGroupInput[])[0]?.params ? [{ params: params as Tensor[] }] : (params as ParamGroupInput[]);
+    const groups =
+      params.length > 0 && !(params as ParamGroupInput[])[0]?.params ? [{ params: params as Tensor[] }] : (params as ParamGroupInput[]);
     for (const group of groups) this.addParamGroup(group);
   }
 

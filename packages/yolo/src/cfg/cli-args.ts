@@ -111,9 +111,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   let resolvedMode = mode;
   if (resolvedMode === undefined || resolvedMode === null) {
     resolvedMode = defaults.mode;
-    warnings.push(
-      `'mode' argument is missing. Valid modes are ${MODES.join(', ')}. Using default 'mode=${resolvedMode}'.`,
-    );
+    warnings.push(`'mode' argument is missing. Valid modes are ${MODES.join(', ')}. Using default 'mode=${resolvedMode}'.`);
   } else if (!(MODES as readonly unknown[]).includes(resolvedMode)) {
     throw new RangeError(`Invalid 'mode=${formatValue(resolvedMode)}'. Valid modes are ${MODES.join(', ')}.`);
   }

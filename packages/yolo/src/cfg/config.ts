@@ -68,11 +68,7 @@ export function readYamlFile(file: string): Record<string, unknown> {
  * const args = getCfg(undefined, { model: 'yolov8n.yaml', data: 'coco8.yaml', epochs: 3, imgsz: 320 });
  * const fromFile = getCfg('runs/detect/train/args.yaml', { epochs: 10 });
  */
-export function getCfg(
-  cfg?: string | Record<string, unknown>,
-  overrides?: Record<string, unknown>,
-  warn: Warn = console.warn,
-): Args {
+export function getCfg(cfg?: string | Record<string, unknown>, overrides?: Record<string, unknown>, warn: Warn = console.warn): Args {
   const base: Record<string, unknown> = { ...defaultCfg() };
   if (typeof cfg === 'string') mergeCfgFile(base, readYamlFile(cfg), cfg, warn);
   else if (cfg !== undefined) mergeCfgFile(base, { ...cfg }, 'cfg', warn);
@@ -100,12 +96,7 @@ export function getCfg(
 }
 
 /** Merges a config's keys into `base` after checking each is known (`save_dir` too, as args.yaml has it). */
-function mergeCfgFile(
-  base: Record<string, unknown>,
-  custom: Record<string, unknown>,
-  source: string,
-  warn: Warn,
-): void {
+function mergeCfgFile(base: Record<string, unknown>, custom: Record<string, unknown>, source: string, warn: Warn): void {
   try {
     checkDictAlignment({ ...base, save_dir: null }, handleDeprecation(custom, warn));
   } catch (cause) {
@@ -203,8 +194,7 @@ export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (Array.isArray(value))
-    return `[${value.map((v) => (typeof v === 'string' ? `'${v}'` : formatValue(v))).join(', ')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => (typeof v === 'string' ? `'${v}'` : formatValue(v))).join(', ')}]`;
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -1,5 +1,5 @@
 import type { FormattedSample } from './augment/format.js';
-import { type RawBatch, collate } from './collate.js';
+import { collate, type RawBatch } from './collate.js';
 import type { YOLODataset } from './dataset.js';
 import { forEachLimited } from './image-store.js';
 

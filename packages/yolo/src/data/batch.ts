@@ -1,6 +1,7 @@
 // The batch the model and loss see: Ultralytics' collate layout, with tensors.
-import * as torch from '@yolots/torch';
+
 import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
 import type { RawBatch } from './collate.js';
 
 /**

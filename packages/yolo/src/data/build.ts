@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { type DataArgs, type DataLogger, consoleLogger } from './args.js';
+import { consoleLogger, type DataArgs, type DataLogger } from './args.js';
 import { YOLODataset } from './dataset.js';
 import { DataLoader } from './loader.js';
 

@@ -59,9 +59,7 @@ export function checkDetDataset(yamlFile: string): DetDataset {
   const val = splits.val as string[];
   const missing = val.filter((p) => !existsSync(p));
   if (missing.length) {
-    throw new Error(
-      `Dataset '${file}' images not found, missing path '${missing[0]}' (dataset downloads are not supported)`,
-    );
+    throw new Error(`Dataset '${file}' images not found, missing path '${missing[0]}' (dataset downloads are not supported)`);
   }
   return {
     path: root,
@@ -90,9 +88,7 @@ function checkNames(file: string, names: unknown, nc: unknown): string[] {
     list = new Array<string>(n);
     for (const [k, v] of entries) {
       if (!Number.isInteger(k) || k < 0 || k >= n) {
-        throw new Error(
-          `Dataset '${file}': 'names' has ${n} classes, so its keys must be the integers 0-${n - 1}, found '${k}'`,
-        );
+        throw new Error(`Dataset '${file}': 'names' has ${n} classes, so its keys must be the integers 0-${n - 1}, found '${k}'`);
       }
       list[k] = v;
     }

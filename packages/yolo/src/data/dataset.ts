@@ -1,12 +1,20 @@
-import { type DataArgs, type DataLogger, consoleLogger } from './args.js';
+import { consoleLogger, type DataArgs, type DataLogger } from './args.js';
 import { Format, type FormattedSample } from './augment/format.js';
 import { LetterBox } from './augment/letterbox.js';
 import { Compose, type Sample, type Transform } from './augment/transform.js';
 import { v8Transforms } from './augment/v8-transforms.js';
 import { getImgFiles, img2labelPaths } from './files.js';
-import { type CacheMode, ImageStore, type ImageStoreState, forEachLimited } from './image-store.js';
+import { type CacheMode, forEachLimited, ImageStore, type ImageStoreState } from './image-store.js';
 import { Instances } from './instances.js';
-import { type LabelCache, type ScanResults, filesHash, labelCachePath, loadLabelCache, saveLabelCache, LABEL_CACHE_VERSION } from './label-cache.js';
+import {
+  filesHash,
+  LABEL_CACHE_VERSION,
+  type LabelCache,
+  labelCachePath,
+  loadLabelCache,
+  type ScanResults,
+  saveLabelCache,
+} from './label-cache.js';
 import { Random } from './random.js';
 import { type ImageLabels, verifyImageLabel } from './verify.js';
 
@@ -173,9 +181,7 @@ export class YOLODataset {
 
   private buildTransforms(): Compose {
     const { hyp, augment } = this.state;
-    const base = augment
-      ? v8Transforms(this, hyp.imgsz, hyp)
-      : new Compose([new LetterBox([hyp.imgsz, hyp.imgsz], { scaleup: false })]);
+    const base = augment ? v8Transforms(this, hyp.imgsz, hyp) : new Compose([new LetterBox([hyp.imgsz, hyp.imgsz], { scaleup: false })]);
     for (const t of this.userTransforms) base.append(t);
     return base;
   }
@@ -232,11 +238,19 @@ async function getLabels(
       if (r.msg) msgs.push(r.msg);
     });
     msgs.sort();
-    cache = { version: LABEL_CACHE_VERSION, hash, results, msgs, labels: labels.filter((l): l is ImageLabels => l !== null) } satisfies LabelCache;
+    cache = {
+      version: LABEL_CACHE_VERSION,
+      hash,
+      results,
+      msgs,
+      labels: labels.filter((l): l is ImageLabels => l !== null),
+    } satisfies LabelCache;
     saveLabelCache(cachePath, cache, log, prefix);
   }
   const { found, missing, empty, corrupt } = cache.results;
-  log.info(`${prefix}Scanning '${cachePath}'${fromCache ? ' (cached)' : ''}... ${found} images, ${missing + empty} backgrounds, ${corrupt} corrupt`);
+  log.info(
+    `${prefix}Scanning '${cachePath}'${fromCache ? ' (cached)' : ''}... ${found} images, ${missing + empty} backgrounds, ${corrupt} corrupt`,
+  );
   for (const m of cache.msgs) log.warn(m);
   if (!cache.labels.length) {
     const why = cache.msgs.length ? ` The scan reported:\n${cache.msgs.slice(0, 5).join('\n')}` : '';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { freemem } from 'node:os';
+import { dirname } from 'node:path';
 import type { DataLogger } from './args.js';
-import { decodeImage, longSideSize, readNpy, resizeRaw, type RgbImage, writeNpy } from './images.js';
+import { decodeImage, longSideSize, type RgbImage, readNpy, resizeRaw, writeNpy } from './images.js';
 import { isDirWriteable } from './label-cache.js';
 
 /** A decoded image at training resolution with the shape it had on disk. */
@@ -90,9 +90,11 @@ export class ImageStore {
         const [h, w] = longSideSize(h0, w0, this.state.imgsz);
         bytes += h * w * 3;
       }
-      const required = (bytes * n) / sample * 1.5;
+      const required = ((bytes * n) / sample) * 1.5;
       if (required > freemem()) {
-        log.warn(`${prefix}${(required / 2 ** 30).toFixed(1)}GB RAM required to cache images with 50% safety margin but only ${(freemem() / 2 ** 30).toFixed(1)}GB available, not caching images ⚠️`);
+        log.warn(
+          `${prefix}${(required / 2 ** 30).toFixed(1)}GB RAM required to cache images with 50% safety margin but only ${(freemem() / 2 ** 30).toFixed(1)}GB available, not caching images ⚠️`,
+        );
         this.state.cache = null;
         return;
       }

@@ -10,22 +10,22 @@
  * for await (const batch of loader) console.log(batch.imgShape);
  * await loader.close();
  */
-export { DATA_DEFAULTS, type DataArgs, type DataLogger, consoleLogger, dataArgs } from './args.js';
+export { consoleLogger, DATA_DEFAULTS, type DataArgs, type DataLogger, dataArgs } from './args.js';
 export { RandomFlip } from './augment/flip.js';
 export { Format, type FormattedSample } from './augment/format.js';
 export { RandomHSV } from './augment/hsv.js';
 export { LetterBox, type LetterBoxOptions } from './augment/letterbox.js';
 export { MixUp } from './augment/mixup.js';
 export { Mosaic } from './augment/mosaic.js';
-export { RandomPerspective, type PerspectiveOptions, boxCandidates } from './augment/perspective.js';
+export { boxCandidates, type PerspectiveOptions, RandomPerspective } from './augment/perspective.js';
 export { Compose, type ImageSource, type Sample, type Transform } from './augment/transform.js';
 export { v8Transforms } from './augment/v8-transforms.js';
 export { buildDataloader, buildYoloDataset } from './build.js';
-export { type RawBatch, collate } from './collate.js';
-export { type DetDataset, checkDetDataset } from './dataset-yaml.js';
+export { collate, type RawBatch } from './collate.js';
 export { type DatasetState, type TransformSpec, YOLODataset, type YOLODatasetOptions } from './dataset.js';
+export { checkDetDataset, type DetDataset } from './dataset-yaml.js';
 export { getImgFiles, img2labelPaths } from './files.js';
-export { IMG_FORMATS, type RgbImage, decodeImage } from './images.js';
+export { decodeImage, IMG_FORMATS, type RgbImage } from './images.js';
 export { type BoxFormat, Instances } from './instances.js';
 export { LABEL_CACHE_VERSION, type LabelCache, type ScanResults } from './label-cache.js';
 export { DataLoader, type DataLoaderOptions } from './loader.js';

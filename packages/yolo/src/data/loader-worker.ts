@@ -5,9 +5,7 @@ import { batchBuffers } from './collate.js';
 import { type DatasetState, YOLODataset } from './dataset.js';
 
 /** Messages a loader worker accepts. */
-export type WorkerRequest =
-  | { type: 'batch'; id: number; indices: number[]; epoch: number }
-  | { type: 'hyp'; hyp: DataArgs };
+export type WorkerRequest = { type: 'batch'; id: number; indices: number[]; epoch: number } | { type: 'hyp'; hyp: DataArgs };
 
 const port = parentPort;
 if (!port) throw new Error('loader-worker must run as a worker thread');

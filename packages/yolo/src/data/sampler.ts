@@ -1,4 +1,4 @@
-import { Random, mix32 } from './random.js';
+import { mix32, Random } from './random.js';
 
 export interface SamplerOptions {
   shuffle?: boolean;

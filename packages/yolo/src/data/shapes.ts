@@ -55,9 +55,7 @@ async function isComplete({ dir, content }: ResolvedShapesOptions): Promise<bool
   ) {
     return false;
   }
-  const counts = await Promise.all(
-    ['images/train', 'labels/train', 'images/val', 'labels/val'].map((sub) => fileCount(join(dir, sub))),
-  );
+  const counts = await Promise.all(['images/train', 'labels/train', 'images/val', 'labels/val'].map((sub) => fileCount(join(dir, sub))));
   const expected = [content.trainImages, content.trainImages, content.valImages, content.valImages];
   if (!sameContent(counts, expected)) return false;
   try {

@@ -1,6 +1,6 @@
 // Ultralytics' build_optimizer: three parameter groups (biases, decayed weights, norm weights) and the
 // `auto` rule that picks SGD for long runs and AdamW with a fitted lr for short ones.
-import { type Tensor, nn, optim } from '@yolots/torch';
+import { type nn, optim, type Tensor } from '@yolots/torch';
 
 export interface BuiltOptimizer {
   optimizer: optim.Optimizer<{ lr: number }>;
@@ -39,7 +39,7 @@ export function buildOptimizer(
   let resolved = name;
   let warmupBiasLr: number | null = null;
   if (name === 'auto') {
-    const lrFit = Math.round((0.002 * 5) / (4 + nc) * 1e6) / 1e6;
+    const lrFit = Math.round(((0.002 * 5) / (4 + nc)) * 1e6) / 1e6;
     [resolved, lr, momentum] = iterations > 10000 ? ['SGD', 0.01, 0.9] : ['AdamW', lrFit, 0.9];
     warmupBiasLr = 0;
     console.log(
@@ -47,11 +47,7 @@ export function buildOptimizer(
         `optimizer: ${resolved}(lr=${lr}, momentum=${momentum}) with parameter groups ${normWeights.length} weight(decay=0.0), ${decayed.length} weight(decay=${decay}), ${biases.length} bias(decay=0.0)`,
     );
   }
-  const groups = [
-    { params: biases },
-    { params: decayed, weight_decay: decay },
-    { params: normWeights, weight_decay: 0 },
-  ];
+  const groups = [{ params: biases }, { params: decayed, weight_decay: decay }, { params: normWeights, weight_decay: 0 }];
   let optimizer: optim.Optimizer<{ lr: number }>;
   switch (resolved) {
     case 'Adam':

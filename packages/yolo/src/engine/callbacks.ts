@@ -42,12 +42,7 @@ export type ExporterEvent = (typeof EXPORTER_EVENTS)[number];
 export type CallbackEvent = TrainerEvent | ValidatorEvent | PredictorEvent | ExporterEvent;
 
 /** All event names: trainer, validator, predictor, exporter. */
-export const CALLBACK_EVENTS: readonly CallbackEvent[] = [
-  ...TRAINER_EVENTS,
-  ...VALIDATOR_EVENTS,
-  ...PREDICTOR_EVENTS,
-  ...EXPORTER_EVENTS,
-];
+export const CALLBACK_EVENTS: readonly CallbackEvent[] = [...TRAINER_EVENTS, ...VALIDATOR_EVENTS, ...PREDICTOR_EVENTS, ...EXPORTER_EVENTS];
 
 /**
  * The object each kind of event hands its callbacks. One registry serves a trainer and the validator it makes,

@@ -71,7 +71,8 @@ export async function launchRanks(worldSize: number, saveDir: string): Promise<v
           child.on('exit', (code, signal) => {
             if (code !== 0 || signal !== null) {
               failures.push({ rank, code, signal });
-              for (const other of children) if (other !== child && other.exitCode === null && other.signalCode === null) other.kill('SIGTERM');
+              for (const other of children)
+                if (other !== child && other.exitCode === null && other.signalCode === null) other.kill('SIGTERM');
             }
             resolve();
           });

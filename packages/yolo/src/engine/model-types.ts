@@ -1,5 +1,5 @@
 // What the generic engine needs of a model, so BaseTrainer/BaseValidator never import the detection task.
-import type { Tensor, nn } from '@yolots/torch';
+import type { nn, Tensor } from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
 import type { Batch } from '../data/batch.js';
 

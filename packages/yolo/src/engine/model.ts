@@ -9,20 +9,26 @@ import { getCfg } from '../cfg/config.js';
 import { parseMetadata } from '../export/onnx/metadata.js';
 import { decodeModel } from '../export/onnx/schema.js';
 import { loadOnnxBackend, type OnnxBackend } from '../nn/autobackend.js';
-import type { BaseTrainer, TrainerOptions } from './trainer.js';
 import { type CallbackEvent, Callbacks } from './callbacks.js';
 import type { TrainableModel } from './model-types.js';
 import type { Results } from './results.js';
+import type { BaseTrainer, TrainerOptions } from './trainer.js';
 
 /** Constructors of one task's executors and how to load its network. */
 export interface TaskEntry {
   trainer: new (options: TrainerOptions) => BaseTrainer<any>;
-  validator: new (options: { args?: Record<string, unknown>; callbacks?: Callbacks }) => {
+  validator: new (options: {
+    args?: Record<string, unknown>;
+    callbacks?: Callbacks;
+  }) => {
     run(options: { model?: any }): Promise<Record<string, number>>;
   };
   predictor: new (options: { overrides?: Record<string, unknown>; callbacks?: Callbacks }) => TaskPredictor;
   /** Writes the network to an export format; `call` resolves to the written file. */
-  exporter: new (options: { overrides?: Record<string, unknown>; callbacks?: Callbacks }) => {
+  exporter: new (options: {
+    overrides?: Record<string, unknown>;
+    callbacks?: Callbacks;
+  }) => {
     call(model: any, target: { weights?: string }): Promise<string>;
   };
   /** Builds a network from a YAML path or loads one from a weights file. */

@@ -236,7 +236,8 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
   setupBackend(backend: InferenceBackend): void {
     this.device = 'cpu';
     this.fp16 = backend.fp16;
-    if (this.args.half && !this.fp16) console.warn(`WARNING ⚠️ half=True does not apply to a float32 ${backend.format} model; predicting in float32`);
+    if (this.args.half && !this.fp16)
+      console.warn(`WARNING ⚠️ half=True does not apply to a float32 ${backend.format} model; predicting in float32`);
     this.args.half = this.fp16;
     this.stride = backend.stride;
     this.backend = backend;
@@ -245,11 +246,14 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
   /** A static export takes only its own batch and size: use them, saying so when the arguments asked otherwise. */
   private fitToFixedShape(backend: InferenceBackend): void {
     if (backend.imgsz && (backend.imgsz[0] !== this.imgsz[0] || backend.imgsz[1] !== this.imgsz[1])) {
-      console.warn(`WARNING ⚠️ imgsz=[${this.imgsz.join(', ')}] differs from the fixed input of this export: using imgsz=[${backend.imgsz.join(', ')}]`);
+      console.warn(
+        `WARNING ⚠️ imgsz=[${this.imgsz.join(', ')}] differs from the fixed input of this export: using imgsz=[${backend.imgsz.join(', ')}]`,
+      );
       this.imgsz = [...backend.imgsz];
     }
     if (backend.batch !== null && backend.batch !== this.args.batch) {
-      if (this.args.batch !== 1) console.warn(`WARNING ⚠️ batch=${this.args.batch} differs from the fixed batch of this export: using batch=${backend.batch}`);
+      if (this.args.batch !== 1)
+        console.warn(`WARNING ⚠️ batch=${this.args.batch} differs from the fixed batch of this export: using batch=${backend.batch}`);
       this.args.batch = backend.batch;
     }
   }
@@ -386,7 +390,10 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
    * As `processBatch` for an async backend: preprocess in one scope, `await backend.infer`, postprocess in another;
    * the input and the raw predictions are freed here.
    */
-  private async processBatchAsync(images: RgbImage[], backend: InferenceBackend): Promise<{ ms: [number, number, number]; shape: number[] }> {
+  private async processBatchAsync(
+    images: RgbImage[],
+    backend: InferenceBackend,
+  ): Promise<{ ms: [number, number, number]; shape: number[] }> {
     let start = performance.now();
     const im = torch.tidy(() => this.preprocess(images));
     const pre = performance.now() - start;
@@ -410,7 +417,12 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
 
 /** Whether a model argument is a ready inference backend (an opened export) rather than a network or a path. */
 export function isInferenceBackend(model: unknown): model is InferenceBackend {
-  return typeof model === 'object' && model !== null && !(model instanceof torch.nn.Module) && typeof (model as InferenceBackend).infer === 'function';
+  return (
+    typeof model === 'object' &&
+    model !== null &&
+    !(model instanceof torch.nn.Module) &&
+    typeof (model as InferenceBackend).infer === 'function'
+  );
 }
 
 /**
@@ -431,7 +443,9 @@ export async function inferBackend(backend: InferenceBackend, img: Tensor): Prom
   const n = img.shape[0] as number;
   if (backend.batch === null || n >= backend.batch) return backend.infer(img);
   const fixedBatch = backend.batch;
-  const padded = torch.tidy(() => torch.cat([img, torch.zeros([fixedBatch - n, ...img.shape.slice(1)], { dtype: img.dtype, device: img.device })]));
+  const padded = torch.tidy(() =>
+    torch.cat([img, torch.zeros([fixedBatch - n, ...img.shape.slice(1)], { dtype: img.dtype, device: img.device })]),
+  );
   try {
     const out = await backend.infer(padded);
     try {

@@ -2,26 +2,34 @@
 // subclass (DetectionTrainer) supplies the model, data and validator by overriding the hooks below.
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { optim, Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import type { Tensor, optim } from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
 import { writeArgsYaml } from '../cfg/args-yaml.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
 import { type Batch, toBatch } from '../data/batch.js';
 import type { RawBatch } from '../data/collate.js';
-import { type Checkpoint, type CheckpointMeta, CHECKPOINT_FORMAT, loadCheckpoint, readCheckpointMeta, saveCheckpoint, stripCheckpoint } from '../utils/checkpoint.js';
+import {
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  type CheckpointMeta,
+  loadCheckpoint,
+  readCheckpointMeta,
+  saveCheckpoint,
+  stripCheckpoint,
+} from '../utils/checkpoint.js';
 import { EarlyStopping } from '../utils/early-stopping.js';
 import { ModelEMA } from '../utils/ema.js';
-import { readResultsCsv, appendResultsRow, formatG } from '../utils/results-csv.js';
+import { interp, lrLambda } from '../utils/lr.js';
+import { appendResultsRow, formatG, readResultsCsv } from '../utils/results-csv.js';
 import { initSeeds } from '../utils/seed.js';
 import { VERSION } from '../version.js';
-import { interp, lrLambda } from '../utils/lr.js';
 import { type BuiltOptimizer, buildOptimizer } from './build-optimizer.js';
 import { type Callback, Callbacks, type TrainerEvent } from './callbacks.js';
+import { isCpuDevice, launchRanks, requestedWorldSize, SAVE_DIR_ENV } from './distributed.js';
 import type { TrainableModel } from './model-types.js';
 import { ProgressBar } from './progress.js';
-import { SAVE_DIR_ENV, isCpuDevice, launchRanks, requestedWorldSize } from './distributed.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
 
 /** The data loader contract the loop relies on (the default is data/loader.ts's DataLoader). */
@@ -55,7 +63,6 @@ export interface TrainerOptions {
   /** Callbacks to start from (a YOLO model hands its own). */
   callbacks?: Callbacks;
 }
-
 
 /**
  * The generic training loop. `await trainer.train()` runs a whole training; `trainer.best` and `trainer.last`
@@ -298,7 +305,9 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     if (this.isMain) {
       this.testLoader = await this.getDataloader(this.testset, this.batchSize * 2, -1, 'val');
       this.validator = this.getValidator();
-      this.metrics = Object.fromEntries([...this.validator.metricKeys, ...(this.labelLossItems(null, 'val') as string[])].map((k) => [k, 0]));
+      this.metrics = Object.fromEntries(
+        [...this.validator.metricKeys, ...(this.labelLossItems(null, 'val') as string[])].map((k) => [k, 0]),
+      );
       this.ema = new ModelEMA(this.net);
       if (this.args.plots) await this.plotTrainingLabels();
     }
@@ -353,7 +362,9 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
         if (!name.includes('.dfl')) console.log(`Freezing layer '${name}'`);
         p.requiresGrad = false;
       } else if (!p.requiresGrad && p.isFloatingPoint()) {
-        console.warn(`WARNING ⚠️ setting 'requires_grad=True' for frozen layer '${name}'. See ultralytics.engine.trainer for customization of frozen layers.`);
+        console.warn(
+          `WARNING ⚠️ setting 'requires_grad=True' for frozen layer '${name}'. See ultralytics.engine.trainer for customization of frozen layers.`,
+        );
         p.requiresGrad = true;
       }
     }
@@ -503,7 +514,10 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
       if (this.stop) break;
     }
     if (this.isMain) {
-      if (verbose) console.log(`\n${this.epoch - this.startEpoch + 1} epochs completed in ${((Date.now() - this.trainStart) / 3.6e6).toFixed(3)} hours.`);
+      if (verbose)
+        console.log(
+          `\n${this.epoch - this.startEpoch + 1} epochs completed in ${((Date.now() - this.trainStart) / 3.6e6).toFixed(3)} hours.`,
+        );
       await this.finalEval();
       if (this.args.plots) await this.plotMetrics();
       await this.runCallbacks('on_train_end');
@@ -526,7 +540,8 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
 
   /** Sets each group's lr for `epoch` from the schedule (Ultralytics' scheduler.step()). */
   protected setEpochLr(epoch: number): void {
-    for (const group of (this.optimizer as optim.Optimizer<{ lr: number }>).paramGroups) group.lr = (group.initial_lr as number) * this.lf(epoch);
+    for (const group of (this.optimizer as optim.Optimizer<{ lr: number }>).paramGroups)
+      group.lr = (group.initial_lr as number) * this.lf(epoch);
   }
 
   /** Warmup of accumulation, lr (bias group from warmup_bias_lr) and momentum over the first `nw` iterations. */
@@ -584,7 +599,10 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
   protected allReduceGradients(): void {
     const pg = this.processGroup;
     if (!pg) return;
-    const grads = this.net.parameters().map((p) => p.grad).filter((g): g is Tensor => g !== null);
+    const grads = this.net
+      .parameters()
+      .map((p) => p.grad)
+      .filter((g): g is Tensor => g !== null);
     torch.noGrad(() => pg.allReduce(grads, { op: 'avg' }));
   }
 
@@ -641,7 +659,8 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     };
     saveCheckpoint(this.last, ckpt);
     if (this.bestFitness === this.fitness) saveCheckpoint(this.best, ckpt);
-    if (this.args.save_period > 0 && this.epoch % this.args.save_period === 0) saveCheckpoint(join(this.wdir, `epoch${this.epoch}.safetensors`), ckpt);
+    if (this.args.save_period > 0 && this.epoch % this.args.save_period === 0)
+      saveCheckpoint(join(this.wdir, `epoch${this.epoch}.safetensors`), ckpt);
   }
 
   protected checkpointMeta(epoch: number): CheckpointMeta {

@@ -1,7 +1,8 @@
 // BaseValidator: the validation loop (spec §6). In training it runs on the trainer's model (EMA weights) and
 // also reports val losses; standalone it builds its own model and data. Tasks override the hooks.
-import * as torch from '@yolots/torch';
+
 import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
@@ -124,7 +125,9 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
    * returns the metrics dict. An exported model (an `InferenceBackend` or a `.onnx` path) is validated through
    * onnxruntime; a fixed-shape export sets batch and imgsz to its own and rect=false.
    */
-  async run(options: { trainer?: BaseTrainer<any>; model?: Model | InferenceBackend | string | null } = {}): Promise<Record<string, number>> {
+  async run(
+    options: { trainer?: BaseTrainer<any>; model?: Model | InferenceBackend | string | null } = {},
+  ): Promise<Record<string, number>> {
     const { trainer } = options;
     this.training = trainer !== undefined;
     this.backend = null;
@@ -167,13 +170,19 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
       this.batchI = 0;
       for await (const raw of loader) {
         await this.runCallbacks('on_val_batch_start');
-        const { batch, detections } = net ? this.validateBatch(raw, net, times) : await this.validateBatchAsync(raw, this.backend as InferenceBackend, times);
+        const { batch, detections } = net
+          ? this.validateBatch(raw, net, times)
+          : await this.validateBatchAsync(raw, this.backend as InferenceBackend, times);
         this.batch = batch;
         this.preds = detections;
         try {
           if (this.plotting && this.batchI < 3) {
             await this.plotValSamples(raw, this.batchI);
-            await this.plotPredictions(raw, detections.map((d) => d.tolist() as number[][]), this.batchI);
+            await this.plotPredictions(
+              raw,
+              detections.map((d) => d.tolist() as number[][]),
+              this.batchI,
+            );
           }
           await this.runCallbacks('on_val_batch_end');
         } finally {
@@ -259,7 +268,11 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
   }
 
   /** As `validateBatch` for an exported model: preprocess in one scope, `await backend.infer`, the rest in another. */
-  private async validateBatchAsync(raw: RawBatch, backend: InferenceBackend, times: number[]): Promise<{ batch: Batch; detections: Tensor[] }> {
+  private async validateBatchAsync(
+    raw: RawBatch,
+    backend: InferenceBackend,
+    times: number[],
+  ): Promise<{ batch: Batch; detections: Tensor[] }> {
     let t = performance.now();
     const batch = torch.tidy(() => this.preprocess(toBatch(raw)));
     times[0] += performance.now() - t;
@@ -295,7 +308,10 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
   private fitArgsToFixedShape(backend: InferenceBackend): void {
     if (!backend.imgsz) return;
     const [h, w] = backend.imgsz;
-    if (h !== w) throw new Error(`validation letterboxes to a square, but this ${backend.format} model's fixed input is ${h}x${w}: export it with a square imgsz or dynamic=True`);
+    if (h !== w)
+      throw new Error(
+        `validation letterboxes to a square, but this ${backend.format} model's fixed input is ${h}x${w}: export it with a square imgsz or dynamic=True`,
+      );
     this.args.imgsz = h;
     this.args.batch = backend.batch ?? this.args.batch;
     this.args.rect = false;

@@ -74,4 +74,3 @@ export function fuseDeconvAndBn(deconv: ConvTranspose2d, bn: torch.nn.BatchNorm2
   );
   return fused;
 }
-

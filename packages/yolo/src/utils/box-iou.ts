@@ -35,7 +35,6 @@ export function boxIou(boxes1: ArrayLike<number>, boxes2: ArrayLike<number>): Fl
 }
 
 function checkBoxes(boxes: ArrayLike<number>, name: string): number {
-  if (boxes.length % 4 !== 0)
-    throw new Error(`${name} must hold xyxy boxes (a multiple of 4 values), got ${boxes.length}`);
+  if (boxes.length % 4 !== 0) throw new Error(`${name} must hold xyxy boxes (a multiple of 4 values), got ${boxes.length}`);
   return boxes.length / 4;
 }

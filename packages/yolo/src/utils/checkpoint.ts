@@ -3,8 +3,8 @@
 // uses), `optimizer.<param index>.<state key>`. A finished run's checkpoints keep only the EMA weights,
 // stored as `model.*` with epoch -1 (Ultralytics' strip_optimizer).
 import { existsSync } from 'node:fs';
+import type { optim, Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import type { Tensor, optim } from '@yolots/torch';
 
 export const CHECKPOINT_FORMAT = 'yolots-checkpoint-1';
 export const CHECKPOINT_SUFFIX = '.safetensors';
@@ -116,9 +116,11 @@ export function inferenceWeights(ckpt: Checkpoint): Map<string, Tensor> {
 export function readCheckpointMeta(path: string): CheckpointMeta {
   if (!existsSync(path)) throw new Error(`checkpoint not found: ${path}`);
   const metadata = torch.io.readSafetensorsMetadata(path);
-  if (metadata.yolots === undefined) throw new Error(`${path} is a safetensors file but not a yolots checkpoint (no 'yolots' metadata entry)`);
+  if (metadata.yolots === undefined)
+    throw new Error(`${path} is a safetensors file but not a yolots checkpoint (no 'yolots' metadata entry)`);
   const meta = JSON.parse(metadata.yolots) as CheckpointMeta;
-  if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`${path}: unsupported checkpoint format '${meta.format}' (expected ${CHECKPOINT_FORMAT})`);
+  if (meta.format !== CHECKPOINT_FORMAT)
+    throw new Error(`${path}: unsupported checkpoint format '${meta.format}' (expected ${CHECKPOINT_FORMAT})`);
   return meta;
 }
 

@@ -45,9 +45,7 @@ export class ConfusionMatrix {
    */
   processBatch(detections: ArrayLike<number> | null, gtBboxes: ArrayLike<number>, gtCls: ArrayLike<number>): void {
     if (detections && detections.length % 6 !== 0) {
-      throw new Error(
-        `detections must be rows of [x1, y1, x2, y2, conf, cls] (a multiple of 6), got ${detections.length}`,
-      );
+      throw new Error(`detections must be rows of [x1, y1, x2, y2, conf, cls] (a multiple of 6), got ${detections.length}`);
     }
     const { boxes, classes: detClasses } = this.keepConfident(detections ?? []);
     if (gtCls.length === 0) {
@@ -92,9 +90,7 @@ export class ConfusionMatrix {
 
   private add(predicted: number, actual: number): void {
     if (!(predicted >= 0 && predicted <= this.nc && actual >= 0 && actual <= this.nc)) {
-      throw new Error(
-        `confusion matrix cell (${predicted}, ${actual}) is outside 0..${this.nc}: a class id >= nc ${this.nc}?`,
-      );
+      throw new Error(`confusion matrix cell (${predicted}, ${actual}) is outside 0..${this.nc}: a class id >= nc ${this.nc}?`);
     }
     this.matrix[predicted * (this.nc + 1) + actual]++;
   }

@@ -1,6 +1,7 @@
 // Exponential moving average of a model's weights (Ultralytics' ModelEMA): validation and checkpoints use it.
+
+import type { nn, Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import type { Tensor, nn } from '@yolots/torch';
 
 /**
  * Keeps an EMA copy of every floating-point state-dict entry (buffers included). Rather than a deep copy of the

@@ -167,13 +167,7 @@ export class DetMetrics {
    * Computes the metrics from all detections of a validation run. `tp` is (n × nIou) row-major 0/1
    * (concatenated `matchPredictions` results); `targetCls` holds the class of every label.
    */
-  process(
-    tp: ArrayLike<number>,
-    conf: ArrayLike<number>,
-    predCls: ArrayLike<number>,
-    targetCls: ArrayLike<number>,
-    nIou?: number,
-  ): void {
+  process(tp: ArrayLike<number>, conf: ArrayLike<number>, predCls: ArrayLike<number>, targetCls: ArrayLike<number>, nIou?: number): void {
     const results = apPerClass(tp, conf, predCls, targetCls, nIou);
     this.box.nc = Object.keys(this.names).length;
     this.box.update(results);

@@ -1,5 +1,5 @@
 // Loading pretrained weights into a model whose head may differ (other nc): Ultralytics' intersect_dicts.
-import type { Tensor, nn } from '@yolots/torch';
+import type { nn, Tensor } from '@yolots/torch';
 
 /**
  * Copies every weight whose name and shape match the model's, and reports how many transferred

@@ -42,7 +42,9 @@ export function loadUltralyticsCheckpoint(path: string): UltralyticsCheckpoint {
  */
 export function extractUltralyticsCheckpoint(checkpoint: unknown, source = 'checkpoint'): UltralyticsCheckpoint {
   if (!(checkpoint instanceof Map)) {
-    throw new Error(`${source}: not an Ultralytics checkpoint (the file holds ${describeValue(checkpoint)}, expected a dict with a 'model' key)`);
+    throw new Error(
+      `${source}: not an Ultralytics checkpoint (the file holds ${describeValue(checkpoint)}, expected a dict with a 'model' key)`,
+    );
   }
   const ema = checkpoint.get('ema');
   const model = ema ?? checkpoint.get('model');
@@ -96,7 +98,8 @@ function collectStateDict(module: torch.io.PickleObject, prefix: string, out: Ma
     }
     for (const [name, tensor] of tensors) {
       if (tensor === null || skip.has(name)) continue;
-      if (!(tensor instanceof torch.io.PtTensor)) throw new Error(`${source}: ${prefix}${String(name)} is ${describeValue(tensor)}, not a tensor`);
+      if (!(tensor instanceof torch.io.PtTensor))
+        throw new Error(`${source}: ${prefix}${String(name)} is ${describeValue(tensor)}, not a tensor`);
       out.set(`${prefix}${String(name)}`, isFloating(tensor.dtype) ? toFloat32(tensor) : tensor);
     }
   }
@@ -187,8 +190,7 @@ export function float16ToFloat32(bits: Uint16Array): Float32Array {
 
 function namesOf(value: unknown, source: string): Record<number, string> {
   const names: Record<number, string> = {};
-  const entries: [unknown, unknown][] =
-    value instanceof Map ? [...value] : Array.isArray(value) ? value.map((name, i) => [i, name]) : [];
+  const entries: [unknown, unknown][] = value instanceof Map ? [...value] : Array.isArray(value) ? value.map((name, i) => [i, name]) : [];
   if (entries.length === 0) throw new Error(`${source}: the model has no class names (names is ${describeValue(value)})`);
   for (const [index, name] of entries) {
     if (!Number.isSafeInteger(index) || typeof name !== 'string') {
@@ -218,7 +220,8 @@ function toPlain(value: unknown): unknown {
     for (const [k, v] of value) out[String(k)] = toPlain(v);
     return out;
   }
-  if (value instanceof torch.io.PickleObject && NAMESPACE_CLASSES.has(value.className) && value.state instanceof Map) return toPlain(value.state);
+  if (value instanceof torch.io.PickleObject && NAMESPACE_CLASSES.has(value.className) && value.state instanceof Map)
+    return toPlain(value.state);
   if (Array.isArray(value)) return value.map(toPlain);
   if (value instanceof Set) return [...value].map(toPlain);
   return value;

@@ -3,8 +3,8 @@
 // Its trainer subclass and callbacks exist in every rank because each rank re-runs this very script.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as torch from '@yolots/torch';
 import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
 import type { Batch } from '../../src/data/batch.js';
 import { DetectionTrainer } from '../../src/models/yolo/detect/train.js';
 import type { DetectionModel } from '../../src/nn/tasks.js';

@@ -4,7 +4,19 @@ import { join } from 'node:path';
 import { DetectionTrainer } from '../../src/models/yolo/detect/train.js';
 
 const [mode = 'full', project = '', data = ''] = process.argv.slice(2);
-const base = { model: 'yolov8n.yaml', data, epochs: 3, imgsz: 64, batch: 2, nbs: 4, workers: 0, plots: false, verbose: false, seed: 0, project };
+const base = {
+  model: 'yolov8n.yaml',
+  data,
+  epochs: 3,
+  imgsz: 64,
+  batch: 2,
+  nbs: 4,
+  workers: 0,
+  plots: false,
+  verbose: false,
+  seed: 0,
+  project,
+};
 const trainer =
   mode === 'resume'
     ? new DetectionTrainer({ overrides: { resume: join(project, 'killed', 'weights', 'last.safetensors') } })

@@ -74,8 +74,28 @@ export class RandomPerspective implements Transform {
     const s = rng.uniform(1 - this.scale, 1 + this.scale);
     // cv2.getRotationMatrix2D(center=(0, 0), angle=a, scale=s)
     const R = [s * Math.cos(a), s * Math.sin(a), 0, -s * Math.sin(a), s * Math.cos(a), 0, 0, 0, 1];
-    const S = [1, Math.tan((rng.uniform(-this.shear, this.shear) * Math.PI) / 180), 0, Math.tan((rng.uniform(-this.shear, this.shear) * Math.PI) / 180), 1, 0, 0, 0, 1];
-    const T = [1, 0, rng.uniform(0.5 - this.translate, 0.5 + this.translate) * outW, 0, 1, rng.uniform(0.5 - this.translate, 0.5 + this.translate) * outH, 0, 0, 1];
+    const S = [
+      1,
+      Math.tan((rng.uniform(-this.shear, this.shear) * Math.PI) / 180),
+      0,
+      Math.tan((rng.uniform(-this.shear, this.shear) * Math.PI) / 180),
+      1,
+      0,
+      0,
+      0,
+      1,
+    ];
+    const T = [
+      1,
+      0,
+      rng.uniform(0.5 - this.translate, 0.5 + this.translate) * outW,
+      0,
+      1,
+      rng.uniform(0.5 - this.translate, 0.5 + this.translate) * outH,
+      0,
+      0,
+      1,
+    ];
     return { M: Float64Array.from(matmul(T, matmul(S, matmul(R, matmul(P, C))))), s };
   }
 

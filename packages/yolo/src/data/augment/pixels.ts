@@ -103,7 +103,17 @@ export function warpImage(src: RgbImage, M: Float64Array, width: number, height:
   const s = src.data;
   const sw = src.width;
   const sh = src.height;
-  const [i0, i1, i2, i3, i4, i5, i6, i7, i8] = inv as unknown as number[] as [number, number, number, number, number, number, number, number, number];
+  const [i0, i1, i2, i3, i4, i5, i6, i7, i8] = inv as unknown as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const affine = i6 === 0 && i7 === 0 && i8 === 1;
   let o = 0;
   for (let y = 0; y < height; y++) {
@@ -134,9 +144,23 @@ export function warpImage(src: RgbImage, M: Float64Array, width: number, height:
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh) {
         const p = (y0 * sw + x0) * 3;
         const q = p + sw * 3;
-        out[o] = ((s[p] as number) * w00 + (s[p + 3] as number) * w01 + (s[q] as number) * w10 + (s[q + 3] as number) * w11 + COEF_ROUND) >> COEF_BITS;
-        out[o + 1] = ((s[p + 1] as number) * w00 + (s[p + 4] as number) * w01 + (s[q + 1] as number) * w10 + (s[q + 4] as number) * w11 + COEF_ROUND) >> COEF_BITS;
-        out[o + 2] = ((s[p + 2] as number) * w00 + (s[p + 5] as number) * w01 + (s[q + 2] as number) * w10 + (s[q + 5] as number) * w11 + COEF_ROUND) >> COEF_BITS;
+        out[o] =
+          ((s[p] as number) * w00 + (s[p + 3] as number) * w01 + (s[q] as number) * w10 + (s[q + 3] as number) * w11 + COEF_ROUND) >>
+          COEF_BITS;
+        out[o + 1] =
+          ((s[p + 1] as number) * w00 +
+            (s[p + 4] as number) * w01 +
+            (s[q + 1] as number) * w10 +
+            (s[q + 4] as number) * w11 +
+            COEF_ROUND) >>
+          COEF_BITS;
+        out[o + 2] =
+          ((s[p + 2] as number) * w00 +
+            (s[p + 5] as number) * w01 +
+            (s[q + 2] as number) * w10 +
+            (s[q + 5] as number) * w11 +
+            COEF_ROUND) >>
+          COEF_BITS;
       } else {
         const in0 = y0 >= 0;
         const in1 = y0 + 1 < sh;

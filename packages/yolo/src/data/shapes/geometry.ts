@@ -43,8 +43,18 @@ function unitPolygon(shape: Exclude<ShapeName, 'circle'>): Point[] {
       const arm = 1 / Math.hypot(1, CROSS_HALF_THICKNESS);
       const t = CROSS_HALF_THICKNESS * arm;
       return [
-        [t, -arm], [t, -t], [arm, -t], [arm, t], [t, t], [t, arm],
-        [-t, arm], [-t, t], [-arm, t], [-arm, -t], [-t, -t], [-t, -arm],
+        [t, -arm],
+        [t, -t],
+        [arm, -t],
+        [arm, t],
+        [t, t],
+        [t, arm],
+        [-t, arm],
+        [-t, t],
+        [-arm, t],
+        [-arm, -t],
+        [-t, -t],
+        [-t, -arm],
       ];
     }
   }

@@ -70,9 +70,7 @@ function classesOption(value: readonly ShapeName[] | undefined): ShapeName[] {
   const seen = new Set<string>();
   for (const name of value) {
     if (!(SHAPE_NAMES as readonly string[]).includes(name)) {
-      throw new Error(
-        `ensureShapesDataset: option 'classes' has unknown shape '${String(name)}' (known: ${SHAPE_NAMES.join(', ')})`,
-      );
+      throw new Error(`ensureShapesDataset: option 'classes' has unknown shape '${String(name)}' (known: ${SHAPE_NAMES.join(', ')})`);
     }
     if (seen.has(name)) throw new Error(`ensureShapesDataset: option 'classes' lists '${name}' twice`);
     seen.add(name);

@@ -224,12 +224,7 @@ export function yoloLabels(scene: Scene): string {
   const { width, height } = scene.image;
   return scene.objects
     .map(({ classIndex, box }) => {
-      const values = [
-        (box.x0 + box.x1) / 2 / width,
-        (box.y0 + box.y1) / 2 / height,
-        (box.x1 - box.x0) / width,
-        (box.y1 - box.y0) / height,
-      ];
+      const values = [(box.x0 + box.x1) / 2 / width, (box.y0 + box.y1) / 2 / height, (box.x1 - box.x0) / width, (box.y1 - box.y0) / height];
       return `${classIndex} ${values.map((v) => v.toFixed(6)).join(' ')}\n`;
     })
     .join('');

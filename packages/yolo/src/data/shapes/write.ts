@@ -49,21 +49,21 @@ async function writeSplit(root: string, split: Split, count: number, options: Sh
   const inFlight = new Set<Promise<void>>();
   try {
     for (let index = 0; index < count; index++) {
-    const scene = renderScene(sceneSeed(options.seed, split, index), options.imgsz, options.classes);
-    stats.instances += scene.objects.length;
-    if (scene.objects.length === 0) stats.empty++;
-    const stem = imageStem(index, count);
-    const { width, height, data } = scene.image;
-    const job = Promise.all([
-      sharp(data, { raw: { width, height, channels: 3 } })
-        .jpeg(JPEG)
-        .toFile(join(imagesDir, `${stem}.jpg`)),
-      writeFile(join(labelsDir, `${stem}.txt`), yoloLabels(scene)),
-    ]).then(() => {
-      inFlight.delete(job);
-    });
-    inFlight.add(job);
-    if (inFlight.size >= ENCODE_IN_FLIGHT) await Promise.race(inFlight);
+      const scene = renderScene(sceneSeed(options.seed, split, index), options.imgsz, options.classes);
+      stats.instances += scene.objects.length;
+      if (scene.objects.length === 0) stats.empty++;
+      const stem = imageStem(index, count);
+      const { width, height, data } = scene.image;
+      const job = Promise.all([
+        sharp(data, { raw: { width, height, channels: 3 } })
+          .jpeg(JPEG)
+          .toFile(join(imagesDir, `${stem}.jpg`)),
+        writeFile(join(labelsDir, `${stem}.txt`), yoloLabels(scene)),
+      ]).then(() => {
+        inFlight.delete(job);
+      });
+      inFlight.add(job);
+      if (inFlight.size >= ENCODE_IN_FLIGHT) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
   } catch (error) {

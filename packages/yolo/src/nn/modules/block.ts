@@ -31,7 +31,16 @@ export class Bottleneck extends nn.Module {
 }
 
 /** n Bottlenecks of c channels without expansion, as the CSP blocks stack them (kernels: 3x3, 3x3 by default). */
-function bottlenecks(n: number, c: number, shortcut: boolean, g: number, k: [Pair, Pair] = [[3, 3], [3, 3]]): Bottleneck[] {
+function bottlenecks(
+  n: number,
+  c: number,
+  shortcut: boolean,
+  g: number,
+  k: [Pair, Pair] = [
+    [3, 3],
+    [3, 3],
+  ],
+): Bottleneck[] {
   return Array.from({ length: n }, () => new Bottleneck(c, c, shortcut, g, k, 1.0));
 }
 
@@ -115,7 +124,10 @@ export class C3 extends nn.Module {
     this.cv1 = this.registerModule('cv1', new Conv(c1, c_, 1, 1));
     this.cv2 = this.registerModule('cv2', new Conv(c1, c_, 1, 1));
     this.cv3 = this.registerModule('cv3', new Conv(2 * c_, c2, 1));
-    const blocks = bottlenecks(n, c_, shortcut, g, [[1, 1], [3, 3]]);
+    const blocks = bottlenecks(n, c_, shortcut, g, [
+      [1, 1],
+      [3, 3],
+    ]);
     this.m = this.registerModule('m', new nn.Sequential(...blocks));
   }
 
@@ -129,7 +141,10 @@ export class C3x extends C3 {
   constructor(c1: number, c2: number, n = 1, shortcut = true, g = 1, e = 0.5) {
     super(c1, c2, n, shortcut, g, e);
     const c_ = Math.trunc(c2 * e);
-    const blocks = bottlenecks(n, c_, shortcut, g, [[1, 3], [3, 1]]);
+    const blocks = bottlenecks(n, c_, shortcut, g, [
+      [1, 3],
+      [3, 1],
+    ]);
     const replaced = this.m;
     this.m = new nn.Sequential(...blocks);
     this.setModule('m', this.m);

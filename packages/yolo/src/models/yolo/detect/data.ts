@@ -1,7 +1,7 @@
 // Resolving `data=` for detection: a data.yaml path, or the built-in synthetic dataset when none is given.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type DetDataset, checkDetDataset } from '../../../data/dataset-yaml.js';
+import { checkDetDataset, type DetDataset } from '../../../data/dataset-yaml.js';
 import { ensureShapesDataset, isBuiltinDataset } from '../../../data/shapes.js';
 
 /**

@@ -1,7 +1,7 @@
 // Building a DetectionModel from whatever a user names: a model YAML, a yolots checkpoint or an Ultralytics .pt.
 import { existsSync } from 'node:fs';
-import * as torch from '@yolots/torch';
 import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
 import { DetectionModel } from '../../../nn/tasks.js';
 import { inferenceWeights, loadCheckpoint } from '../../../utils/checkpoint.js';
 import { loadUltralyticsCheckpoint } from '../../../utils/ultralytics-pt.js';

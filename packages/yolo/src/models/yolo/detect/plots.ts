@@ -40,7 +40,13 @@ export async function plotValBatchLabels(batch: RawBatch, names: string[], saveD
 }
 
 /** val_batch{ni}_pred.jpg: a validation batch with its detections (pixel xyxy rows [x1, y1, x2, y2, conf, cls]). */
-export async function plotValBatchPredictions(batch: RawBatch, detections: number[][][], names: string[], saveDir: string, ni: number): Promise<void> {
+export async function plotValBatchPredictions(
+  batch: RawBatch,
+  detections: number[][][],
+  names: string[],
+  saveDir: string,
+  ni: number,
+): Promise<void> {
   const batchIdx: number[] = [];
   const cls: number[] = [];
   const bboxes: number[] = [];
@@ -68,7 +74,12 @@ export async function plotValBatchPredictions(batch: RawBatch, detections: numbe
 }
 
 /** PR_curve.png, F1/P/R_curve.png and both confusion matrices of a validation run. */
-export async function plotValidationCurves(metrics: DetMetrics, confusion: ConfusionMatrix | null, names: string[], saveDir: string): Promise<void> {
+export async function plotValidationCurves(
+  metrics: DetMetrics,
+  confusion: ConfusionMatrix | null,
+  names: string[],
+  saveDir: string,
+): Promise<void> {
   const curves = metrics.curvesResults;
   const classNames = Array.from(metrics.apClassIndex, (c) => names[c] ?? String(c));
   const [pr, f1, p, r] = curves;

@@ -2,18 +2,18 @@
 // multi-scale), DetectionModel, DetectionValidator, loss names and plots.
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import type { Batch } from '../../../data/batch.js';
-import type { RawBatch } from '../../../data/collate.js';
 import { dataArgsFrom } from '../../../data/args.js';
+import type { Batch } from '../../../data/batch.js';
 import { buildDataloader, buildYoloDataset } from '../../../data/build.js';
+import type { RawBatch } from '../../../data/collate.js';
 import type { YOLODataset } from '../../../data/dataset.js';
 import { BaseTrainer, type TrainLoader } from '../../../engine/trainer.js';
 import { DetectionModel } from '../../../nn/tasks.js';
 import { loadMatchingWeights } from '../../../utils/transfer.js';
 import { resolveDataset } from './data.js';
 import { readWeightsFile } from './load.js';
-import { DetectionValidator } from './val.js';
 import { plotDetectionLabels, plotDetectionMetrics, plotTrainingBatch } from './plots.js';
+import { DetectionValidator } from './val.js';
 
 /**
  * Trains a YOLO detector.
@@ -86,7 +86,12 @@ export class DetectionTrainer extends BaseTrainer<DetectionModel> {
 
   getValidator(): DetectionValidator {
     this.lossNames = ['box_loss', 'cls_loss', 'dfl_loss'];
-    return new DetectionValidator({ args: { ...this.args }, saveDir: this.saveDir, callbacks: this.callbacks, dataloader: this.testLoader as never });
+    return new DetectionValidator({
+      args: { ...this.args },
+      saveDir: this.saveDir,
+      callbacks: this.callbacks,
+      dataloader: this.testLoader as never,
+    });
   }
 
   override async plotTrainingSamples(batch: RawBatch, ni: number): Promise<void> {

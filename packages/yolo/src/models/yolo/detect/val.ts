@@ -1,23 +1,23 @@
 // DetectionValidator: NMS, matching at IoU 0.50:0.05:0.95, DetMetrics, confusion matrix, COCO JSON and txt output.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import * as torch from '@yolots/torch';
 import type { Tensor } from '@yolots/torch';
-import type { Batch } from '../../../data/batch.js';
-import type { RawBatch } from '../../../data/collate.js';
+import * as torch from '@yolots/torch';
 import { dataArgsFrom } from '../../../data/args.js';
+import type { Batch } from '../../../data/batch.js';
 import { buildDataloader, buildYoloDataset } from '../../../data/build.js';
+import type { RawBatch } from '../../../data/collate.js';
+import { isInferenceBackend } from '../../../engine/predictor.js';
 import { BaseValidator } from '../../../engine/validator.js';
-import { ConfusionMatrix, DetMetrics, IOUV, boxIou, matchPredictions } from '../../../utils/metrics.js';
+import type { InferenceBackend } from '../../../nn/autobackend.js';
+import type { DetectionModel } from '../../../nn/tasks.js';
+import { boxIou, ConfusionMatrix, DetMetrics, IOUV, matchPredictions } from '../../../utils/metrics.js';
 import { nonMaxSuppression } from '../../../utils/nms.js';
 import { scaleBoxes, xywh2xyxy } from '../../../utils/ops.js';
 import { formatG } from '../../../utils/results-csv.js';
-import type { InferenceBackend } from '../../../nn/autobackend.js';
-import type { DetectionModel } from '../../../nn/tasks.js';
-import { isInferenceBackend } from '../../../engine/predictor.js';
+import { resolveDataset } from './data.js';
 import { loadDetectionModel } from './load.js';
 import { plotValBatchLabels, plotValBatchPredictions, plotValidationCurves } from './plots.js';
-import { resolveDataset } from './data.js';
 
 /** Per-image matching results accumulated over a run (flat typed arrays). */
 interface Stats {
@@ -49,7 +49,9 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
   }
 
   getDesc(): string {
-    return ['Class', 'Images', 'Instances', 'Box(P', 'R', 'mAP50', 'mAP50-95)'].map((s, i) => (i === 0 ? s.padStart(22) : s.padStart(11))).join('');
+    return ['Class', 'Images', 'Instances', 'Box(P', 'R', 'mAP50', 'mAP50-95)']
+      .map((s, i) => (i === 0 ? s.padStart(22) : s.padStart(11)))
+      .join('');
   }
 
   initMetrics(model: DetectionModel | InferenceBackend): void {
@@ -130,7 +132,10 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
 
   printResults(): void {
     const row = (name: string, images: number, instances: number, values: number[]): string =>
-      name.padStart(22) + String(images).padStart(11) + String(instances).padStart(11) + values.map((v) => formatG(v, 3).padStart(11)).join('');
+      name.padStart(22) +
+      String(images).padStart(11) +
+      String(instances).padStart(11) +
+      values.map((v) => formatG(v, 3).padStart(11)).join('');
     const total = this.ntPerClass.reduce((a, b) => a + b, 0);
     console.log(row('all', this.seen, total, this.metrics.meanResults()));
     if (total === 0) console.warn(`WARNING ⚠️ no labels found in ${this.args.task} set, can not compute metrics without labels`);
@@ -153,7 +158,12 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
     const imageId = /^\d+$/.test(stem) ? Number(stem) : stem;
     for (let i = 0; i < det.length; i += 6) {
       const [x1, y1, x2, y2, score, c] = det.slice(i, i + 6) as [number, number, number, number, number, number];
-      this.jdict.push({ image_id: imageId, category_id: c, bbox: [x1, y1, x2 - x1, y2 - y1].map((v) => Math.round(v * 1000) / 1000), score: Math.round(score * 1e5) / 1e5 });
+      this.jdict.push({
+        image_id: imageId,
+        category_id: c,
+        bbox: [x1, y1, x2 - x1, y2 - y1].map((v) => Math.round(v * 1000) / 1000),
+        score: Math.round(score * 1e5) / 1e5,
+      });
     }
   }
 
@@ -191,11 +201,21 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
     const stride = this.backend ? this.backend.stride : this.model ? Math.max(...this.model.stride, 32) : 32;
     // A fixed-shape export takes square batches only (args.rect is false then).
     const rect = !this.backend?.imgsz;
-    const dataset = await buildYoloDataset(dataArgsFrom(this.args), datasetPath as string[], batchSize, { nc: this.nc || 80 }, 'val', rect, stride);
+    const dataset = await buildYoloDataset(
+      dataArgsFrom(this.args),
+      datasetPath as string[],
+      batchSize,
+      { nc: this.nc || 80 },
+      'val',
+      rect,
+      stride,
+    );
     return buildDataloader(dataset, batchSize, this.args.workers, false, -1);
   }
 
-  protected async setupStandalone(model: DetectionModel | InferenceBackend | string | null): Promise<[DetectionModel | InferenceBackend, unknown]> {
+  protected async setupStandalone(
+    model: DetectionModel | InferenceBackend | string | null,
+  ): Promise<[DetectionModel | InferenceBackend, unknown]> {
     const built = isInferenceBackend(model) ? model : this.fusedModel(model);
     const data = await resolveDataset(this.args.data);
     const split = this.args.split as 'val' | 'test' | 'train';
