@@ -43,5 +43,6 @@ export function toBatch(raw: RawBatch): Batch {
     oriShape: raw.oriShape,
     resizedShape: raw.resizedShape,
     ratioPad: raw.ratioPad,
+    ...(raw.masks && raw.masksShape ? { masks: torch.fromTypedArray(raw.masks, raw.masksShape) } : {}),
   };
 }
