@@ -20,7 +20,9 @@ function checkNmsRows(rows: Tensor, want: Tensor, what: string): void {
   const coef = maxAbsDiff(rows.narrow(1, 6, 32), want.narrow(1, 6, 32), what);
   assert.deepEqual(rows.select(1, 5).toArray(), want.select(1, 5).toArray(), `${what}: classes`);
   assert.ok(coords <= 1e-3 && conf <= 1e-6 && coef <= 1e-5, `${what}: coords ${coords}, conf ${conf}, coefficients ${coef}`);
-  console.log(`# ${what}: ${rows.shape[0]} rows; coords ${coords.toExponential(2)} px, conf ${conf.toExponential(2)}, coefficients ${coef.toExponential(2)}`);
+  console.log(
+    `# ${what}: ${rows.shape[0]} rows; coords ${coords.toExponential(2)} px, conf ${conf.toExponential(2)}, coefficients ${coef.toExponential(2)}`,
+  );
 }
 
 function count(mask: Tensor): number[] {
@@ -62,7 +64,12 @@ describe('NMS and mask post-processing parity with Ultralytics 8.2.103', gate, (
         const logits = maxAbsDiff(maskLogits(protos, coef), get(m, 'mask_logits'), 'mask logits');
         const protoRes = processMask(protos, coef, det.narrow(1, 0, 4), info.input_hw, false);
         const upsampled = processMask(protos, coef, det.narrow(1, 0, 4), info.input_hw, true);
-        const native = processMaskNative(protos, get(m, 'detections_native').narrow(1, 6, 32), get(m, 'detections_native').narrow(1, 0, 4), info.ori_shape_hw);
+        const native = processMaskNative(
+          protos,
+          get(m, 'detections_native').narrow(1, 6, 32),
+          get(m, 'detections_native').narrow(1, 0, 4),
+          info.ori_shape_hw,
+        );
         for (const [what, ours, key] of [
           ['proto resolution', protoRes, 'masks_proto_res'],
           ['upsampled', upsampled, 'masks_upsampled'],
