@@ -3,6 +3,7 @@
 
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
+import { findExternalContours } from './contours.js';
 import type { ShapeHW } from './ops.js';
 
 /**
@@ -95,4 +96,48 @@ export function maskIou(mask1: Tensor, mask2: Tensor, eps = 1e-7): Tensor {
     const union = a.sum(1).unsqueeze(1).add(b.sum(1).unsqueeze(0)).sub(intersection);
     return intersection.div(union.add(eps));
   });
+}
+
+/**
+ * Ultralytics' masks2segments: each mask (h, w, row-major 0/1) → the points of its outer contour with the most
+ * points ('largest') or all of them concatenated ('concat'); an empty (0 × 2) array for an empty mask. float32 (x, y).
+ */
+export function masks2segments(masks: Uint8Array, shape: readonly [number, number, number], strategy: 'largest' | 'concat' = 'largest'): Float32Array[] {
+  const [n, h, w] = shape;
+  const out: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const contours = findExternalContours(masks.subarray(i * h * w, (i + 1) * h * w), h, w);
+    if (contours.length === 0) {
+      out.push(new Float32Array(0));
+    } else if (strategy === 'concat') {
+      out.push(Float32Array.from(contours.flatMap((c) => Array.from(c))));
+    } else {
+      // The first contour with the most points (numpy argmax).
+      let best = contours[0] as Int32Array;
+      for (const c of contours) if (c.length > best.length) best = c;
+      out.push(Float32Array.from(best));
+    }
+  }
+  return out;
+}
+
+/**
+ * Ultralytics' scale_coords: points (flat x, y) of an image of `img1Shape` [h, w], letterboxed from `img0Shape`,
+ * back to `img0Shape` pixels (padding from the sizes, not rounded; ÷ gain; clipped), divided by its size with
+ * `normalize`. float32 in and out.
+ */
+export function scaleCoords(img1Shape: ShapeHW, coords: Float32Array, img0Shape: ShapeHW, normalize = false): Float32Array {
+  const gain = Math.min(img1Shape[0] / img0Shape[0], img1Shape[1] / img0Shape[1]);
+  const padW = (img1Shape[1] - img0Shape[1] * gain) / 2;
+  const padH = (img1Shape[0] - img0Shape[0] * gain) / 2;
+  const [h0, w0] = img0Shape;
+  const f32 = Math.fround;
+  const out = new Float32Array(coords.length);
+  for (let i = 0; i < coords.length; i += 2) {
+    const x = Math.min(Math.max(f32(f32((coords[i] as number) - f32(padW)) / f32(gain)), 0), w0);
+    const y = Math.min(Math.max(f32(f32((coords[i + 1] as number) - f32(padH)) / f32(gain)), 0), h0);
+    out[i] = normalize ? x / w0 : x;
+    out[i + 1] = normalize ? y / h0 : y;
+  }
+  return out;
 }
