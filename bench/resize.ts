@@ -50,7 +50,7 @@ const cases: [string, RgbImage, number, number][] = [
 ];
 const defaultThreads = sharp.concurrency();
 console.log(`median ms per resize over ${runs} runs; sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}`);
-console.log(`case | resizeLinear (1 JS thread) | sharp, 1 thread | sharp, ${defaultThreads} threads`);
+console.log(`case | resizeLinear (1 JS thread) | sharp, 1 thread | sharp, its default concurrency (${defaultThreads})`);
 for (const [name, img, h, w] of cases) {
   const ours = await time(() => resizeLinear(img, h, w));
   sharp.concurrency(1);
