@@ -2,19 +2,20 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { dataArgs } from '../src/data/args.js';
 import { LetterBox } from '../src/data/augment/letterbox.js';
-import { YOLODataset } from '../src/data/dataset.js';
 import { decodeImage } from '../src/data/images.js';
 import { Instances } from '../src/data/instances.js';
+import { pixelDiff } from './helpers/pixel-diff.js';
+import { valDataset } from './helpers/val-dataset.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/', import.meta.url));
 const fixture = `${shared}fixtures/ultralytics/letterbox640.safetensors`;
+const batchFixture = `${shared}fixtures/ultralytics/batch.safetensors`;
 const valDir = `${shared}datasets/coco8/images/val`;
-const missing = !existsSync(fixture) || !existsSync(valDir);
-if (missing) console.log(`skipping letterbox parity: ${fixture} or ${valDir} not found`);
+const missing = !existsSync(fixture) || !existsSync(batchFixture) || !existsSync(valDir);
+if (missing) console.log(`skipping letterbox parity: ${fixture}, ${batchFixture} or ${valDir} not found`);
 
-/** Minimal safetensors reader: 8-byte LE header length, JSON header, raw little-endian data. */
+/** Minimal safetensors reader for the uint8 tensors: 8-byte LE header length, JSON header, raw data. */
 function readSafetensors(file: string): { tensors: Record<string, { shape: number[]; data: Uint8Array }>; meta: Record<string, string> } {
   const buf = readFileSync(file);
   const n = Number(buf.readBigUInt64LE(0));
@@ -26,17 +27,10 @@ function readSafetensors(file: string): { tensors: Record<string, { shape: numbe
   for (const [name, t] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const entry = t as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    assert.equal(entry.dtype, 'U8');
+    if (entry.dtype !== 'U8') continue;
     tensors[name] = { shape: entry.shape, data: buf.subarray(8 + n + entry.data_offsets[0], 8 + n + entry.data_offsets[1]) };
   }
   return { tensors, meta: header.__metadata__ ?? {} };
-}
-
-function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
-  assert.equal(a.length, b.length);
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] as number) - (b[i] as number));
-  return sum / a.length;
 }
 
 describe('LetterBox matches Ultralytics (letterbox640.safetensors)', { skip: missing }, () => {
@@ -59,30 +53,42 @@ describe('LetterBox matches Ultralytics (letterbox640.safetensors)', { skip: mis
         resizedShape: entry.orig_hw,
       });
       assert.deepEqual([out.img.height, out.img.width, 3], want.shape);
-      const diff = meanAbsDiff(out.img.data, want.data);
-      assert.ok(diff <= 2, `mean abs diff ${diff.toFixed(3)} grey levels`);
+      // Bit-exact: same JPEG decoding (libjpeg-turbo), no resize at this size.
+      const [mean, max] = pixelDiff(out.img.data, want.data);
+      assert.equal(max, 0, `mean abs diff ${mean.toFixed(3)}, max ${max} grey levels`);
     });
   }
 
   test('the validation dataset item (CHW) carries the same pixels', async () => {
-    const ds = await YOLODataset.create({
-      imgPath: valDir,
-      hyp: dataArgs({ imgsz: 640 }),
-      nc: 80,
-      batchSize: 4,
-      augment: false,
-      log: { info: () => undefined, warn: () => undefined },
-    });
+    const ds = await valDataset(valDir, 640);
     const index = ds.imFiles.findIndex((f) => f.endsWith(info.lb1?.file ?? '?'));
     const item = await ds.getItem(index, 0);
     const want = tensors.lb1 as { data: Uint8Array };
     const hwc = new Uint8Array(item.img.length);
     const plane = item.height * item.width;
     for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) hwc[p * 3 + c] = item.img[c * plane + p] as number;
-    assert.ok(meanAbsDiff(hwc, want.data) <= 2);
+    assert.deepEqual(pixelDiff(hwc, want.data), [0, 0]);
     assert.deepEqual(item.ratioPad, [
       [1, 1],
       [0, 81],
     ]);
+  });
+
+  test('validation at imgsz=320 (load_image shrinks 640 → 320) gives batch.safetensors img_uint8 exactly', async () => {
+    const batch = readSafetensors(batchFixture);
+    const want = batch.tensors.img_uint8;
+    const files = JSON.parse(batch.meta.im_file ?? '[]') as string[];
+    assert.ok(want && files.length === 2);
+    const ds = await valDataset(valDir, 320);
+    const plane = 3 * 320 * 320;
+    for (const [b, file] of files.entries()) {
+      const item = await ds.getItem(
+        ds.imFiles.findIndex((f) => f.endsWith(file)),
+        0,
+      );
+      assert.deepEqual([item.height, item.width], [320, 320]);
+      const [mean, max] = pixelDiff(item.img, want.data.subarray(b * plane, (b + 1) * plane));
+      assert.equal(max, 0, `${file}: mean ${mean.toFixed(3)}, max ${max} grey levels`);
+    }
   });
 });

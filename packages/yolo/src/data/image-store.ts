@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { dirname } from 'node:path';
 import type { DataLogger } from './args.js';
-import { decodeImage, longSideSize, type RgbImage, readNpy, resizeRaw, writeNpy } from './images.js';
+import { decodeImage, longSideSize, type RgbImage, readNpy, resizeLongSide, writeNpy } from './images.js';
 import { isDirWriteable } from './label-cache.js';
 
 /** A decoded image at training resolution with the shape it had on disk. */
@@ -61,17 +61,14 @@ export class ImageStore {
       if (existsSync(npy)) {
         try {
           const full = await readNpy(npy);
-          const oriShape: [number, number] = [full.height, full.width];
-          return { img: await resizeRaw(full, longSideSize(full.height, full.width, this.state.imgsz)), oriShape };
+          return { img: resizeLongSide(full, this.state.imgsz), oriShape: [full.height, full.width] };
         } catch {
           // An unreadable cache file is ignored: the image itself is decoded below.
         }
       }
     }
-    const [h0, w0] = this.state.shapes[i] as [number, number];
-    const size = longSideSize(h0, w0, this.state.imgsz);
-    const img = await decodeImage(file, size[0] === h0 && size[1] === w0 ? undefined : size);
-    return { img, oriShape: [h0, w0] };
+    const full = await decodeImage(file);
+    return { img: resizeLongSide(full, this.state.imgsz), oriShape: [full.height, full.width] };
   }
 
   /**

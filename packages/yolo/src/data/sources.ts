@@ -4,9 +4,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import sharp from 'sharp';
 import { globFiles } from './glob.js';
-import { IMG_FORMATS, type RgbImage } from './images.js';
+import { decodeImage, IMG_FORMATS, type RgbImage } from './images.js';
 
 /** Video suffixes Ultralytics reads; yolots predicts on images only, so these are refused by name. */
 export const VID_FORMATS = new Set(['asf', 'avi', 'gif', 'm4v', 'mkv', 'mov', 'mp4', 'mpeg', 'mpg', 'ts', 'wmv', 'webm']);
@@ -195,7 +194,7 @@ function isDirectory(path: string): boolean {
 /** Decodes a file as Ultralytics' cv2.imread would (EXIF orientation applied), but to RGB; null when unreadable. */
 async function decodeFile(path: string, warn: (m: string) => void): Promise<RgbImage | null> {
   try {
-    return await decodeToRgb(path);
+    return await decodeImage(path);
   } catch (cause) {
     warn(`WARNING ⚠️ Image Read Error ${path}: ${(cause as Error).message}`);
     return null;
@@ -204,23 +203,12 @@ async function decodeFile(path: string, warn: (m: string) => void): Promise<RgbI
 
 async function decodeEncoded(bytes: Uint8Array, name: string): Promise<RgbImage> {
   try {
-    return await decodeToRgb(bytes);
+    return await decodeImage(bytes);
   } catch (cause) {
     throw new Error(`${name}: the in-memory bytes (${bytes.byteLength} B) are not a decodable image: ${(cause as Error).message}`, {
       cause,
     });
   }
-}
-
-async function decodeToRgb(input: string | Uint8Array): Promise<RgbImage> {
-  const { data, info } = await sharp(input, { failOn: 'none' })
-    .autoOrient()
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), height: info.height, width: info.width };
 }
 
 function isRgbImage(item: unknown): item is RgbImage {

@@ -1,5 +1,6 @@
 import { pyRound } from '../random.js';
-import { padImage, resizeBilinear } from './pixels.js';
+import { resizeLinear } from '../resize.js';
+import { padImage } from './pixels.js';
 import type { Sample, Transform } from './transform.js';
 
 export interface LetterBoxOptions {
@@ -15,8 +16,8 @@ export interface LetterBoxOptions {
 }
 
 /**
- * Resizes keeping the aspect ratio and pads with grey 114 to `newShape` [h, w] (or to the sample's `rectShape`),
- * moving the boxes alike: Ultralytics' LetterBox, Python rounding included.
+ * Resizes keeping the aspect ratio (cv2.INTER_LINEAR, bit-exact) and pads with grey 114 to `newShape` [h, w] (or to
+ * the sample's `rectShape`), moving the boxes alike: Ultralytics' LetterBox, Python rounding included.
  *
  * @example
  * const out = new LetterBox([640, 640], { scaleup: false }).apply(sample);
@@ -64,7 +65,7 @@ export class LetterBox implements Transform {
       dw /= 2;
       dh /= 2;
     }
-    const resized = unpadW === img.width && unpadH === img.height ? img : resizeBilinear(img, unpadH, unpadW);
+    const resized = unpadW === img.width && unpadH === img.height ? img : resizeLinear(img, unpadH, unpadW);
     const top = this.center ? pyRound(dh - 0.1) : 0;
     const bottom = pyRound(dh + 0.1);
     const left = this.center ? pyRound(dw - 0.1) : 0;

@@ -5,44 +5,6 @@ import type { RgbImage } from '../images.js';
  * plain typed-array loops without per-pixel allocation.
  */
 
-/** Bilinear resize with OpenCV INTER_LINEAR geometry (pixel centres aligned, no antialiasing), as cv2.resize. */
-export function resizeBilinear(src: RgbImage, height: number, width: number): RgbImage {
-  const out = new Uint8Array(height * width * 3);
-  const sx = src.width / width;
-  const sy = src.height / height;
-  const x0s = new Int32Array(width);
-  const x1s = new Int32Array(width);
-  const fxs = new Float32Array(width);
-  for (let x = 0; x < width; x++) {
-    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), src.width - 1);
-    const x0 = Math.floor(fx);
-    x0s[x] = x0 * 3;
-    x1s[x] = Math.min(x0 + 1, src.width - 1) * 3;
-    fxs[x] = fx - x0;
-  }
-  const s = src.data;
-  const rowLen = src.width * 3;
-  for (let y = 0; y < height; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), src.height - 1);
-    const y0 = Math.floor(fy);
-    const wy = fy - y0;
-    const r0 = y0 * rowLen;
-    const r1 = Math.min(y0 + 1, src.height - 1) * rowLen;
-    let o = y * width * 3;
-    for (let x = 0; x < width; x++) {
-      const a = x0s[x] as number;
-      const b = x1s[x] as number;
-      const wx = fxs[x] as number;
-      for (let c = 0; c < 3; c++) {
-        const top = (s[r0 + a + c] as number) + ((s[r0 + b + c] as number) - (s[r0 + a + c] as number)) * wx;
-        const bot = (s[r1 + a + c] as number) + ((s[r1 + b + c] as number) - (s[r1 + a + c] as number)) * wx;
-        out[o++] = top + (bot - top) * wy + 0.5;
-      }
-    }
-  }
-  return { data: out, height, width };
-}
-
 /** Pads with a constant grey border (cv2.copyMakeBorder BORDER_CONSTANT). */
 export function padImage(src: RgbImage, top: number, bottom: number, left: number, right: number, value = 114): RgbImage {
   const width = src.width + left + right;

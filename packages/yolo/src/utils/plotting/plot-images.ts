@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { resizeLinear } from '../../data/resize.js';
 import { Annotator, type XyxyBox } from './annotator.js';
 import { classColor } from './colors.js';
-import { type RgbImage, sharpFromRgb } from './image.js';
+import type { RgbImage } from './image.js';
 import { type ClassNames, className } from './names.js';
 import { roundHalfEven } from './python-round.js';
 
@@ -69,11 +70,6 @@ function buildMosaic(images: Uint8Array | Float32Array, bs: number, ns: number, 
   return { data, width, height };
 }
 
-async function resizeRgb(image: RgbImage, width: number, height: number): Promise<RgbImage> {
-  const data = await sharpFromRgb(image).resize(width, height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height };
-}
-
 function checkInput(input: PlotImagesInput): void {
   const { images, shape, batchIdx, cls, bboxes, confs, boxFormat } = input;
   const [b, c, h, w] = shape;
@@ -119,7 +115,7 @@ export async function plotImages(input: PlotImagesInput): Promise<string> {
   if (scale < 1) {
     h = Math.ceil(scale * h);
     w = Math.ceil(scale * w);
-    mosaic = await resizeRgb(mosaic, w * ns, h * ns);
+    mosaic = resizeLinear(mosaic, h * ns, w * ns);
   }
   const fs = Math.trunc((h + w) * ns * 0.01);
   const annotator = new Annotator(mosaic.data, mosaic.width, mosaic.height, {

@@ -110,6 +110,8 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
       } else {
         this.stats.tp.push(...new Uint8Array(npr * IOUV.length));
       }
+      // Label-less images count too: their detections are background false positives. Ultralytics 8.2.103 feeds
+      // the matrix only images with labels (later releases count them as here); see docs/migration.md.
       if (this.plotting) this.confusionMatrix?.processBatch(det, gtBoxes, gtCls);
       if (this.args.save_json) this.predToJson(det, batch.imFile[si] as string);
       if (this.args.save_txt) this.saveOneTxt(det, oriShape, batch.imFile[si] as string);
