@@ -2,8 +2,8 @@
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { RgbImage } from '../data/images.js';
-import type { Rgb } from '../utils/plotting/colors.js';
 import { masks2segments, scaleCoords, scaleMasks } from '../utils/ops-mask.js';
+import type { Rgb } from '../utils/plotting/colors.js';
 import type { ShapeHW } from './boxes.js';
 
 /**
@@ -51,7 +51,9 @@ export class Masks {
 
   /** Each mask's largest outer contour in original-image pixels (flat x, y), as Ultralytics' `Masks.xy`. */
   get xy(): Float32Array[] {
-    this.xyCache ??= masks2segments(this.masks, this.shape).map((points) => scaleCoords([this.shape[1], this.shape[2]], points, this.origShape));
+    this.xyCache ??= masks2segments(this.masks, this.shape).map((points) =>
+      scaleCoords([this.shape[1], this.shape[2]], points, this.origShape),
+    );
     return this.xyCache;
   }
 

@@ -165,7 +165,11 @@ export class Results {
     let base = img ?? this.origImg;
     if (this.masks && masks) {
       const classes = this.boxes?.clsList ?? Float32Array.from({ length: this.masks.length }, (_, i) => i);
-      base = drawMasks(base, this.masks, Array.from(classes, (c) => classColor(c)));
+      base = drawMasks(
+        base,
+        this.masks,
+        Array.from(classes, (c) => classColor(c)),
+      );
     }
     const annotator = new Annotator(base.data, base.width, base.height, {
       lineWidth: lineWidth ?? undefined,
@@ -269,8 +273,14 @@ export class Results {
       const outline = this.masks?.xy[i];
       if (outline) {
         row.segments = {
-          x: Array.from(outline.filter((_, k) => k % 2 === 0), (v) => roundTo(v / w, decimals)),
-          y: Array.from(outline.filter((_, k) => k % 2 === 1), (v) => roundTo(v / h, decimals)),
+          x: Array.from(
+            outline.filter((_, k) => k % 2 === 0),
+            (v) => roundTo(v / w, decimals),
+          ),
+          y: Array.from(
+            outline.filter((_, k) => k % 2 === 1),
+            (v) => roundTo(v / h, decimals),
+          ),
         };
       }
       rows.push(row);

@@ -17,6 +17,9 @@ import { type Criterion, DetectionModel, type DetectionModelOptions } from './ta
  * const [pred, [, , protos]] = model.call(images) as SegmentPrediction; // (B, 116, 8400), (B, 32, 160, 160) at 640
  */
 export class SegmentationModel extends DetectionModel<SegmentOutput> {
+  /** The task this model serves (Ultralytics' guess_model_task answer for it). */
+  readonly task = 'segment';
+
   constructor(cfg: string | ModelYaml | Record<string, unknown> = 'yolov8n-seg.yaml', options: DetectionModelOptions = {}) {
     super(cfg, options);
     if (!(this.model.at(this.model.length - 1) instanceof Segment)) {

@@ -102,7 +102,11 @@ export function maskIou(mask1: Tensor, mask2: Tensor, eps = 1e-7): Tensor {
  * Ultralytics' masks2segments: each mask (h, w, row-major 0/1) → the points of its outer contour with the most
  * points ('largest') or all of them concatenated ('concat'); an empty (0 × 2) array for an empty mask. float32 (x, y).
  */
-export function masks2segments(masks: Uint8Array, shape: readonly [number, number, number], strategy: 'largest' | 'concat' = 'largest'): Float32Array[] {
+export function masks2segments(
+  masks: Uint8Array,
+  shape: readonly [number, number, number],
+  strategy: 'largest' | 'concat' = 'largest',
+): Float32Array[] {
   const [n, h, w] = shape;
   const out: Float32Array[] = [];
   for (let i = 0; i < n; i++) {

@@ -54,8 +54,13 @@ describe('SegmentationPredictor parity with Ultralytics 8.2.103 (its best.pt)', 
       assert.equal(rows[i * 6 + 5], want[5], `detection ${i}: class`);
     });
     const [n, h, w] = result.masks.shape;
-    const counts = Array.from({ length: n }, (_, i) => result.masks?.masks.subarray(i * h * w, (i + 1) * h * w).reduce((a, b) => a + b, 0) ?? 0);
-    const countRel = Math.max(...counts.map((c, i) => Math.abs(c - (fx.mask_pixel_counts[i] as number)) / (fx.mask_pixel_counts[i] as number)));
+    const counts = Array.from(
+      { length: n },
+      (_, i) => result.masks?.masks.subarray(i * h * w, (i + 1) * h * w).reduce((a, b) => a + b, 0) ?? 0,
+    );
+    const countRel = Math.max(
+      ...counts.map((c, i) => Math.abs(c - (fx.mask_pixel_counts[i] as number)) / (fx.mask_pixel_counts[i] as number)),
+    );
     const ious = result.masks.xy.map((xy, i) => polygonIou(xy, (fx.masks_xy[i] as number[][]).flat(), fx.orig_shape));
     console.log(
       `# predict: boxes max |diff| ${box.toExponential(2)} px (tolerance 0.05), conf ${conf.toExponential(2)} (1e-4), ` +

@@ -53,7 +53,8 @@ export class SegmentationPredictor extends BasePredictor<SegmentationModel> {
   }
 
   protected loadModel(source: string | null): SegmentationModel {
-    if (!source) throw new Error('no model to predict with: pass a SegmentationModel, a weights path or a .onnx export, or set model=<path>');
+    if (!source)
+      throw new Error('no model to predict with: pass a SegmentationModel, a weights path or a .onnx export, or set model=<path>');
     return loadSegmentationModel(source);
   }
 }
@@ -68,5 +69,7 @@ export function segmentOutputs(preds: unknown): [Tensor, Tensor] {
     if (second instanceof torch.Tensor) return [preds[0], second];
     if (Array.isArray(second) && second[2] instanceof torch.Tensor) return [preds[0], second[2]];
   }
-  throw new TypeError('SegmentationPredictor: expected the output of a segmentation model ([pred, protos]); is it a -seg model in eval mode?');
+  throw new TypeError(
+    'SegmentationPredictor: expected the output of a segmentation model ([pred, protos]); is it a -seg model in eval mode?',
+  );
 }
