@@ -27,6 +27,7 @@ export const DATA_KEYS = [
   'copy_paste',
   'mask_ratio',
   'overlap_mask',
+  'task',
 ] as const;
 
 /**

@@ -165,8 +165,12 @@ export interface DetectionModelOptions {
  * const model = new DetectionModel('yolov8n.yaml', { nc: 80, verbose: false });
  * model.eval();
  * const [pred] = model.call(images) as DetectionPrediction; // (B, 84, 8400) at 640
+ *
+ * `Out` is what `forward` returns; it is `unknown` by default because the head decides it (a Detect head gives
+ * `DetectionOutput`, a Segment head `SegmentOutput`), so any model built on DetectionModel (SegmentationModel is
+ * `DetectionModel<SegmentOutput>`) can stand where a DetectionModel is expected.
  */
-export class DetectionModel<Out = DetectionOutput> extends BaseModel<Out> {
+export class DetectionModel<Out = unknown> extends BaseModel<Out> {
   /** Class count (the trainer sets it from the dataset). */
   nc: number;
   /** Class names by index; '0', '1', … until a dataset or checkpoint provides them. */
