@@ -1,28 +1,11 @@
-// Distributed data-parallel plumbing for the trainer: how many ranks a run asks for, and the launcher that starts
-// them by re-running the user's own entry script with torchrun's environment variables — so custom trainer classes
-// and callbacks defined in that script exist in every rank (Ultralytics loses them in its generated DDP file).
+// Distributed data-parallel plumbing for the trainer: the launcher that starts the ranks a run asks for (device.ts
+// counts them) by re-running the user's own entry script with torchrun's environment variables — so custom trainer
+// classes and callbacks defined in that script exist in every rank (Ultralytics loses them in its generated DDP file).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { distributed } from '@yolots/torch';
 
 /** The run directory the launcher hands its ranks, so they write into the directory it created. */
 export const SAVE_DIR_ENV = 'YOLOTS_SAVE_DIR';
-
-/**
- * Processes a run asks for: the launcher's WORLD_SIZE when already launched; otherwise the number of entries in
- * `device` when it names several (`0,1` = two CUDA ranks, `cpu,cpu` = two CPU ranks on gloo), else 1.
- */
-export function requestedWorldSize(device: string | number | number[] | null, env: NodeJS.ProcessEnv = process.env): number {
-  if (env.WORLD_SIZE !== undefined && env.WORLD_SIZE !== '') return distributed.envRank(env).worldSize;
-  if (Array.isArray(device)) return Math.max(device.length, 1);
-  if (typeof device === 'string' && device.includes(',')) return device.split(',').filter((d) => d.trim() !== '').length;
-  return 1;
-}
-
-/** True when `device` asks for CPU ranks (gloo) rather than CUDA devices (nccl). */
-export function isCpuDevice(device: string | number | number[] | null): boolean {
-  return device === null || (typeof device === 'string' && device.split(',').every((d) => d.trim().toLowerCase() === 'cpu'));
-}
 
 /** A free TCP port on loopback for the rendezvous store. */
 export async function freePort(): Promise<number> {
