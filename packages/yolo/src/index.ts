@@ -25,7 +25,14 @@ export type { ModelCfg, StateDict, TensorBatch, TrainableModel } from './engine/
 export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
 export { Results } from './engine/results.js';
 export type { DatasetInfo, LoaderBatch, TaskTypes, TrainLoader } from './engine/task-types.js';
-export { BaseTrainer, type InitialModel, type PlotRecord, type TrainerOptions, type TrainOptimizer } from './engine/trainer.js';
+export {
+  BaseTrainer,
+  type InitialModel,
+  type ModelOutput,
+  type PlotRecord,
+  type TrainerOptions,
+  type TrainOptimizer,
+} from './engine/trainer.js';
 export type { FinalEvalOptions, TrainValidator, ValidationContext, ValidationMetrics } from './engine/validation-context.js';
 export { BaseValidator, type ValidatorOptions, type ValidatorRunOptions } from './engine/validator.js';
 export { registerOnnxEmitter } from './export/onnx/emitters.js';

@@ -61,6 +61,9 @@ export interface InitialModel {
   owned: boolean;
 }
 
+/** What the task's model returns from a forward pass (detection: the raw maps in training mode). */
+export type ModelOutput<T extends TaskTypes> = ReturnType<T['model']['forward']>;
+
 /** The loop's own bookkeeping across batches and epochs (not for callbacks). */
 interface LoopState {
   /** Batches per epoch, and warmup iterations (-1: no warmup). */
@@ -233,7 +236,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
    * A trainer-level loss, the older Ultralytics form. When a subclass defines it, the training step calls it with the
    * model's raw predictions instead of `model.loss(batch)`; the precedence is documented in docs/customizing-trainer.md.
    */
-  criterion?(preds: unknown, batch: T['batch']): [Tensor, Tensor];
+  criterion?(preds: ModelOutput<T>, batch: T['batch']): [Tensor, Tensor];
 
   /** Loss items as `{ 'train/box_loss': …, … }` (rounded to 5 decimals); without items, the column names. */
   labelLossItems(lossItems: readonly number[], prefix?: string): Record<string, number>;
