@@ -3,6 +3,10 @@
 // classes and callbacks defined in that script exist in every rank (Ultralytics loses them in its generated DDP file).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
+
+type ProcessGroup = torch.distributed.ProcessGroup;
 
 /** The run directory the launcher hands its ranks, so they write into the directory it created. */
 export const SAVE_DIR_ENV = 'YOLOTS_SAVE_DIR';
@@ -67,4 +71,31 @@ export async function launchRanks(worldSize: number, saveDir: string): Promise<v
     const how = culprit.signal ? `was killed by ${culprit.signal}` : `exited with code ${culprit.code}`;
     throw new Error(`distributed training failed: rank ${culprit.rank} ${how}; the other ranks were stopped`);
   }
+}
+
+// ---- the collectives of a training step (tensors on the rank's device: NCCL needs CUDA tensors) ---------------
+
+/** Whether `value` is finite on every rank: all ranks must take the same branch, or the next all-reduce would hang. */
+export function finiteOnAllRanks(pg: ProcessGroup, value: number, device: string): boolean {
+  return torch.tidy(() => {
+    const bad = torch.tensor([Number.isFinite(value) ? 0 : 1], { device });
+    pg.allReduce(bad, { op: 'sum' });
+    return bad.item() === 0;
+  });
+}
+
+/** Averages the parameters' gradients over the ranks, in buckets (DistributedDataParallel's arithmetic). */
+export function averageGradients(pg: ProcessGroup, parameters: readonly Tensor[]): void {
+  const grads = parameters.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+  torch.noGrad(() => pg.allReduce(grads, { op: 'avg' }));
+}
+
+/** Rank 0's stop decision and epoch count, as every rank receives them. */
+export function broadcastStop(pg: ProcessGroup, stop: boolean, epochs: number, device: string): { stop: boolean; epochs: number } {
+  const [flag, count] = torch.tidy(() => {
+    const t = torch.tensor([stop ? 1 : 0, epochs], { dtype: 'float64', device });
+    pg.broadcast(t, 0);
+    return t.toArray();
+  });
+  return { stop: flag === 1, epochs: count ?? epochs };
 }

@@ -13,6 +13,7 @@ import {
   type Checkpoint,
   type CheckpointMeta,
   loadCheckpoint,
+  modelMeta,
   readCheckpointMeta,
   saveCheckpoint,
   stripCheckpoint,
@@ -26,12 +27,12 @@ import { VERSION } from '../version.js';
 import { type BuiltOptimizer, buildOptimizer } from './build-optimizer.js';
 import { type Callback, Callbacks, type TrainerEvent, type ValidatorEvent } from './callbacks.js';
 import { parseDevice, selectDevice } from './device.js';
-import { launchRanks, SAVE_DIR_ENV } from './distributed.js';
+import { averageGradients, broadcastStop, finiteOnAllRanks, launchRanks, SAVE_DIR_ENV } from './distributed.js';
 import type { ModelCfg, StateDict } from './model-types.js';
 import { ProgressBar } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
-import { allFinite, checkTrainImgsz } from './train-checks.js';
+import { allFinite, checkTrainImgsz, freezeLayers } from './train-setup.js';
 import type { TrainValidator, ValidationContext, ValidationMetrics } from './validation-context.js';
 import type { BaseValidator } from './validator.js';
 
@@ -424,20 +425,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
 
   /** `freeze` layers (count or indices), always the DFL; other frozen float parameters are unfrozen. */
   protected freezeLayers(): void {
-    const freeze = this.args.freeze;
-    const indices = freeze === null ? [] : typeof freeze === 'number' ? Array.from({ length: freeze }, (_, i) => i) : freeze;
-    const frozen = [...indices.map((x) => `model.${x}.`), '.dfl'];
-    for (const [name, p] of this.net.namedParameters()) {
-      if (frozen.some((f) => name.includes(f))) {
-        if (!name.includes('.dfl')) console.log(`Freezing layer '${name}'`);
-        p.requiresGrad = false;
-      } else if (!p.requiresGrad && p.isFloatingPoint()) {
-        console.warn(
-          `WARNING ⚠️ setting 'requires_grad=True' for frozen layer '${name}'. See ultralytics.engine.trainer for customization of frozen layers.`,
-        );
-        p.requiresGrad = true;
-      }
-    }
+    freezeLayers(this.net, this.args.freeze);
   }
 
   /** Restores optimizer, EMA, epoch and best fitness from the resume checkpoint. */
@@ -454,13 +442,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     }
     console.log(`Resuming training ${this.args.model} from epoch ${this.startEpoch + 1} to ${this.epochs} total epochs`);
     if (ckpt.optimizer && this.optimizer) this.optimizer.loadStateDict(ckpt.optimizer);
-    const ema = this.ema;
-    if (ckpt.ema && ema) {
-      torch.noGrad(() => {
-        for (const [name, t] of ckpt.ema ?? []) ema.state.get(name)?.copy_(t);
-      });
-      ema.updates = meta.ema_updates;
-    }
+    if (ckpt.ema) this.ema?.load(ckpt.ema, meta.ema_updates);
     this.bestFitness = meta.best_fitness;
     this.loop.lastOptStep = meta.last_opt_step ?? -1;
     this.stopper.bestEpoch = meta.best_epoch ?? 0;
@@ -613,15 +595,10 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
 
   /** Rank 0's stop decision (early stopping, time limit, last epoch) and epoch count, broadcast so all ranks stop together. */
   protected syncStop(): void {
-    const pg = this.processGroup;
-    if (!pg) return;
-    const [stop, epochs] = torch.tidy(() => {
-      const flag = torch.tensor([this.stop ? 1 : 0, this.epochs], { dtype: 'float64', device: this.device });
-      pg.broadcast(flag, 0);
-      return flag.toArray();
-    });
-    this.stop = stop === 1;
-    this.epochs = epochs ?? this.epochs;
+    if (!this.processGroup) return;
+    const synced = broadcastStop(this.processGroup, this.stop, this.epochs, this.device);
+    this.stop = synced.stop;
+    this.epochs = synced.epochs;
   }
 
   /** Sets each group's lr for `epoch` from the schedule (Ultralytics' scheduler.step()). */
@@ -645,7 +622,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       const [loss, lossItems] = this.computeLoss(batch);
       const value = loss.sum().item();
       // Every rank must take the same branch, or the gradient all-reduce would hang: skip if any rank is non-finite.
-      const finite = this.allRanksFinite(value);
+      const finite = this.processGroup ? finiteOnAllRanks(this.processGroup, value, this.device) : Number.isFinite(value);
       if (finite) {
         // As Ultralytics: the loss is scaled by the world size and gradients are averaged, i.e. summed over ranks.
         (this.processGroup ? loss.sum().mul(this.worldSize) : loss).backward();
@@ -670,26 +647,9 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.tloss = previous === null ? items : previous.map((t, k) => (t * i + (items[k] ?? 0)) / (i + 1));
   }
 
-  /** Whether the step's loss is finite on every rank. */
-  private allRanksFinite(value: number): boolean {
-    const pg = this.processGroup;
-    if (!pg) return Number.isFinite(value);
-    return torch.tidy(() => {
-      const bad = torch.tensor([Number.isFinite(value) ? 0 : 1], { device: this.device });
-      pg.allReduce(bad, { op: 'sum' });
-      return bad.item() === 0;
-    });
-  }
-
   /** Averages gradients over the ranks, in buckets, before the optimizer step. */
   protected allReduceGradients(): void {
-    const pg = this.processGroup;
-    if (!pg) return;
-    const grads = this.net
-      .parameters()
-      .map((p) => p.grad)
-      .filter((g): g is Tensor => g !== null);
-    torch.noGrad(() => pg.allReduce(grads, { op: 'avg' }));
+    if (this.processGroup) averageGradients(this.processGroup, this.net.parameters());
   }
 
   /** The trainer-level `criterion` when a subclass defines one, else the model's own loss (docs/customizing-trainer.md). */
@@ -770,7 +730,6 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   }
 
   protected checkpointMeta(epoch: number): CheckpointMeta {
-    const model = this.net;
     return {
       format: CHECKPOINT_FORMAT,
       version: VERSION,
@@ -782,14 +741,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       best_epoch: this.stopper.bestEpoch,
       train_args: { ...this.args },
       train_metrics: { ...this.metrics, ...(this.fitness === null ? {} : { fitness: this.fitness }) },
-      model: {
-        yaml: model.yaml,
-        nc: model.nc,
-        names: model.names,
-        stride: model.stride,
-        task: this.args.task,
-        fused: typeof model.isFused === 'function' && model.isFused(),
-      },
+      model: modelMeta(this.net, this.args.task),
     };
   }
 
