@@ -50,7 +50,7 @@ async function checks(): Promise<void> {
     ['Node.js', process.version],
     ['libtorch', info.version],
     ['threads', `${torch.getNumThreads()} (OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS ?? 'unset'})`],
-    ['CUDA', torch.cudaAvailable() ? `${torch.cudaDeviceCount()} device(s)` : 'not available'],
+    ['CUDA', torch.cuda.isBuilt() ? `${torch.cuda.deviceCount()} device(s)` : 'not in this build (CPU-only libtorch, see docs/devices.md)'],
     ['oneDNN (MKLDNN)', String(info.mkldnn)],
     ['OpenMP', String(info.openmp)],
     ['sharp / libvips', `${sharp.versions.sharp} / ${sharp.versions.vips}`],

@@ -31,10 +31,11 @@ export interface TaskEntry {
   }) => {
     call(model: any, target: { weights?: string }): Promise<string>;
   };
-  /** Builds a network from a YAML path or loads one from a weights file. */
+  /**
+   * Builds a network from a YAML path, or loads one from a weights file (reading it once): in eval mode, with the
+   * checkpoint's training arguments as `args`.
+   */
   load(source: string): TrainableModel;
-  /** Arguments of the checkpoint a network came from, when it came from one. */
-  checkpointArgs?(source: string): Record<string, unknown> | null;
 }
 
 export type TaskMap = Record<string, TaskEntry>;
@@ -99,10 +100,10 @@ export class Model {
     } else {
       this.exportFormat = null;
       this.network = entry.load(source);
-      if (/\.(pt|safetensors)$/.test(source)) this.weightsFile = source;
-      const ckptArgs = entry.checkpointArgs?.(source) ?? null;
-      if (ckptArgs) {
-        for (const key of CKPT_KEYS_KEPT) if (ckptArgs[key] !== undefined && ckptArgs[key] !== null) this.overrides[key] = ckptArgs[key];
+      if (/\.(pt|safetensors)$/.test(source)) {
+        this.weightsFile = source;
+        const ckptArgs = this.network.args;
+        if (ckptArgs) for (const key of CKPT_KEYS_KEPT) if (ckptArgs[key] !== null) this.overrides[key] = ckptArgs[key];
       }
     }
     this.overrides.model = source;

@@ -15,6 +15,7 @@ import { Instances } from '../data/instances.js';
 import { type InferenceBatch, type InferenceSource, loadInferenceSource, type PredictSource, type SourceType } from '../data/sources.js';
 import { type InferenceBackend, loadOnnxBackend } from '../nn/autobackend.js';
 import { Callbacks, type PredictorEvent } from './callbacks.js';
+import { selectDevice } from './device.js';
 import { type Results, writeImage } from './results.js';
 
 /** What a predictor needs of a model: a Module with class names and strides (DetectionModel is one). */
@@ -477,26 +478,6 @@ export function checkImgsz(imgsz: number | readonly number[], stride: number): [
     console.warn(`WARNING ⚠️ imgsz=[${sizes.join(', ')}] must be multiple of max stride ${stride}, updating to [${fixed.join(', ')}]`);
   }
   return fixed.length === 1 ? [fixed[0] as number, fixed[0] as number] : [fixed[0] as number, fixed[1] as number];
-}
-
-/** Ultralytics' device argument → a libtorch device: null/'' picks CUDA when present, 'cpu', 0 / '0' / [0] / '0,1'. */
-export function selectDevice(device: Args['device']): string {
-  const spec = Array.isArray(device)
-    ? String(device[0] ?? '')
-    : String(device ?? '')
-        .trim()
-        .toLowerCase();
-  if (spec === '' || spec === 'null') return torch.cudaAvailable() ? 'cuda:0' : 'cpu';
-  if (spec === 'cpu') return 'cpu';
-  const index = Number((spec.replace(/^cuda:?/, '').split(',')[0] ?? '').trim() || 0);
-  if (!Number.isInteger(index)) throw new Error(`Invalid device='${String(device)}' requested. Use 'cpu', a CUDA index like 0, or '0,1'.`);
-  const count = torch.cudaDeviceCount();
-  if (index >= count) {
-    throw new Error(
-      `Invalid CUDA 'device=${String(device)}' requested: ${count} CUDA device(s) visible. Use 'device=cpu' to predict on the CPU.`,
-    );
-  }
-  return `cuda:${index}`;
 }
 
 /** Waits for queued CUDA work by reading one value back, so stage timings are real (a no-op on CPU). */
