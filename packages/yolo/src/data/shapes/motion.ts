@@ -142,8 +142,8 @@ export function steadyScenario(frames = 60): MotionScenario {
     seed: 11,
     movers: [
       { id: 1, shape: 'circle', color: [230, 40, 40], r: 18, x: 40, y: 50, vx: 1.5, vy: 0.3 },
-      { id: 2, shape: 'square', color: [40, 200, 60], r: 20, x: 200, y: 60, vx: -1, vy: 0.8 },
-      { id: 3, shape: 'triangle', color: [50, 80, 230], r: 22, x: 120, y: 150, vx: 0.5, vy: -0.6 },
+      { id: 2, shape: 'square', color: [40, 200, 60], r: 20, x: 200, y: 60, vx: 0.5, vy: 1.2 },
+      { id: 3, shape: 'triangle', color: [50, 80, 230], r: 22, x: 100, y: 150, vx: -0.8, vy: 0.1 },
     ],
   };
 }
