@@ -70,7 +70,7 @@ try {
   registerTracker(predictor, false);
   const mb = (b: number): string => (b / 2 ** 20).toFixed(1).padStart(7);
   console.log(`tracker ${tracker}, save ${save}, threads 1`);
-  console.log(' frame  RSS MiB  native MiB  live tensors  tracked boxes/frame');
+  console.log(' frame  RSS MiB  JS heap MiB  native MiB  live tensors  tracked boxes/frame');
   let seen = 0;
   let boxes = 0;
   t0 = performance.now();
@@ -80,7 +80,7 @@ try {
     if (seen % 250 === 0 || seen === 1) {
       const { nativeBytes } = torch.memoryStats();
       console.log(
-        `${String(seen).padStart(6)}  ${mb(process.memoryUsage().rss)}  ${mb(nativeBytes)}     ${String(torch.liveTensors()).padStart(9)}  ${(boxes / seen).toFixed(1).padStart(11)}`,
+        `${String(seen).padStart(6)}  ${mb(process.memoryUsage().rss)}  ${mb(process.memoryUsage().heapUsed).padStart(11)}  ${mb(nativeBytes).padStart(10)}  ${String(torch.liveTensors()).padStart(12)}  ${(boxes / seen).toFixed(1).padStart(11)}`,
       );
     }
   }

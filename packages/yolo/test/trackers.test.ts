@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,32 @@ import { linearAssignment } from '../src/trackers/utils/lap.js';
 import { type IdBox, MotAccumulator, type MotScores } from '../src/trackers/utils/mot-metrics.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yolots-trackers-'));
+/** Debian's Python, where apt's python3-opencv lives. */
+const PYTHON = '/usr/bin/python3';
+const HAVE_CV2 = spawnSync(PYTHON, ['-c', 'import cv2']).status === 0;
+/** Ultralytics' GMC.apply_sparseoptflow (trackers/utils/gmc.py), on raw RGB frames f<t>.rgb; prints the warps as JSON. */
+const ULTRALYTICS_SPARSE_OPT_FLOW = `
+import sys, json, copy, numpy as np, cv2
+d, w, h, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+prev_frame = prev_kp = None
+out = []
+for t in range(n):
+    bgr = np.fromfile(f'{d}/f{t}.rgb', dtype=np.uint8).reshape(h, w, 3)[..., ::-1].copy()
+    frame = cv2.resize(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), (w // 2, h // 2))
+    H = np.eye(2, 3)
+    kp = cv2.goodFeaturesToTrack(frame, mask=None, maxCorners=1000, qualityLevel=0.01, minDistance=1, blockSize=3, useHarrisDetector=False, k=0.04)
+    if prev_kp is not None:
+        matched, status, _ = cv2.calcOpticalFlowPyrLK(prev_frame, frame, prev_kp, None)
+        p = np.array([prev_kp[i] for i in range(len(status)) if status[i]])
+        c = np.array([matched[i] for i in range(len(status)) if status[i]])
+        if p.shape[0] > 4:
+            H, _ = cv2.estimateAffinePartial2D(p, c, cv2.RANSAC)
+            H[0, 2] *= 2
+            H[1, 2] *= 2
+    prev_frame, prev_kp = frame.copy(), copy.copy(kp)
+    out.append(H.ravel().tolist())
+print(json.dumps(out))
+`;
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs a tracker over a scenario fed with simulated detections; returns the scores and each GT id's track ids. */
@@ -158,6 +185,26 @@ describe('camera-motion compensation (GMC)', () => {
       assert.ok(Math.abs(tx + 3) < 0.5 && Math.abs(ty + 1) < 0.5, `frame ${t}: translation (${tx}, ${ty})`);
       assert.ok(Math.abs(a - 1) < 0.01 && Math.abs(d - 1) < 0.01 && Math.abs(b) < 0.01 && Math.abs(c) < 0.01);
     }
+  });
+
+  test("sparseOptFlow gives the warps of Ultralytics' GMC run by Python OpenCV (python3-opencv as the oracle)", {
+    skip: !HAVE_CV2 && 'Debian python3-opencv is not installed',
+  }, async () => {
+    const gmc = new GMC(await loadOpenCv(), 'sparseOptFlow');
+    const renderer = new MotionRenderer(crossingScenario(6));
+    const ours: number[][] = [];
+    for (let t = 0; t < 6; t++) {
+      const { image } = renderer.frame(t);
+      writeFileSync(join(dir, `f${t}.rgb`), image.data);
+      ours.push([...gmc.apply(image)]);
+    }
+    const theirs = JSON.parse(
+      execFileSync(PYTHON, ['-c', ULTRALYTICS_SPARSE_OPT_FLOW, dir, '320', '240', '6'], { encoding: 'utf8' }),
+    ) as number[][];
+    // RANSAC draws the same samples; OpenCV's Levenberg-Marquardt refinement and our closed form agree to ~1e-4.
+    ours.forEach((w, t) =>
+      w.forEach((v, k) => assert.ok(Math.abs(v - (theirs[t]?.[k] as number)) < 1e-3, `frame ${t} H[${k}]: ${v} vs ${theirs[t]?.[k]}`)),
+    );
   });
 
   test('estimateAffinePartial2D: exact similarity through outliers', () => {
