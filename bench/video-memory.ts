@@ -4,12 +4,13 @@
 // on the pipe), results are dropped as they are consumed, tracks expire. The model is yolov8n's layout at an eighth
 // of its width with random weights at imgsz 160; its (empty) output is replaced by each frame's ground truth with
 // detector-like noise, so the tracker has real work: about five objects per frame entering, crossing and leaving.
-// Run: node --conditions=source --import tsx bench/video-memory.ts [--frames 2000] [--tracker botsort.yaml] [--save]
+// Run: node --conditions=source --import tsx bench/video-memory.ts [--frames 2000] [--tracker botsort.yaml] [--save] [--release N]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
+import sharp from 'sharp';
 import type { RgbImage } from '../packages/yolo/src/data/images.js';
 import { createRandom, crossingScenario, MotionRenderer, simulateDetections } from '../packages/yolo/src/data/shapes/motion.js';
 import { VideoWriter } from '../packages/yolo/src/data/video/writer.js';
@@ -26,6 +27,8 @@ function option(name: string, fallback: string): string {
 const frames = Number(option('frames', '2000'));
 const tracker = option('tracker', 'botsort.yaml');
 const save = process.argv.includes('--save');
+/** Call torch.releaseMemory() (malloc_trim) every this many frames; 0: never. */
+const releaseEvery = Number(option('release', '0'));
 torch.setNumThreads(1);
 
 // The crossing scenario looped: objects leave and re-enter, so tracks are created and removed all along.
@@ -77,6 +80,7 @@ try {
   for await (const r of predictor.stream(clip, model)) {
     seen++;
     boxes += r.length;
+    if (releaseEvery && seen % releaseEvery === 0) torch.releaseMemory();
     if (seen % 250 === 0 || seen === 1) {
       const { nativeBytes } = torch.memoryStats();
       console.log(
@@ -84,6 +88,8 @@ try {
       );
     }
   }
+  const vips = sharp.cache();
+  console.log(`libvips operation cache: ${vips.memory.current} MB (cap ${vips.memory.max} MB), ${vips.items.current} items`);
   console.log(
     `${seen} frames in ${((performance.now() - t0) / 1000).toFixed(1)} s (${((performance.now() - t0) / seen).toFixed(1)} ms/frame)`,
   );

@@ -36,6 +36,13 @@ export interface PredictorOptions {
   callbacks?: Callbacks;
 }
 
+/**
+ * Video and stream frames between two `torch.releaseMemory()` calls. yolots' allocator keeps freed memory for reuse
+ * (right for training's same-sized steps), but a long video's per-frame buffers (decoded frames, plots, encoder
+ * input) fragment it: measured +41 MB RSS over 1,750 saved frames without releases, flat with them.
+ */
+const RELEASE_EVERY_FRAMES = 100;
+
 const STREAM_WARNING = `WARNING ⚠️ inference results will accumulate in memory unless \`stream()\` is used, potentially
 causing out-of-memory errors for large sources. Use the stream() generator instead:
 
@@ -364,6 +371,7 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
       this.batch = null;
       const totals = [0, 0, 0];
       let lastShape: number[] = [];
+      let framesSinceRelease = 0;
       await this.runCallbacks('on_predict_start');
       for await (const batch of this.dataset as InferenceDataset) {
         this.batch = batch;
@@ -394,6 +402,11 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
         if (this.args.verbose) console.log(infos.join('\n'));
         await this.runCallbacks('on_predict_batch_end');
         yield* this.results;
+        if (this.dataset?.mode !== 'image') framesSinceRelease += n;
+        if (framesSinceRelease >= RELEASE_EVERY_FRAMES) {
+          torch.releaseMemory();
+          framesSinceRelease = 0;
+        }
       }
       await this.releaseVideoWriters();
       if (this.args.verbose && this.seen) {
