@@ -109,6 +109,19 @@ describe('streams', () => {
     assert.deepEqual(images.map(greyIndex), [...Array(20).keys()]);
     assert.deepEqual(paths, [`http___127.0.0.1_${new URL(baseUrl).port}_live`]);
   });
+
+  test('without stream_buffer, a slow consumer gets the newest frame each time (older ones are dropped)', async () => {
+    const seen: number[] = [];
+    for await (const b of loadInferenceSource(`${baseUrl}/live`, 1, console.warn, { buffer: false })) {
+      seen.push(...b.images.map(greyIndex));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    assert.ok(
+      seen.every((v, i) => i === 0 || v > (seen[i - 1] as number)),
+      `frames in order: ${seen}`,
+    );
+    assert.equal(seen.at(-1), 19, 'the last frame is always handed out');
+  });
 });
 
 describe('bad video input', () => {
