@@ -1,8 +1,9 @@
 {
   "variables": {
-    "libtorch%": "<!(node -p \"process.env.LIBTORCH || ''\")",
-    "nccl%": "<!(node -p \"process.env.YOLOTS_NCCL || (require('fs').existsSync((process.env.LIBTORCH || '/nonexistent') + '/lib/libtorch_cuda.so') ? '1' : '0')\")",
-    "cuda_home%": "<!(node -p \"process.env.CUDA_HOME || '/usr/local/cuda'\")"
+    "libtorch%": "<!(node scripts/libtorch-config.mjs dir)",
+    "cuda%": "<!(node scripts/libtorch-config.mjs cuda)",
+    "cxx11_abi%": "<!(node scripts/libtorch-config.mjs abi)",
+    "nccl%": "<!(node -p \"process.env.YOLOTS_NCCL || ''\")"
   },
   "targets": [
     {
@@ -31,10 +32,15 @@
           "include_dirs": ["<(libtorch)/include", "<(libtorch)/include/torch/csrc/api/include"],
           "libraries": ["-L<(libtorch)/lib", "-Wl,-rpath,<(libtorch)/lib", "-ltorch", "-ltorch_cpu", "-lc10"]
         }],
-        ["nccl=='1'", {
+        ["cuda=='1'", {
+          "libraries": ["-Wl,--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Wl,--as-needed"]
+        }],
+        ["nccl=='1' or (nccl=='' and cuda=='1')", {
           "defines": ["USE_C10D_NCCL"],
-          "include_dirs": ["<(cuda_home)/include"],
-          "libraries": ["-ltorch_cuda", "-lc10_cuda"]
+          "include_dirs": ["<!@(node scripts/libtorch-config.mjs cuda-includes)"]
+        }],
+        ["cxx11_abi!=''", {
+          "defines": ["_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"]
         }]
       ]
     }

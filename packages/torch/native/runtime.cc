@@ -2,7 +2,11 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <torch/csrc/api/include/torch/version.h>
+
+#include <stdexcept>
+#include <string>
 
 #include "errors.h"
 #include "memory.h"
@@ -38,6 +42,22 @@ YOLOTS_FN(cudaDeviceCount) {
   return Napi::Number::New(info.Env(), at::detail::getCUDAHooks().hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0);
 }
 
+// Whether the libtorch this addon loaded has its CUDA backend (libc10_cuda registers CUDA's device guard when it is
+// loaded), whatever GPUs the machine has: PyTorch's torch.backends.cuda.is_built(), read at run time.
+YOLOTS_FN(cudaIsBuilt) { return Napi::Boolean::New(info.Env(), c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA)); }
+
+// Waits for every queued kernel on one CUDA device (torch.cuda.synchronize).
+YOLOTS_FN(cudaSynchronize) {
+  auto index = info[0].As<Napi::Number>().Int64Value();
+  auto& hooks = at::detail::getCUDAHooks();
+  if (!hooks.hasCUDA()) throw std::runtime_error("cuda.synchronize: no CUDA device is available");
+  if (index < 0 || index >= hooks.getNumGPUs())
+    throw std::out_of_range("cuda.synchronize: device " + std::to_string(index) + " does not exist (" + std::to_string(hooks.getNumGPUs()) +
+                            " visible)");
+  hooks.deviceSynchronize(index);
+  return info.Env().Undefined();
+}
+
 YOLOTS_FN(buildInfo) {
   auto env = info.Env();
   auto out = Napi::Object::New(env);
@@ -54,6 +74,8 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads));
   exports.Set("manualSeed", Napi::Function::New(env, manualSeed));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, cudaDeviceCount));
+  exports.Set("cudaIsBuilt", Napi::Function::New(env, cudaIsBuilt));
+  exports.Set("cudaSynchronize", Napi::Function::New(env, cudaSynchronize));
   exports.Set("buildInfo", Napi::Function::New(env, buildInfo));
 }
 

@@ -26,6 +26,7 @@ export {
   zeros,
   zerosLike,
 } from './creation.js';
+export * as cuda from './cuda.js';
 export * as distributed from './distributed/index.js';
 export type { DType, MemoryFormat, TypedArray } from './dtype.js';
 export { elementSize, isFloatingPoint } from './dtype.js';

@@ -47,6 +47,8 @@ export interface NativeAddon {
   getNumThreads(): number;
   manualSeed(seed: number): void;
   cudaDeviceCount(): number;
+  cudaIsBuilt(): boolean;
+  cudaSynchronize(index: number): void;
   buildInfo(): { version: string; config: string; parallelInfo: string; mkldnn: boolean; openmp: boolean };
 }
 

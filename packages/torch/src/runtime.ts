@@ -16,10 +16,12 @@ export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }
 
+/** Same as `cuda.isAvailable()` (the name before the `cuda` namespace existed). */
 export function cudaAvailable(): boolean {
   return native.cudaDeviceCount() > 0;
 }
 
+/** Same as `cuda.deviceCount()`. */
 export function cudaDeviceCount(): number {
   return native.cudaDeviceCount();
 }

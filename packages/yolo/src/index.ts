@@ -3,9 +3,31 @@
 
 export type { Args } from './cfg/args.js';
 export { defaultCfg, getCfg } from './cfg/config.js';
-export type { Batch } from './data/batch.js';
+export { type Batch, toBatch } from './data/batch.js';
 export * from './data/index.js';
+export {
+  crossingScenario,
+  MotionRenderer,
+  type MotionScenario,
+  type Mover,
+  panScenario,
+  simulateDetections,
+  steadyScenario,
+  type TruthObject,
+} from './data/shapes/motion.js';
 export { BUILTIN_DATASET, ensureShapesDataset, isBuiltinDataset } from './data/shapes.js';
+export {
+  type InferenceBatch,
+  type InferenceDataset,
+  LoadImagesAndVideos,
+  LoadStreams,
+  loadInferenceSource,
+  type PredictSource,
+  VID_FORMATS,
+} from './data/sources.js';
+export { probeVideo, type VideoInfo } from './data/video/probe.js';
+export { VideoReader } from './data/video/reader.js';
+export { VideoWriter } from './data/video/writer.js';
 export { Boxes } from './engine/boxes.js';
 export {
   CALLBACK_EVENTS,
@@ -18,22 +40,41 @@ export {
   type TrainerEvent,
   type ValidatorEvent,
 } from './engine/callbacks.js';
+export { type CudaStatus, cudaStatus, type DeviceRequest, parseDevice, selectDevice } from './engine/device.js';
 export { Exporter, exportOnnx } from './engine/exporter.js';
 export { Model, type TaskEntry, type TaskMap } from './engine/model.js';
-export type { TrainableModel } from './engine/model-types.js';
+export type { ModelCfg, StateDict, TensorBatch, TrainableModel } from './engine/model-types.js';
 export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
 export { Results } from './engine/results.js';
-export { BaseTrainer, type TrainerOptions, type TrainLoader, type TrainValidator } from './engine/trainer.js';
-export { BaseValidator, type ValidatorOptions } from './engine/validator.js';
+export type { DatasetInfo, LoaderBatch, TaskTypes, TrainLoader } from './engine/task-types.js';
+export {
+  BaseTrainer,
+  type InitialModel,
+  type ModelOutput,
+  type PlotRecord,
+  type TrainerOptions,
+  type TrainOptimizer,
+} from './engine/trainer.js';
+export type { FinalEvalOptions, TrainValidator, ValidationContext, ValidationMetrics } from './engine/validation-context.js';
+export { BaseValidator, type ValidatorOptions, type ValidatorRunOptions } from './engine/validator.js';
 export { registerOnnxEmitter } from './export/onnx/emitters.js';
 export { resolveDataset } from './models/yolo/detect/data.js';
-export { loadDetectionModel, readWeightsFile } from './models/yolo/detect/load.js';
+export { checkpointArgs, type LoadedWeights, loadDetectionModel, readWeightsFile, type WeightsMeta } from './models/yolo/detect/load.js';
 export { DetectionPredictor } from './models/yolo/detect/predict.js';
 export { DetectionTrainer } from './models/yolo/detect/train.js';
+export type { DetectTypes } from './models/yolo/detect/types.js';
 export { DetectionValidator } from './models/yolo/detect/val.js';
 export { YOLO, YOLO_TASK_MAP } from './models/yolo/model.js';
 export { loadOnnxBackend, type OnnxBackend, TorchBackend } from './nn/autobackend.js';
 export * from './nn/index.js';
+export { IdCounter, TrackState } from './trackers/basetrack.js';
+export { BOTrack, BOTSORT, type BotSortArgs } from './trackers/bot-sort.js';
+export { BYTETracker, type ByteTrackArgs, type Detections, TRACK_COLUMNS } from './trackers/byte-tracker.js';
+export { loadTrackerConfig, type TrackerConfig } from './trackers/config.js';
+export { STrack } from './trackers/strack.js';
+export { PredictorTracking, registerTracker, TRACKER_MAP, type Tracker, type TrackerFactory } from './trackers/track.js';
+export { GMC, loadOpenCv } from './trackers/utils/gmc.js';
+export { type IdBox, MotAccumulator, type MotScores } from './trackers/utils/mot-metrics.js';
 export {
   type Checkpoint,
   type CheckpointMeta,
@@ -47,5 +88,11 @@ export { BboxLoss, DetectionLoss, DFLoss } from './utils/loss.js';
 export { ConfusionMatrix, DetMetrics, Metric } from './utils/metrics.js';
 export { nonMaxSuppression } from './utils/nms.js';
 export { TaskAlignedAssigner } from './utils/tal.js';
-export { loadUltralyticsCheckpoint } from './utils/ultralytics-pt.js';
+export {
+  extractUltralyticsCheckpoint,
+  float16ToFloat32,
+  loadUltralyticsCheckpoint,
+  toFloat32,
+  type UltralyticsCheckpoint,
+} from './utils/ultralytics-pt.js';
 export { VERSION } from './version.js';

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import * as torch from '@yolots/torch';
 import { VERSION } from '../src/version.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -134,7 +135,7 @@ describe('yolo special commands and errors', () => {
     const [help, version, cfg, checks] = await Promise.all([yolo(['help']), yolo(['version']), yolo(['cfg']), yolo(['checks'])]);
     for (const run of [help, version, cfg, checks]) assertOk(run, 'special command');
     assert.match(help.stdout, /yolo TASK MODE ARGS/);
-    assert.match(help.stdout, /MODE \(required\) is one of \[train, val, predict, export\]/);
+    assert.match(help.stdout, /MODE \(required\) is one of \[train, val, predict, track, export\]/);
     assert.equal(version.stdout.trim(), VERSION);
     assert.match(cfg.stdout, /^imgsz: 640/m);
     assert.match(checks.stdout, /^libtorch\s+\S+/m);
@@ -152,5 +153,17 @@ describe('yolo special commands and errors', () => {
     assertFails(missingModel, new RegExp(`not found: ${missing}`));
     assertFails(badMode, /Invalid 'mode=fly'\. Valid modes are train, val, predict, export, track, benchmark/);
     assertFails(modelessVal, /'yolo val' needs model=/);
+  });
+
+  test('train and predict refuse a device this build cannot use, with the same message, before doing anything', async () => {
+    const project = join(dir, 'device');
+    const unusable = `device=${torch.cuda.deviceCount()}`; // one past the visible GPUs: no build can use it
+    const [train, predict] = await Promise.all([
+      yolo(['train', 'model=yolov8n.yaml', unusable, `project=${project}`]),
+      yolo(['predict', 'model=yolov8n.yaml', unusable, 'source=nothing.jpg', `project=${project}`]),
+    ]);
+    assertFails(train, /Invalid CUDA 'device=\d+' requested/);
+    assert.equal(train.stderr, predict.stderr);
+    assert.ok(!existsSync(project), 'no run folder was made');
   });
 });

@@ -91,8 +91,10 @@ describe('data loader on coco8', { skip: missing }, () => {
       const next = await collect(threaded, 2);
       assert.ok(!Buffer.from(next[0]?.img ?? []).equals(Buffer.from(batch.img)), 'epoch 2 repeats epoch 1');
 
-      // close_mosaic reaches the workers: both loaders switch to letterbox + perspective alike.
-      ds.closeMosaic();
+      // close_mosaic (a loader method) reaches the workers: both loaders of the dataset switch to letterbox +
+      // perspective alike.
+      threaded.closeMosaic();
+      assert.equal(ds.hyp.mosaic, 0);
       const c = await collect(inline, 3);
       const d = await collect(threaded, 3);
       assertSameBatches(c, d);

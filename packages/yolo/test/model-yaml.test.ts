@@ -168,7 +168,7 @@ describe('parseModel (Ultralytics rules)', () => {
       const convs = model.modules().filter((m): m is Conv => m instanceof Conv);
       assert.equal(new Set(convs.map((c) => c.act)).size, 1);
       assert.equal(convs[0]?.act.constructor.name, 'LeakyReLU');
-      assert.equal(Conv.defaultAct.constructor.name, 'SiLU', 'the global default is restored');
+      assert.equal(Conv.defaultAct.constructor.name, 'SiLU', 'the class default is untouched');
     } finally {
       model.dispose();
     }

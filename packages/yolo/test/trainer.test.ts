@@ -59,10 +59,10 @@ function csvRows(file: string): string[][] {
 }
 
 describe('DetectionTrainer', { skip }, () => {
-  test('default trainer writes args.yaml, results.csv with Ultralytics columns, and stripped checkpoints', async () => {
-    const trainer = new DetectionTrainer({ overrides: overrides() });
+  test('default trainer writes args.yaml (with the fixed-up imgsz), results.csv with Ultralytics columns, and stripped checkpoints', async () => {
+    const trainer = new DetectionTrainer({ overrides: overrides({ imgsz: 50 }) });
     await trainer.train();
-    assert.ok(existsSync(join(trainer.saveDir, 'args.yaml')));
+    assert.match(readFileSync(join(trainer.saveDir, 'args.yaml'), 'utf8'), /^imgsz: 64$/m, 'imgsz rounded up to the stride 32, as trained');
     const rows = csvRows(trainer.csv);
     assert.deepEqual(rows[0], RESULTS_HEADER);
     assert.equal(rows.length, 3, 'a header and one row per epoch');
@@ -98,12 +98,12 @@ describe('DetectionTrainer', { skip }, () => {
     assert.ok(trainer.model instanceof MyModel);
   });
 
-  test('a custom loss from initCriterion shows in the logged losses', async () => {
+  test("a custom loss from initCriterion, named by the trainer's lossNames, shows in the train and val columns", async () => {
     class ConstantLoss {
       compute(preds: Tensor[] | { raw?: Tensor[] }, batch: Batch): [Tensor, Tensor] {
         const maps = Array.isArray(preds) ? preds : (preds.raw as Tensor[]);
         const anchor = (maps[0] as Tensor).sum().mul(0);
-        const items = torch.tensor([1.5, 2.5, 3.5]);
+        const items = torch.tensor([1.5, 2.5, 3.5, 4.5]);
         return [anchor.add(items.sum()).mul(batch.img.size(0)), items];
       }
     }
@@ -113,15 +113,20 @@ describe('DetectionTrainer', { skip }, () => {
       }
     }
     class CustomTrainer extends DetectionTrainer {
+      override readonly lossNames = ['box_loss', 'cls_loss', 'dfl_loss', 'l2_loss'];
+
       override getModel(cfg: string | Record<string, unknown> | null): DetectionModel {
         return new MyModel(cfg ?? 'yolov8n.yaml', { nc: this.data.nc, verbose: false });
       }
     }
     const trainer = new CustomTrainer({ overrides: overrides({ epochs: 1 }) });
     await trainer.train();
-    assert.deepEqual(trainer.tloss, [1.5, 2.5, 3.5]);
-    const row = csvRows(trainer.csv)[1] as string[];
-    assert.deepEqual(row.slice(1, 4).map(Number), [1.5, 2.5, 3.5]);
+    assert.deepEqual(trainer.tloss, [1.5, 2.5, 3.5, 4.5]);
+    const [header, row] = csvRows(trainer.csv) as [string[], string[]];
+    assert.deepEqual(header.slice(1, 5), ['train/box_loss', 'train/cls_loss', 'train/dfl_loss', 'train/l2_loss']);
+    assert.deepEqual(row.slice(1, 5).map(Number), [1.5, 2.5, 3.5, 4.5]);
+    // The validator named its mean losses with the names its context carried.
+    assert.equal(Number(row[header.indexOf('val/l2_loss')]), 4.5);
   });
 
   test('a trainer-level criterion(preds, batch) replaces the model loss', async () => {

@@ -122,7 +122,9 @@ export abstract class Optimizer<Defaults extends { lr: number }> {
       const p = params[id];
       if (p === undefined) throw new Error(`optimizer state refers to parameter ${id}, which no group holds`);
       const copy: ParamState = new Map();
-      for (const [k, v] of saved) copy.set(k, typeof v === 'number' ? v : noGrad(() => v.clone().keep()));
+      // State lives with its parameter, as PyTorch's load_state_dict casts it: a CPU checkpoint resumes on a GPU.
+      for (const [k, v] of saved)
+        copy.set(k, typeof v === 'number' ? v : noGrad(() => (v.device === p.device ? v.clone() : v.to(p.device)).keep()));
       this.state.set(p, copy);
     }
   }

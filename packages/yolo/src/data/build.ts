@@ -37,7 +37,8 @@ export function buildYoloDataset(
 
 /**
  * The trainer's default getDataloader(): Ultralytics' build_dataloader. batch ≤ dataset size, workers ≤ cpu
- * count, no shuffle under rect batching (with a warning), a rank/world split when rank ≥ 0.
+ * count, no shuffle under rect batching (with a warning); with rank ≥ 0, this rank's shard of `worldSize` (the
+ * trainer passes its own, as the launcher set it).
  *
  * @example
  * const loader = buildDataloader(ds, 16, args.workers, true, -1);
@@ -48,7 +49,7 @@ export function buildDataloader(
   workers: number,
   shuffle = true,
   rank = -1,
-  worldSize = Number(process.env.WORLD_SIZE ?? 1),
+  worldSize = 1,
   log: DataLogger = consoleLogger,
 ): DataLoader {
   let doShuffle = shuffle;
@@ -61,7 +62,7 @@ export function buildDataloader(
     workers: Math.min(availableParallelism(), workers),
     shuffle: doShuffle,
     seed: dataset.hyp.seed,
-    rank: rank < 0 ? 0 : rank,
+    rank: Math.max(rank, 0),
     worldSize: rank < 0 ? 1 : worldSize,
   });
 }

@@ -94,6 +94,14 @@ export class DataLoader implements AsyncIterable<RawBatch> {
     this.sampler.setEpoch(epoch);
   }
 
+  /**
+   * Switches the dataset to its no-mosaic pipeline, for the last `close_mosaic` epochs; worker threads receive the
+   * new settings before their next batch.
+   */
+  closeMosaic(): void {
+    this.dataset.closeMosaic();
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<RawBatch> {
     if (this.closed) throw new Error('DataLoader: iterated after close()');
     const epoch = this.epoch;

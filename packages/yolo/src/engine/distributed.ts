@@ -1,28 +1,15 @@
-// Distributed data-parallel plumbing for the trainer: how many ranks a run asks for, and the launcher that starts
-// them by re-running the user's own entry script with torchrun's environment variables — so custom trainer classes
-// and callbacks defined in that script exist in every rank (Ultralytics loses them in its generated DDP file).
+// Distributed data-parallel plumbing for the trainer: the launcher that starts the ranks a run asks for (device.ts
+// counts them) by re-running the user's own entry script with torchrun's environment variables — so custom trainer
+// classes and callbacks defined in that script exist in every rank (Ultralytics loses them in its generated DDP file).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { distributed } from '@yolots/torch';
+import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
+
+type ProcessGroup = torch.distributed.ProcessGroup;
 
 /** The run directory the launcher hands its ranks, so they write into the directory it created. */
 export const SAVE_DIR_ENV = 'YOLOTS_SAVE_DIR';
-
-/**
- * Processes a run asks for: the launcher's WORLD_SIZE when already launched; otherwise the number of entries in
- * `device` when it names several (`0,1` = two CUDA ranks, `cpu,cpu` = two CPU ranks on gloo), else 1.
- */
-export function requestedWorldSize(device: string | number | number[] | null, env: NodeJS.ProcessEnv = process.env): number {
-  if (env.WORLD_SIZE !== undefined && env.WORLD_SIZE !== '') return distributed.envRank(env).worldSize;
-  if (Array.isArray(device)) return Math.max(device.length, 1);
-  if (typeof device === 'string' && device.includes(',')) return device.split(',').filter((d) => d.trim() !== '').length;
-  return 1;
-}
-
-/** True when `device` asks for CPU ranks (gloo) rather than CUDA devices (nccl). */
-export function isCpuDevice(device: string | number | number[] | null): boolean {
-  return device === null || (typeof device === 'string' && device.split(',').every((d) => d.trim().toLowerCase() === 'cpu'));
-}
 
 /** A free TCP port on loopback for the rendezvous store. */
 export async function freePort(): Promise<number> {
@@ -84,4 +71,31 @@ export async function launchRanks(worldSize: number, saveDir: string): Promise<v
     const how = culprit.signal ? `was killed by ${culprit.signal}` : `exited with code ${culprit.code}`;
     throw new Error(`distributed training failed: rank ${culprit.rank} ${how}; the other ranks were stopped`);
   }
+}
+
+// ---- the collectives of a training step (tensors on the rank's device: NCCL needs CUDA tensors) ---------------
+
+/** Whether `value` is finite on every rank: all ranks must take the same branch, or the next all-reduce would hang. */
+export function finiteOnAllRanks(pg: ProcessGroup, value: number, device: string): boolean {
+  return torch.tidy(() => {
+    const bad = torch.tensor([Number.isFinite(value) ? 0 : 1], { device });
+    pg.allReduce(bad, { op: 'sum' });
+    return bad.item() === 0;
+  });
+}
+
+/** Averages the parameters' gradients over the ranks, in buckets (DistributedDataParallel's arithmetic). */
+export function averageGradients(pg: ProcessGroup, parameters: readonly Tensor[]): void {
+  const grads = parameters.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+  torch.noGrad(() => pg.allReduce(grads, { op: 'avg' }));
+}
+
+/** Rank 0's stop decision and epoch count, as every rank receives them. */
+export function broadcastStop(pg: ProcessGroup, stop: boolean, epochs: number, device: string): { stop: boolean; epochs: number } {
+  const [flag, count] = torch.tidy(() => {
+    const t = torch.tensor([stop ? 1 : 0, epochs], { dtype: 'float64', device });
+    pg.broadcast(t, 0);
+    return t.toArray();
+  });
+  return { stop: flag === 1, epochs: count ?? epochs };
 }

@@ -11,7 +11,8 @@ import { buildOnnxModel, type ExportableModel, MAX_OPSET, MIN_OPSET } from '../e
 import { encodeModel } from '../export/onnx/schema.js';
 import { VERSION } from '../version.js';
 import { type Callback, Callbacks, type ExporterEvent } from './callbacks.js';
-import { checkImgsz, selectDevice } from './predictor.js';
+import { selectDevice } from './device.js';
+import { checkImgsz } from './predictor.js';
 
 /** The opset written when none is asked for (Ultralytics: the highest torch.onnx supports, minus one). */
 export const DEFAULT_OPSET = 17;

@@ -1,20 +1,34 @@
 // What the generic engine needs of a model, so BaseTrainer/BaseValidator never import the detection task.
 import type { nn, Tensor } from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
-import type { Batch } from '../data/batch.js';
 
-/** A model the trainer can train: a Module that computes its own loss (DetectionModel is one). */
-export interface TrainableModel extends nn.Module<any, any> {
+/** The least a batch of tensors holds: the images the model reads. A task's batch adds its labels. */
+export interface TensorBatch {
+  /** Images (B, C, H, W): uint8 from the loader, float in [0, 1] after preprocessing, on the run's device. */
+  img: Tensor;
+}
+
+/** A model architecture: a YAML path or name ('yolov8n.yaml') or the parsed dict (a checkpoint's `model.yaml`). */
+export type ModelCfg = string | Record<string, unknown>;
+
+/** A state dict: parameter and buffer tensors by name. */
+export type StateDict = Map<string, Tensor>;
+
+/**
+ * A model the trainer can train: a Module that computes its own loss (DetectionModel is one). `B` is the batch its
+ * loss reads; a task with other labels (masks, keypoints) names its own batch type.
+ */
+export interface TrainableModel<B extends TensorBatch = TensorBatch> extends nn.Module<any, any> {
   /** Strides of the output levels (e.g. [8, 16, 32]). */
   stride: number[];
   nc: number;
   names: Record<number, string>;
   /** The architecture as a dict (model YAML), saved in checkpoints to rebuild the model. */
   yaml: Record<string, unknown>;
-  /** Set by the trainer (`setModelAttributes`): the hyperparameters the loss reads. */
+  /** The hyperparameters the loss reads: set by the trainer (`setModelAttributes`) or from a checkpoint's train_args. */
   args?: Args;
   /** Whether BatchNorm was folded into the convolutions (checkpoints record it). */
   isFused?(): boolean;
   /** Loss on a preprocessed batch: `[loss (scalar, × batch size), detached loss items]`. */
-  loss(batch: Batch, preds?: unknown): [Tensor, Tensor];
+  loss(batch: B, preds?: unknown): [Tensor, Tensor];
 }

@@ -1,5 +1,5 @@
-// BaseTrainer: the generic training loop of Ultralytics' engine, in its order (spec §1.4–1.5). A task
-// subclass (DetectionTrainer) supplies the model, data and validator by overriding the hooks below.
+// BaseTrainer: the generic training loop of Ultralytics' engine, in its order. A task's trainer (DetectionTrainer)
+// supplies the model, data and validator by overriding the hooks below; docs/customizing-trainer.md lists them.
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { optim, Tensor } from '@yolots/torch';
@@ -8,13 +8,12 @@ import type { Args } from '../cfg/args.js';
 import { writeArgsYaml } from '../cfg/args-yaml.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
-import { type Batch, toBatch } from '../data/batch.js';
-import type { RawBatch } from '../data/collate.js';
 import {
   CHECKPOINT_FORMAT,
   type Checkpoint,
   type CheckpointMeta,
   loadCheckpoint,
+  modelMeta,
   readCheckpointMeta,
   saveCheckpoint,
   stripCheckpoint,
@@ -26,34 +25,16 @@ import { appendResultsRow, formatG, readResultsCsv } from '../utils/results-csv.
 import { initSeeds } from '../utils/seed.js';
 import { VERSION } from '../version.js';
 import { type BuiltOptimizer, buildOptimizer } from './build-optimizer.js';
-import { type Callback, Callbacks, type TrainerEvent } from './callbacks.js';
-import { isCpuDevice, launchRanks, requestedWorldSize, SAVE_DIR_ENV } from './distributed.js';
-import type { TrainableModel } from './model-types.js';
+import { type Callback, Callbacks, type TrainerEvent, type ValidatorEvent } from './callbacks.js';
+import { parseDevice, selectDevice } from './device.js';
+import { averageGradients, broadcastStop, finiteOnAllRanks, launchRanks, SAVE_DIR_ENV } from './distributed.js';
+import type { ModelCfg, StateDict } from './model-types.js';
 import { ProgressBar } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
-
-/** The data loader contract the loop relies on (the default is data/loader.ts's DataLoader). */
-export interface TrainLoader extends AsyncIterable<RawBatch> {
-  /** Batches per epoch. */
-  readonly length: number;
-  /** Worker threads decoding and augmenting (0 = in the training thread). */
-  readonly workers?: number;
-  /** Reshuffles (and re-seeds augmentation) for this epoch. */
-  setEpoch?(epoch: number): void;
-  /** Switches the dataset to its no-mosaic pipeline for the last `close_mosaic` epochs. */
-  closeMosaic?(): void;
-  close?(): Promise<void> | void;
-}
-
-/** What a validator returns to the trainer: metric columns, val losses and `fitness`. */
-export type ValidationMetrics = Record<string, number>;
-
-/** The validator contract of the in-training validation. */
-export interface TrainValidator {
-  run(options: { trainer: BaseTrainer<any> }): Promise<ValidationMetrics>;
-  /** Metric column names, e.g. 'metrics/precision(B)'. */
-  readonly metricKeys: string[];
-}
+import type { TaskTypes, TrainLoader } from './task-types.js';
+import { allFinite, checkTrainImgsz, freezeLayers } from './train-setup.js';
+import type { TrainValidator, ValidationContext, ValidationMetrics } from './validation-context.js';
+import type { BaseValidator } from './validator.js';
 
 export interface TrainerOptions {
   /** A config YAML path or dict replacing default.yaml. */
@@ -64,67 +45,104 @@ export interface TrainerOptions {
   callbacks?: Callbacks;
 }
 
+/** The optimizer the loop drives (its groups carry `lr`, and `momentum` for SGD-like ones). */
+export type TrainOptimizer = optim.Optimizer<{ lr: number }>;
+
+/** A plot registered with `onPlot` (Ultralytics' `plots` dict): what it shows, and when it was made. */
+export interface PlotRecord {
+  data: Readonly<Record<string, string | number | boolean | null>> | null;
+  timestamp: number;
+}
+
+/** The network a run starts from and its first weights (see `resolveModel`). */
+export interface InitialModel {
+  cfg: ModelCfg;
+  weights: StateDict | null;
+  /** The weights were read for this run and are freed once loaded (not a resume checkpoint's or a handed-in model's). */
+  owned: boolean;
+}
+
+/** What the task's model returns from a forward pass (detection: the raw maps in training mode). */
+export type ModelOutput<T extends TaskTypes> = ReturnType<T['model']['forward']>;
+
+/** The loop's own bookkeeping across batches and epochs (not for callbacks). */
+interface LoopState {
+  /** Batches per epoch, and warmup iterations (-1: no warmup). */
+  nb: number;
+  nw: number;
+  /** Iteration of the last optimizer step: gradient accumulation spans epochs, and exact resume needs it. */
+  lastOptStep: number;
+  /** Global iterations whose batches are plotted (train_batch<ni>.jpg). */
+  plotIdx: number[];
+  trainStart: number;
+  epochStart: number;
+  bar: ProgressBar | null;
+}
+
 /**
- * The generic training loop. `await trainer.train()` runs a whole training; `trainer.best` and `trainer.last`
- * are the checkpoint paths. Subclasses override `getModel`, `getDataloader`, `buildDataset`, `getValidator`,
- * `preprocessBatch`, … exactly where Ultralytics' BaseTrainer lets them.
+ * The generic training loop, typed by its task's types `T` (see task-types.ts). `await trainer.train()` runs a
+ * whole training, single-process or distributed; `trainer.best` and `trainer.last` are the checkpoint paths.
+ * Subclasses override `getModel`, `getDataloader`, `buildDataset`, `getValidator`, `preprocessBatch`, … exactly
+ * where Ultralytics' BaseTrainer lets them. Callbacks receive the trainer and read the state declared below.
  */
-export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel> {
+export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
+  /** The run's arguments; setup fixes a few (imgsz to a stride multiple, …) and args.yaml records the result. */
   args: Args;
   readonly callbacks: Callbacks;
-  saveDir: string;
-  wdir: string;
-  last: string;
-  best: string;
-  csv: string;
-  device = 'cpu';
-  /** Global rank in a distributed run, -1 for a single process. */
-  rank = -1;
-  worldSize = 1;
-  /** The process group of a distributed run (gradients, loss items and the stop flag go through it). */
-  processGroup: torch.distributed.ProcessGroup | null = null;
+  readonly saveDir: string;
+  readonly wdir: string;
+  readonly last: string;
+  readonly best: string;
+  readonly csv: string;
+  /** This process's libtorch device ('cpu', 'cuda:0'): `args.device`, and a distributed rank's own GPU. */
+  readonly device: string;
+  /** Global rank in a distributed run, -1 for a single process (or the launcher of the ranks). */
+  readonly rank: number;
+  /** Processes of the run: 1, or the ranks `device` asks for (`0,1`, `cpu,cpu`) or the launcher set. */
+  readonly worldSize: number;
+  /** Images per step of this rank (`batch / worldSize`). */
+  readonly batchSize: number;
+  /** The loss items' names, in the order `model.loss()` returns them: each task's trainer declares its own. */
+  abstract readonly lossNames: readonly string[];
 
-  /** The model: a path/name until setup, then the module being trained. */
-  model: Model | string | null;
-  data: { nc: number; names: string[] } & Record<string, unknown> = { nc: 0, names: [] };
-  trainset: unknown = null;
-  testset: unknown = null;
+  /** The network being trained (null until setup builds it). */
+  model: T['model'] | null = null;
+  optimizer: TrainOptimizer | null = null;
+  /** lr factor per epoch (linear or cosine), as Ultralytics' `lf`. */
+  lf: (epoch: number) => number = () => 1;
+  accumulate = 1;
+  ema: ModelEMA | null = null;
+  readonly stopper: EarlyStopping;
+  trainLoader: TrainLoader<T['raw']> | null = null;
+  /** The validation loader (rank 0 only). */
+  testLoader: TrainLoader<T['raw']> | null = null;
+  validator: TrainValidator<T> | null = null;
 
   epoch = 0;
   epochs: number;
   startEpoch = 0;
-  batchSize: number;
-  accumulate = 1;
-  optimizer: optim.Optimizer<{ lr: number }> | null = null;
-  /** lr factor per epoch (linear or cosine), as Ultralytics' `lf`. */
-  lf: (epoch: number) => number = () => 1;
-  ema: ModelEMA | null = null;
-  stopper: EarlyStopping;
+  /** Set to stop after the current batch (or epoch): time limit, early stopping, last epoch. */
   stop = false;
-
-  trainLoader: TrainLoader | null = null;
-  testLoader: unknown = null;
-  validator: TrainValidator | null = null;
-  lossNames: string[] = ['Loss'];
   /** Sum of the last batch's loss (Ultralytics' `loss`), its items, and their running mean over the epoch. */
   loss: number | null = null;
   lossItems: number[] | null = null;
   tloss: number[] | null = null;
-  metrics: Record<string, number> = {};
+  metrics: ValidationMetrics = {};
   fitness: number | null = null;
   bestFitness: number | null = null;
+  /** The learning rate of each parameter group at the end of the epoch (`lr/pg0`, …). */
   lr: Record<string, number> = {};
+  /** Seconds the last epoch took. */
   epochTime = 0;
-  /** Plots made so far (name → data), as Ultralytics' `plots`. */
-  plots: Record<string, unknown> = {};
-  plotIdx = [0, 1, 2];
+  /** Plots made so far, by name (Ultralytics' `plots`). */
+  plots: Record<string, PlotRecord> = {};
 
-  /** Iteration of the last optimizer step (gradient accumulation spans epochs; saved for exact resume). */
-  lastOptStep = -1;
+  /** The process group of a distributed run (gradients, loss items and the stop flag go through it). */
+  protected processGroup: torch.distributed.ProcessGroup | null = null;
+  private dataInfo: T['data'] | null = null;
   private resumeCheckpoint: Checkpoint | null = null;
-  private initialModel: { cfg: Record<string, unknown>; weights: Map<string, Tensor> | null } | null = null;
-  private trainStart = 0;
-  private epochStart = 0;
+  private handedModel: { cfg: ModelCfg; weights: StateDict | null } | null = null;
+  private readonly loop: LoopState = { nb: 0, nw: -1, lastOptStep: -1, plotIdx: [0, 1, 2], trainStart: 0, epochStart: 0, bar: null };
 
   constructor(options: TrainerOptions = {}) {
     this.callbacks = options.callbacks ?? new Callbacks();
@@ -136,35 +154,40 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     }
     this.args = args;
     const env = torch.distributed.envRank();
-    if (env.launched) {
-      this.rank = env.rank;
-      this.worldSize = env.worldSize;
-    }
-    initSeeds(this.args.seed + 1 + this.rank);
-    this.saveDir = process.env[SAVE_DIR_ENV] ?? getSaveDir(this.args);
-    this.args.name = basename(this.saveDir);
+    this.rank = env.launched ? env.rank : -1;
+    this.worldSize = env.launched ? env.worldSize : parseDevice(args.device).ranks;
+    // Before anything is written: a device this build cannot use fails here, with selectDevice's message.
+    this.device = selectDevice(args.device, { localRank: env.launched ? env.localRank : 0, batch: args.batch });
+    this.batchSize = this.worldSize > 1 ? Math.max(Math.floor(args.batch / this.worldSize), 1) : args.batch;
+    initSeeds(args.seed + 1 + this.rank);
+    this.saveDir = process.env[SAVE_DIR_ENV] ?? getSaveDir(args, { rank: this.rank });
+    args.name = basename(this.saveDir);
+    args.save_dir = this.saveDir;
     this.wdir = join(this.saveDir, 'weights');
     mkdirSync(this.wdir, { recursive: true });
-    this.args.save_dir = this.saveDir;
-    writeArgsYaml(join(this.saveDir, 'args.yaml'), this.args);
     this.last = join(this.wdir, 'last.safetensors');
     this.best = join(this.wdir, 'best.safetensors');
     this.csv = join(this.saveDir, 'results.csv');
-    this.model = this.args.model;
-    this.epochs = this.args.epochs;
-    this.batchSize = this.worldSize > 1 ? Math.max(Math.floor(this.args.batch / this.worldSize), 1) : this.args.batch;
-    this.stopper = new EarlyStopping(this.args.patience);
+    this.epochs = args.epochs;
+    this.stopper = new EarlyStopping(args.patience);
   }
 
   // ---- callbacks ------------------------------------------------------------------------------
 
-  /** Appends a callback for `event` (never replaces existing ones). */
-  addCallback(event: TrainerEvent | string, fn: (trainer: this) => void | Promise<void>): void {
+  /**
+   * Appends a callback for `event` (never replaces existing ones). Trainer events hand the trainer; validator events
+   * (`on_val_*`, fired by the validator this trainer makes) hand the validator.
+   */
+  addCallback(event: ValidatorEvent, fn: (validator: BaseValidator<T>) => void | Promise<void>): void;
+  addCallback(event: TrainerEvent | string, fn: (trainer: this) => void | Promise<void>): void;
+  addCallback(event: string, fn: Callback<never>): void {
     this.callbacks.add(event as TrainerEvent, fn as Callback<unknown>);
   }
 
   /** Replaces all callbacks of `event` with `fn`. */
-  setCallback(event: TrainerEvent | string, fn: (trainer: this) => void | Promise<void>): void {
+  setCallback(event: ValidatorEvent, fn: (validator: BaseValidator<T>) => void | Promise<void>): void;
+  setCallback(event: TrainerEvent | string, fn: (trainer: this) => void | Promise<void>): void;
+  setCallback(event: string, fn: Callback<never>): void {
     this.callbacks.set(event as TrainerEvent, fn as Callback<unknown>);
   }
 
@@ -178,26 +201,32 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
 
   // ---- hooks a task overrides -----------------------------------------------------------------
 
+  /** Resolves `args.data`: sets `this.data` and returns the [train, val] sources. */
+  abstract getDataset(): Promise<[T['source'], T['source']]>;
+
   /** Builds the model from a config (YAML path or dict) and optional weights to load. */
-  abstract getModel(cfg: string | Record<string, unknown> | null, weights: Map<string, Tensor> | null, verbose?: boolean): Model;
+  abstract getModel(cfg: ModelCfg | null, weights: StateDict | null, verbose?: boolean): T['model'];
 
-  /** Builds the data loader for a dataset path; `mode` 'train' shuffles and augments. */
-  abstract getDataloader(datasetPath: unknown, batchSize: number, rank: number, mode: 'train' | 'val'): Promise<TrainLoader>;
+  /** Builds the dataset of a split (used by `getDataloader`). */
+  abstract buildDataset(imgPath: T['source'], mode: 'train' | 'val', batch: number): Promise<T['dataset']>;
 
-  /** Builds the dataset for a path (used by `getDataloader`). */
-  abstract buildDataset(imgPath: unknown, mode: 'train' | 'val', batch: number): Promise<unknown>;
+  /** The data loader of a split; 'train' shuffles and augments, and a rank ≥ 0 reads its shard (of `worldSize`). */
+  abstract getDataloader(datasetPath: T['source'], batchSize: number, rank: number, mode: 'train' | 'val'): Promise<TrainLoader<T['raw']>>;
 
-  /** The validator used after each epoch. */
-  abstract getValidator(): TrainValidator;
+  /** The validator run after each epoch. */
+  abstract getValidator(): TrainValidator<T>;
 
-  /** Resolves `args.data`; sets `this.data` and returns [train, val] sources. */
-  abstract getDataset(): Promise<[unknown, unknown]>;
+  /** A loader batch (plain arrays) as tensors, owned by the step's memory scope (before `preprocessBatch`). */
+  abstract toBatch(raw: T['raw']): T['batch'];
 
-  /** Loads weights from a model file given as `model=` or `pretrained=`: [model config, weights]. */
-  protected abstract loadModelFile(path: string): [Record<string, unknown>, Map<string, Tensor>];
+  /** Reads a weights file given as `model=` or `pretrained=`: [its model config, its weights]. */
+  protected abstract loadModelFile(path: string): [Record<string, unknown>, StateDict];
 
-  /** Batch → model input (e.g. uint8 → float/255). Runs inside the step's memory scope. */
-  preprocessBatch(batch: Batch): Batch {
+  /**
+   * Batch → model input, inside the step's memory scope: moves the images to `this.device` and scales them (a
+   * task's override does; this base version passes the batch through, as Ultralytics').
+   */
+  preprocessBatch(batch: T['batch']): T['batch'] {
     return batch;
   }
 
@@ -205,13 +234,15 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
   setModelAttributes(): void {}
 
   /**
-   * A trainer-level loss (Ultralytics' older `criterion` API). When a subclass defines it, the step calls it with
-   * the model's raw predictions instead of `model.loss(batch)`.
+   * A trainer-level loss, the older Ultralytics form. When a subclass defines it, the training step calls it with the
+   * model's raw predictions instead of `model.loss(batch)`; the precedence is documented in docs/customizing-trainer.md.
    */
-  criterion?(preds: unknown, batch: Batch): [Tensor, Tensor];
+  criterion?(preds: ModelOutput<T>, batch: T['batch']): [Tensor, Tensor];
 
-  /** Loss items as a `{prefix/name: value}` dict, or the key list when no items are given. */
-  labelLossItems(lossItems?: number[] | null, prefix = 'train'): Record<string, number> | string[] {
+  /** Loss items as `{ 'train/box_loss': …, … }` (rounded to 5 decimals); without items, the column names. */
+  labelLossItems(lossItems: readonly number[], prefix?: string): Record<string, number>;
+  labelLossItems(lossItems?: null, prefix?: string): string[];
+  labelLossItems(lossItems?: readonly number[] | null, prefix = 'train'): Record<string, number> | string[] {
     const keys = this.lossNames.map((x) => `${prefix}/${x}`);
     if (!lossItems) return keys;
     return Object.fromEntries(keys.map((k, i) => [k, Math.round((lossItems[i] ?? 0) * 1e5) / 1e5]));
@@ -222,21 +253,47 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     return `\n${['Epoch', 'GPU_mem', ...this.lossNames, 'Instances', 'Size'].map((s) => s.padStart(11)).join('')}`;
   }
 
-  async plotTrainingSamples(_batch: RawBatch, _ni: number): Promise<void> {}
+  async plotTrainingSamples(_batch: T['raw'], _ni: number): Promise<void> {}
   async plotTrainingLabels(): Promise<void> {}
   async plotMetrics(): Promise<void> {}
 
   /** Registers a plot (name → data), as Ultralytics' on_plot. */
-  onPlot(name: string, data: unknown = null): void {
+  onPlot(name: string, data: PlotRecord['data'] = null): void {
     this.plots[name] = { data, timestamp: Date.now() };
   }
 
-  // ---- the run --------------------------------------------------------------------------------
+  // ---- state ----------------------------------------------------------------------------------
+
+  /** The dataset description `getDataset()` resolved (class names and count, splits). */
+  get data(): T['data'] {
+    if (this.dataInfo === null) throw new Error('trainer.data is not set yet: getDataset() sets it when training starts');
+    return this.dataInfo;
+  }
+
+  set data(data: T['data']) {
+    this.dataInfo = data;
+  }
 
   /** Rank 0 of a distributed run, or the only process: the one that validates, saves, logs and plots. */
   get isMain(): boolean {
     return this.rank <= 0;
   }
+
+  /** The network being trained, once set up. */
+  protected get net(): T['model'] {
+    if (this.model === null) throw new Error('the model is not set up yet (setupTrain builds it)');
+    return this.model;
+  }
+
+  /**
+   * Makes setup build the model with `getModel(cfg, weights)` instead of from `args.model` (what `Model.train()`
+   * does, so a custom getModel still runs). The weights stay the caller's: they are copied during setup.
+   */
+  startFrom(cfg: ModelCfg, weights: StateDict | null): void {
+    this.handedModel = { cfg, weights };
+  }
+
+  // ---- the run --------------------------------------------------------------------------------
 
   /**
    * Runs the whole training. Resolves when done; throws (after last.safetensors is safe) on failure. When
@@ -244,10 +301,9 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
    * rank, each re-running this same script, and waits for them.
    */
   async train(): Promise<void> {
-    const world = requestedWorldSize(this.args.device);
-    if (world > 1 && this.rank < 0) {
+    if (this.worldSize > 1 && this.rank < 0) {
       if (this.args.rect) console.warn("WARNING ⚠️ 'rect=True' is incompatible with distributed training, setting 'rect=False'");
-      await launchRanks(world, this.saveDir);
+      await launchRanks(this.worldSize, this.saveDir);
       // The ranks trained in other processes: take the metrics rank 0 recorded with the best weights.
       if (existsSync(this.best)) this.metrics = readCheckpointMeta(this.best).train_metrics;
       return;
@@ -257,43 +313,40 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
       await this.doTrain();
     } finally {
       await this.trainLoader?.close?.();
-      const testLoader = this.testLoader as TrainLoader | null;
-      await testLoader?.close?.();
+      await this.testLoader?.close?.();
       this.processGroup?.destroy();
     }
   }
 
-  /** Joins the process group of this rank: gloo for CPU ranks, NCCL for CUDA devices. */
+  /** Joins the process group of this rank: NCCL for CUDA devices, gloo for CPU ranks. */
   protected async setupDistributed(): Promise<void> {
-    const backend = isCpuDevice(this.args.device) ? 'gloo' : 'nccl';
+    const backend = this.device.startsWith('cuda') ? 'nccl' : 'gloo';
     const timeoutMs = Number(process.env.YOLOTS_DIST_TIMEOUT_MS ?? 10 * 60 * 1000);
     this.processGroup = await torch.distributed.initProcessGroup({ backend, rank: this.rank, worldSize: this.worldSize, timeoutMs });
     this.args.rect = false;
   }
 
+  /** The loop: setup, then per epoch its setup, batches and end (validate, save, stop), then the final evaluation. */
+  protected async doTrain(): Promise<void> {
+    await this.setupTrain();
+    await this.beforeTraining();
+    for (let epoch = this.startEpoch; ; epoch++) {
+      await this.setupEpoch(epoch);
+      await this.trainEpoch(epoch);
+      await this.endEpoch(epoch);
+      if (this.stop) break;
+    }
+    await this.afterTraining();
+  }
+
   /**
-   * Makes setup build the model with `getModel(cfg, weights)` instead of from `args.model` (what `Model.train()`
-   * does, so a custom getModel still runs). The weights are copied during setup.
+   * Resolves the data, builds the model on the device, makes the loaders, validator, EMA and optimizer, restores a
+   * resumed run's state, and writes args.yaml with the arguments as fixed up here.
    */
-  startFrom(cfg: Record<string, unknown>, weights: Map<string, Tensor> | null): void {
-    this.initialModel = { cfg, weights };
-  }
-
-  /** The trained module (after setup). */
-  protected get net(): Model {
-    if (this.model === null || typeof this.model === 'string') throw new Error('the model is not set up yet');
-    return this.model;
-  }
-
   protected async setupTrain(): Promise<void> {
     await this.runCallbacks('on_pretrain_routine_start');
-    [this.trainset, this.testset] = await this.getDataset();
+    const [trainSource, valSource] = await this.getDataset();
     await this.setupModel();
-    // NHWC weights and inputs (preprocessBatch) on CPU: measured 8-19% faster fwd+bwd for YOLOv8n.
-    if (this.device === 'cpu') this.net.toMemoryFormat('channels_last');
-    this.setModelAttributes();
-    this.freezeLayers();
-
     const gs = Math.max(Math.max(...this.net.stride), 32);
     this.args.imgsz = checkTrainImgsz(this.args.imgsz, gs);
     if (this.processGroup) {
@@ -301,28 +354,68 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
       const pg = this.processGroup;
       torch.noGrad(() => pg.broadcast([...this.net.stateDict().values()], 0));
     }
-    this.trainLoader = await this.getDataloader(this.trainset, this.batchSize, this.rank, 'train');
+    const trainLoader = await this.getDataloader(trainSource, this.batchSize, this.rank, 'train');
+    this.trainLoader = trainLoader;
     if (this.isMain) {
-      this.testLoader = await this.getDataloader(this.testset, this.batchSize * 2, -1, 'val');
+      this.testLoader = await this.getDataloader(valSource, this.batchSize * 2, -1, 'val');
       this.validator = this.getValidator();
-      this.metrics = Object.fromEntries(
-        [...this.validator.metricKeys, ...(this.labelLossItems(null, 'val') as string[])].map((k) => [k, 0]),
-      );
+      this.metrics = Object.fromEntries([...this.validator.metricKeys, ...this.labelLossItems(null, 'val')].map((k) => [k, 0]));
       this.ema = new ModelEMA(this.net);
       if (this.args.plots) await this.plotTrainingLabels();
     }
+    this.setupOptimizer(trainLoader.length);
+    this.resumeTraining();
+    if (this.isMain) writeArgsYaml(join(this.saveDir, 'args.yaml'), this.args);
+    await this.runCallbacks('on_pretrain_routine_end');
+  }
 
+  /**
+   * The network this run starts from, decided here and only here. In order: the checkpoint being resumed; the model
+   * handed in by `startFrom` (a `YOLO` model's own); a weights file in `model=` (its architecture and weights, read
+   * with `loadModelFile`); else the YAML in `model=`, with the weights of `pretrained=<file>` when given.
+   */
+  protected resolveModel(): InitialModel {
+    if (this.resumeCheckpoint) return { cfg: this.resumeCheckpoint.meta.model.yaml, weights: this.resumeCheckpoint.model, owned: false };
+    if (this.handedModel) return { ...this.handedModel, owned: false };
+    const model = this.args.model ?? 'yolov8n.yaml';
+    if (/\.(pt|safetensors)$/.test(model)) {
+      const [cfg, weights] = this.loadModelFile(model);
+      return { cfg, weights, owned: true };
+    }
+    const pretrained = typeof this.args.pretrained === 'string' ? this.loadModelFile(this.args.pretrained)[1] : null;
+    return { cfg: model, weights: pretrained, owned: true };
+  }
+
+  /** Builds the model (unless one was set on `trainer.model`), moves it to the device, attaches its attributes, freezes layers. */
+  protected async setupModel(): Promise<void> {
+    if (this.model === null) {
+      const { cfg, weights, owned } = this.resolveModel();
+      this.handedModel = null;
+      try {
+        this.model = this.getModel(cfg, weights, this.args.verbose && this.isMain);
+      } finally {
+        if (owned && weights) torch.dispose([...weights.values()]);
+      }
+    }
+    const model = this.net;
+    model.to(this.device);
+    // NHWC weights and inputs (preprocessBatch) on CPU: measured 8-19% faster fwd+bwd for YOLOv8n.
+    if (this.device === 'cpu') model.toMemoryFormat('channels_last');
+    this.setModelAttributes();
+    this.freezeLayers();
+  }
+
+  /** The optimizer over the model's three parameter groups, the accumulation and the lr schedule (Ultralytics' rules). */
+  private setupOptimizer(trainBatches: number): void {
     this.accumulate = Math.max(Math.round(this.args.nbs / this.args.batch), 1);
     const weightDecay = (this.args.weight_decay * this.args.batch * this.accumulate) / this.args.nbs;
-    const datasetLength = this.trainLoader.length * this.batchSize * this.worldSize;
+    const datasetLength = trainBatches * this.batchSize * this.worldSize;
     const iterations = Math.ceil(datasetLength / Math.max(this.args.batch, this.args.nbs)) * this.epochs;
-    const built: BuiltOptimizer = this.buildOptimizer(weightDecay, iterations);
+    const built = this.buildOptimizer(weightDecay, iterations);
     this.optimizer = built.optimizer;
     if (built.warmupBiasLr !== null) this.args.warmup_bias_lr = built.warmupBiasLr;
     this.lf = lrLambda(this.epochs, this.args.lrf, this.args.cos_lr);
     for (const group of this.optimizer.paramGroups) group.initial_lr = group.lr;
-    this.resumeTraining();
-    await this.runCallbacks('on_pretrain_routine_end');
   }
 
   /** Ultralytics' build_optimizer with the run's arguments. */
@@ -330,44 +423,9 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     return buildOptimizer(this.net, this.args.optimizer, this.args.lr0, this.args.momentum, weightDecay, iterations, this.data.nc);
   }
 
-  /** Builds the model (from YAML, a checkpoint, or pretrained weights) unless one was handed in. */
-  protected async setupModel(): Promise<void> {
-    if (this.model !== null && typeof this.model !== 'string') return;
-    let cfg: string | Record<string, unknown> | null = this.model;
-    let weights: Map<string, Tensor> | null = null;
-    if (this.initialModel) {
-      this.model = this.getModel(this.initialModel.cfg, this.initialModel.weights, this.args.verbose);
-      this.initialModel = null;
-      return;
-    }
-    if (this.resumeCheckpoint) {
-      cfg = this.resumeCheckpoint.meta.model.yaml;
-      weights = this.resumeCheckpoint.model;
-    } else if (typeof this.model === 'string' && /\.(pt|safetensors)$/.test(this.model)) {
-      [cfg, weights] = this.loadModelFile(this.model);
-    } else if (typeof this.args.pretrained === 'string') {
-      [, weights] = this.loadModelFile(this.args.pretrained);
-    }
-    this.model = this.getModel(cfg, weights, this.args.verbose);
-    if (weights && weights !== this.resumeCheckpoint?.model) torch.dispose(weights);
-  }
-
   /** `freeze` layers (count or indices), always the DFL; other frozen float parameters are unfrozen. */
   protected freezeLayers(): void {
-    const freeze = this.args.freeze;
-    const indices = freeze === null ? [] : typeof freeze === 'number' ? Array.from({ length: freeze }, (_, i) => i) : freeze;
-    const frozen = [...indices.map((x) => `model.${x}.`), '.dfl'];
-    for (const [name, p] of this.net.namedParameters()) {
-      if (frozen.some((f) => name.includes(f))) {
-        if (!name.includes('.dfl')) console.log(`Freezing layer '${name}'`);
-        p.requiresGrad = false;
-      } else if (!p.requiresGrad && p.isFloatingPoint()) {
-        console.warn(
-          `WARNING ⚠️ setting 'requires_grad=True' for frozen layer '${name}'. See ultralytics.engine.trainer for customization of frozen layers.`,
-        );
-        p.requiresGrad = true;
-      }
-    }
+    freezeLayers(this.net, this.args.freeze);
   }
 
   /** Restores optimizer, EMA, epoch and best fitness from the resume checkpoint. */
@@ -384,14 +442,9 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     }
     console.log(`Resuming training ${this.args.model} from epoch ${this.startEpoch + 1} to ${this.epochs} total epochs`);
     if (ckpt.optimizer && this.optimizer) this.optimizer.loadStateDict(ckpt.optimizer);
-    if (ckpt.ema && this.ema) {
-      torch.noGrad(() => {
-        for (const [name, t] of ckpt.ema ?? []) this.ema?.state.get(name)?.copy_(t);
-      });
-      this.ema.updates = meta.ema_updates;
-    }
+    if (ckpt.ema) this.ema?.load(ckpt.ema, meta.ema_updates);
     this.bestFitness = meta.best_fitness;
-    this.lastOptStep = meta.last_opt_step ?? -1;
+    this.loop.lastOptStep = meta.last_opt_step ?? -1;
     this.stopper.bestEpoch = meta.best_epoch ?? 0;
     this.stopper.bestFitness = meta.best_fitness ?? 0;
     if (this.epochs < this.startEpoch) {
@@ -422,102 +475,117 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     this.trainLoader?.closeMosaic?.();
   }
 
-  protected async doTrain(): Promise<void> {
-    await this.setupTrain();
-    const loader = this.trainLoader as TrainLoader;
-    const optimizer = this.optimizer as optim.Optimizer<{ lr: number }>;
-    const nb = loader.length;
-    const nw = this.args.warmup_epochs > 0 ? Math.max(Math.round(this.args.warmup_epochs * nb), 100) : -1;
-    let lastOptStep = this.lastOptStep;
-    this.trainStart = Date.now();
-    this.epochStart = this.trainStart;
+  /** After setup, before the first epoch: warmup length, the plotted batches, on_train_start, the run's summary line. */
+  protected async beforeTraining(): Promise<void> {
+    const nb = this.requireTrainLoader().length;
+    this.loop.nb = nb;
+    this.loop.nw = this.args.warmup_epochs > 0 ? Math.max(Math.round(this.args.warmup_epochs * nb), 100) : -1;
+    this.loop.trainStart = Date.now();
+    this.loop.epochStart = this.loop.trainStart;
     await this.runCallbacks('on_train_start');
-    const verbose = this.args.verbose && this.isMain;
-    if (verbose) {
+    if (this.verbose) {
       console.log(
-        `Image sizes ${this.args.imgsz} train, ${this.args.imgsz} val\nUsing ${loader.workers ?? this.args.workers} dataloader workers\n` +
+        `Image sizes ${this.args.imgsz} train, ${this.args.imgsz} val\nUsing ${this.trainLoader?.workers ?? this.args.workers} dataloader workers\n` +
           `Logging results to ${this.saveDir}\nStarting training for ${this.args.time ? `${this.args.time} hours...` : `${this.epochs} epochs...`}`,
       );
     }
     if (this.args.close_mosaic) {
       const base = (this.epochs - this.args.close_mosaic) * nb;
-      this.plotIdx.push(base, base + 1, base + 2);
+      this.loop.plotIdx.push(base, base + 1, base + 2);
     }
-    optimizer.zeroGrad();
+    this.requireOptimizer().zeroGrad();
+  }
 
-    for (let epoch = this.startEpoch; ; epoch++) {
-      this.epoch = epoch;
-      await this.runCallbacks('on_train_epoch_start');
-      this.setEpochLr(epoch);
-      await this.runCallbacks('on_params_update');
-      this.net.train();
-      loader.setEpoch?.(epoch);
-      if (epoch === this.epochs - this.args.close_mosaic) this.closeDataloaderMosaic();
-      this.tloss = null;
-      if (verbose) console.log(this.progressString());
-      const bar = new ProgressBar(nb, { enabled: verbose });
-      let i = 0;
-      for await (const raw of loader) {
-        await this.runCallbacks('on_train_batch_start');
-        const ni = i + nb * epoch;
-        if (ni <= nw) {
-          this.warmup(ni, nw, epoch);
-          await this.runCallbacks('on_params_update');
-        }
-        this.trainStep(raw, epoch, i);
-        if (ni - lastOptStep >= this.accumulate) {
-          await this.optimizerStep();
-          lastOptStep = ni;
-          this.lastOptStep = ni;
-          if (this.args.time && (Date.now() - this.trainStart) / 3.6e6 > this.args.time) this.stop = true;
-        }
-        bar.update(i + 1, this.batchDescription(epoch, raw));
-        if (this.isMain) {
-          await this.runCallbacks('on_batch_end');
-          if (this.args.plots && this.plotIdx.includes(ni)) await this.plotTrainingSamples(raw, ni);
-        }
-        await this.runCallbacks('on_train_batch_end');
-        i++;
-        if (this.stop) break;
-      }
-      bar.stop();
-      this.clearMemory();
-      this.lr = Object.fromEntries(optimizer.paramGroups.map((g, j) => [`lr/pg${j}`, g.lr]));
-      await this.runCallbacks('on_train_epoch_end');
+  /** Start of an epoch: its learning rate, train mode, the loader's shuffle, close-mosaic at its epoch. */
+  protected async setupEpoch(epoch: number): Promise<void> {
+    this.epoch = epoch;
+    await this.runCallbacks('on_train_epoch_start');
+    this.setEpochLr(epoch);
+    await this.runCallbacks('on_params_update');
+    this.net.train();
+    this.requireTrainLoader().setEpoch?.(epoch);
+    if (epoch === this.epochs - this.args.close_mosaic) this.closeDataloaderMosaic();
+    this.tloss = null;
+    if (this.verbose) console.log(this.progressString());
+  }
 
-      const finalEpoch = epoch + 1 >= this.epochs;
-      if (this.isMain) {
-        if (this.args.val || finalEpoch || this.stopper.possibleStop || this.stop) {
-          [this.metrics, this.fitness] = await this.validate();
-          this.clearMemory();
-        }
-        this.saveMetrics({ ...(this.labelLossItems(this.tloss) as Record<string, number>), ...this.metrics, ...this.lr });
-        this.stop = this.stop || this.stopper.step(epoch + 1, this.fitness) || finalEpoch;
-        if (this.args.time) this.stop = this.stop || (Date.now() - this.trainStart) / 3.6e6 > this.args.time;
-        if (this.args.save || finalEpoch) {
-          this.saveModel();
-          await this.runCallbacks('on_model_save');
-        }
-      }
-      const now = Date.now();
-      this.epochTime = (now - this.epochStart) / 1000;
-      this.epochStart = now;
-      if (this.args.time) {
-        const meanEpochTime = (now - this.trainStart) / 1000 / (epoch - this.startEpoch + 1);
-        this.epochs = Math.ceil((this.args.time * 3600) / meanEpochTime);
-        this.args.epochs = this.epochs;
-        this.lf = lrLambda(this.epochs, this.args.lrf, this.args.cos_lr);
-        this.stop = this.stop || epoch + 1 >= this.epochs;
-      }
-      this.syncStop();
-      await this.runCallbacks('on_fit_epoch_end');
+  /** The epoch's batches (stopping early when `stop` is set, e.g. by the time limit), then on_train_epoch_end. */
+  protected async trainEpoch(epoch: number): Promise<void> {
+    const loader = this.requireTrainLoader();
+    const bar = new ProgressBar(this.loop.nb, { enabled: this.verbose });
+    this.loop.bar = bar;
+    let i = 0;
+    for await (const raw of loader) {
+      await this.trainBatch(raw, epoch, i);
+      i++;
       if (this.stop) break;
     }
+    bar.stop();
+    this.loop.bar = null;
+    this.clearMemory();
+    this.lr = Object.fromEntries(this.requireOptimizer().paramGroups.map((g, j) => [`lr/pg${j}`, g.lr]));
+    await this.runCallbacks('on_train_epoch_end');
+  }
+
+  /** One batch: warmup, forward/backward, an optimizer step every `accumulate` batches, progress, plots, callbacks. */
+  protected async trainBatch(raw: T['raw'], epoch: number, i: number): Promise<void> {
+    await this.runCallbacks('on_train_batch_start');
+    const ni = i + this.loop.nb * epoch;
+    if (ni <= this.loop.nw) {
+      this.warmup(ni, this.loop.nw, epoch);
+      await this.runCallbacks('on_params_update');
+    }
+    this.trainStep(raw, epoch, i);
+    if (ni - this.loop.lastOptStep >= this.accumulate) {
+      await this.optimizerStep();
+      this.loop.lastOptStep = ni;
+      if (this.args.time && this.hoursElapsed() > this.args.time) this.stop = true;
+    }
+    this.loop.bar?.update(i + 1, this.batchDescription(epoch, raw));
     if (this.isMain) {
-      if (verbose)
-        console.log(
-          `\n${this.epoch - this.startEpoch + 1} epochs completed in ${((Date.now() - this.trainStart) / 3.6e6).toFixed(3)} hours.`,
-        );
+      await this.runCallbacks('on_batch_end');
+      if (this.args.plots && this.loop.plotIdx.includes(ni)) await this.plotTrainingSamples(raw, ni);
+    }
+    await this.runCallbacks('on_train_batch_end');
+  }
+
+  /** End of an epoch: validation, results.csv, the stop decision and checkpoints (rank 0), the time budget, on_fit_epoch_end. */
+  protected async endEpoch(epoch: number): Promise<void> {
+    if (this.isMain) {
+      const finalEpoch = epoch + 1 >= this.epochs;
+      if (this.args.val || finalEpoch || this.stopper.possibleStop || this.stop) {
+        [this.metrics, this.fitness] = await this.validate();
+        this.clearMemory();
+      }
+      this.saveMetrics({ ...(this.tloss ? this.labelLossItems(this.tloss) : {}), ...this.metrics, ...this.lr });
+      this.stop = this.stop || this.stopper.step(epoch + 1, this.fitness) || finalEpoch;
+      if (this.args.time) this.stop = this.stop || this.hoursElapsed() > this.args.time;
+      if (this.args.save || finalEpoch) {
+        this.saveModel();
+        await this.runCallbacks('on_model_save');
+      }
+    }
+    const now = Date.now();
+    this.epochTime = (now - this.loop.epochStart) / 1000;
+    this.loop.epochStart = now;
+    if (this.args.time) this.fitEpochsToTime(this.args.time, epoch, now);
+    this.syncStop();
+    await this.runCallbacks('on_fit_epoch_end');
+  }
+
+  /** With a `time` limit, the epoch count that fits it at the mean epoch time so far (and the lr schedule over it). */
+  private fitEpochsToTime(hours: number, epoch: number, now: number): void {
+    const meanEpochTime = (now - this.loop.trainStart) / 1000 / (epoch - this.startEpoch + 1);
+    this.epochs = Math.ceil((hours * 3600) / meanEpochTime);
+    this.args.epochs = this.epochs;
+    this.lf = lrLambda(this.epochs, this.args.lrf, this.args.cos_lr);
+    this.stop = this.stop || epoch + 1 >= this.epochs;
+  }
+
+  /** After the last epoch: the summary line, the final evaluation, plots, on_train_end (rank 0), teardown. */
+  protected async afterTraining(): Promise<void> {
+    if (this.isMain) {
+      if (this.verbose) console.log(`\n${this.epoch - this.startEpoch + 1} epochs completed in ${this.hoursElapsed().toFixed(3)} hours.`);
       await this.finalEval();
       if (this.args.plots) await this.plotMetrics();
       await this.runCallbacks('on_train_end');
@@ -527,40 +595,34 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
 
   /** Rank 0's stop decision (early stopping, time limit, last epoch) and epoch count, broadcast so all ranks stop together. */
   protected syncStop(): void {
-    const pg = this.processGroup;
-    if (!pg) return;
-    const [stop, epochs] = torch.tidy(() => {
-      const flag = torch.tensor([this.stop ? 1 : 0, this.epochs], { dtype: 'float64' });
-      pg.broadcast(flag, 0);
-      return flag.toArray();
-    });
-    this.stop = stop === 1;
-    this.epochs = epochs as number;
+    if (!this.processGroup) return;
+    const synced = broadcastStop(this.processGroup, this.stop, this.epochs, this.device);
+    this.stop = synced.stop;
+    this.epochs = synced.epochs;
   }
 
   /** Sets each group's lr for `epoch` from the schedule (Ultralytics' scheduler.step()). */
   protected setEpochLr(epoch: number): void {
-    for (const group of (this.optimizer as optim.Optimizer<{ lr: number }>).paramGroups)
-      group.lr = (group.initial_lr as number) * this.lf(epoch);
+    for (const group of this.requireOptimizer().paramGroups) group.lr = (group.initial_lr as number) * this.lf(epoch);
   }
 
   /** Warmup of accumulation, lr (bias group from warmup_bias_lr) and momentum over the first `nw` iterations. */
   protected warmup(ni: number, nw: number, epoch: number): void {
     this.accumulate = Math.max(1, Math.round(interp(ni, nw, 1, this.args.nbs / this.batchSize)));
-    (this.optimizer as optim.Optimizer<{ lr: number }>).paramGroups.forEach((group, j) => {
+    this.requireOptimizer().paramGroups.forEach((group, j) => {
       group.lr = interp(ni, nw, j === 0 ? this.args.warmup_bias_lr : 0, (group.initial_lr as number) * this.lf(epoch));
       if ('momentum' in group) group.momentum = interp(ni, nw, this.args.warmup_momentum, this.args.momentum);
     });
   }
 
   /** Forward, loss and backward of one batch, in one memory scope; non-finite losses skip the update. */
-  protected trainStep(raw: RawBatch, epoch: number, i: number): void {
+  protected trainStep(raw: T['raw'], epoch: number, i: number): void {
     const { value, finite, items } = torch.tidy(() => {
-      const batch = this.preprocessBatch(toBatch(raw));
+      const batch = this.preprocessBatch(this.toBatch(raw));
       const [loss, lossItems] = this.computeLoss(batch);
       const value = loss.sum().item();
       // Every rank must take the same branch, or the gradient all-reduce would hang: skip if any rank is non-finite.
-      const finite = this.allRanksFinite(value);
+      const finite = this.processGroup ? finiteOnAllRanks(this.processGroup, value, this.device) : Number.isFinite(value);
       if (finite) {
         // As Ultralytics: the loss is scaled by the world size and gradients are averaged, i.e. summed over ranks.
         (this.processGroup ? loss.sum().mul(this.worldSize) : loss).backward();
@@ -576,45 +638,29 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
         `WARNING ⚠️ non-finite loss (${value}) at epoch ${epoch + 1}, batch ${i + 1} (${raw.imFile.join(', ')}): ` +
           'this batch is skipped and its gradients discarded; checkpoints keep the last finite weights.',
       );
-      (this.optimizer as optim.Optimizer<{ lr: number }>).zeroGrad();
+      this.requireOptimizer().zeroGrad();
       return;
     }
     this.loss = value;
     this.lossItems = items;
-    this.tloss = this.tloss === null ? items : this.tloss.map((t, k) => (t * i + (items[k] ?? 0)) / (i + 1));
-  }
-
-  /** Whether the step's loss is finite on every rank. */
-  private allRanksFinite(value: number): boolean {
-    const pg = this.processGroup;
-    if (!pg) return Number.isFinite(value);
-    return torch.tidy(() => {
-      const bad = torch.tensor([Number.isFinite(value) ? 0 : 1]);
-      pg.allReduce(bad, { op: 'sum' });
-      return bad.item() === 0;
-    });
+    const previous = this.tloss;
+    this.tloss = previous === null ? items : previous.map((t, k) => (t * i + (items[k] ?? 0)) / (i + 1));
   }
 
   /** Averages gradients over the ranks, in buckets, before the optimizer step. */
   protected allReduceGradients(): void {
-    const pg = this.processGroup;
-    if (!pg) return;
-    const grads = this.net
-      .parameters()
-      .map((p) => p.grad)
-      .filter((g): g is Tensor => g !== null);
-    torch.noGrad(() => pg.allReduce(grads, { op: 'avg' }));
+    if (this.processGroup) averageGradients(this.processGroup, this.net.parameters());
   }
 
-  /** The model's own loss, or the trainer-level `criterion` when a subclass defines one. */
-  protected computeLoss(batch: Batch): [Tensor, Tensor] {
+  /** The trainer-level `criterion` when a subclass defines one, else the model's own loss (docs/customizing-trainer.md). */
+  protected computeLoss(batch: T['batch']): [Tensor, Tensor] {
     if (this.criterion) return this.criterion(this.net.call(batch.img), batch);
     return this.net.loss(batch);
   }
 
   /** Clip gradients at norm 10, step, zero the gradients, update the EMA — firing the events in between. */
   async optimizerStep(): Promise<void> {
-    const optimizer = this.optimizer as optim.Optimizer<{ lr: number }>;
+    const optimizer = this.requireOptimizer();
     torch.optim.clipGradNorm(this.net.parameters(), 10.0);
     optimizer.step();
     await this.runCallbacks('optimizer_step');
@@ -623,16 +669,34 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
     this.ema?.update(this.net);
   }
 
-  private batchDescription(epoch: number, raw: RawBatch): string {
+  private batchDescription(epoch: number, raw: T['raw']): string {
     const losses = (this.tloss ?? []).map((v) => formatG(v, 4).padStart(11));
-    return `${`${epoch + 1}/${this.epochs}`.padStart(11)}${'0G'.padStart(11)}${losses.join('')}${String(raw.cls.length).padStart(11)}${String(raw.imgShape[3]).padStart(11)}`;
+    const size = raw.imgShape[raw.imgShape.length - 1] ?? 0;
+    return `${`${epoch + 1}/${this.epochs}`.padStart(11)}${'0G'.padStart(11)}${losses.join('')}${String(raw.cls.length).padStart(11)}${String(size).padStart(11)}`;
+  }
+
+  /** What the validator is handed during training: the model (EMA weights in it), loader, device, epoch, plotting, loss names. */
+  protected validationContext(): ValidationContext<T> {
+    const loader = this.testLoader;
+    if (loader === null) throw new Error('validation during training needs the validation loader (set up on rank 0)');
+    return {
+      model: this.net,
+      loader,
+      device: this.device,
+      epoch: this.epoch,
+      epochs: this.epochs,
+      plots: this.args.plots && (this.stopper.possibleStop || this.epoch === this.epochs - 1),
+      lossNames: this.lossNames,
+      labelLossItems: (items) => this.labelLossItems(items, 'val'),
+    };
   }
 
   /** Runs the validator on the EMA weights: [metrics, fitness]. */
-  async validate(): Promise<[Record<string, number>, number]> {
-    const validator = this.validator as TrainValidator;
-    const ema = this.ema as ModelEMA;
-    const metrics = await ema.withWeights(this.net, () => validator.run({ trainer: this }));
+  async validate(): Promise<[ValidationMetrics, number]> {
+    const validator = this.validator;
+    const ema = this.ema;
+    if (validator === null || ema === null) throw new Error('validate() needs the validator and EMA that setupTrain makes (rank 0)');
+    const metrics = await ema.withWeights(this.net, () => validator.run({ context: this.validationContext() }));
     const { fitness: reported, ...rest } = metrics;
     const fitness = reported ?? -(this.loss ?? 0);
     if (!this.bestFitness || this.bestFitness < fitness) this.bestFitness = fitness;
@@ -646,16 +710,18 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
 
   /** Writes last (always), best (when this epoch is the best) and epochN (save_period) checkpoints, atomically. */
   saveModel(): void {
-    const ema = this.ema as ModelEMA;
+    const ema = this.ema;
+    if (ema === null) throw new Error('saveModel() needs the EMA that setupTrain makes (rank 0)');
     if (!allFinite(ema.state.values())) {
       console.warn(`WARNING ⚠️ EMA weights hold NaN/inf at epoch ${this.epoch + 1}: not overwriting ${this.last}`);
       return;
     }
+    // GPU tensors are copied to the CPU as they are written: a checkpoint always loads on any machine.
     const ckpt: Checkpoint = {
       meta: this.checkpointMeta(this.epoch),
       model: this.net.stateDict(),
       ema: ema.state,
-      optimizer: (this.optimizer as optim.Optimizer<{ lr: number }>).stateDict(),
+      optimizer: this.requireOptimizer().stateDict(),
     };
     saveCheckpoint(this.last, ckpt);
     if (this.bestFitness === this.fitness) saveCheckpoint(this.best, ckpt);
@@ -664,7 +730,6 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
   }
 
   protected checkpointMeta(epoch: number): CheckpointMeta {
-    const model = this.net;
     return {
       format: CHECKPOINT_FORMAT,
       version: VERSION,
@@ -672,48 +737,44 @@ export abstract class BaseTrainer<Model extends TrainableModel = TrainableModel>
       epoch,
       best_fitness: this.bestFitness,
       ema_updates: this.ema?.updates ?? 0,
-      last_opt_step: this.lastOptStep,
+      last_opt_step: this.loop.lastOptStep,
       best_epoch: this.stopper.bestEpoch,
-      train_args: { ...this.args } as unknown as Record<string, unknown>,
+      train_args: { ...this.args },
       train_metrics: { ...this.metrics, ...(this.fitness === null ? {} : { fitness: this.fitness }) },
-      model: {
-        yaml: model.yaml,
-        nc: model.nc,
-        names: model.names,
-        stride: model.stride,
-        task: this.args.task,
-        fused: typeof model.isFused === 'function' && model.isFused(),
-      },
+      model: modelMeta(this.net, this.args.task),
     };
   }
 
   /** Strips last/best to EMA-only inference checkpoints (epoch -1) and validates best once more. */
   async finalEval(): Promise<void> {
     for (const file of [this.last, this.best]) stripCheckpoint(file);
-    if (this.validator && 'finalEval' in this.validator && typeof this.validator.finalEval === 'function') {
-      console.log(`\nValidating ${this.best}...`);
-      this.metrics = await (this.validator.finalEval as (best: string) => Promise<Record<string, number>>)(this.best);
-      delete this.metrics.fitness;
-    }
+    if (this.validator === null || this.testLoader === null || !existsSync(this.best)) return;
+    console.log(`\nValidating ${this.best}...`);
+    const { fitness: _, ...metrics } = await this.validator.finalEval(this.best, { loader: this.testLoader, device: this.device });
+    this.metrics = metrics;
   }
 
   /** results.csv as columns. */
   readResultsCsv(): Record<string, number[]> {
     return readResultsCsv(this.csv);
   }
-}
 
-function allFinite(tensors: Iterable<Tensor>): boolean {
-  return torch.tidy(() => {
-    for (const t of tensors) if (t.isFloatingPoint() && !t.isfinite().all().item()) return false;
-    return true;
-  });
-}
+  /** Progress output (rank 0 with `verbose`). */
+  private get verbose(): boolean {
+    return this.args.verbose && this.isMain;
+  }
 
-/** Training needs one square size, a multiple of the max stride (rounded up), as Ultralytics' check_imgsz. */
-function checkTrainImgsz(imgsz: number | number[], stride: number): number {
-  const size = Array.isArray(imgsz) ? Math.max(...imgsz) : imgsz;
-  const fixed = Math.max(Math.ceil(size / stride) * stride, stride);
-  if (fixed !== size) console.warn(`WARNING ⚠️ imgsz=${size} must be multiple of max stride ${stride}, updating to ${fixed}`);
-  return fixed;
+  private hoursElapsed(): number {
+    return (Date.now() - this.loop.trainStart) / 3.6e6;
+  }
+
+  private requireTrainLoader(): TrainLoader<T['raw']> {
+    if (this.trainLoader === null) throw new Error('the training loader is not set up yet (setupTrain makes it)');
+    return this.trainLoader;
+  }
+
+  private requireOptimizer(): TrainOptimizer {
+    if (this.optimizer === null) throw new Error('the optimizer is not set up yet (setupTrain builds it)');
+    return this.optimizer;
+  }
 }

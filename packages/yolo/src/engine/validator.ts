@@ -1,19 +1,19 @@
-// BaseValidator: the validation loop (spec §6). In training it runs on the trainer's model (EMA weights) and
-// also reports val losses; standalone it builds its own model and data. Tasks override the hooks.
+// BaseValidator: the validation loop. During training it runs on the model and loader of the context the trainer hands
+// it (engine/validation-context.ts) and also reports val losses; standalone it builds its own model and data. Tasks
+// override the hooks.
 
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
-import { type Batch, toBatch } from '../data/batch.js';
-import type { RawBatch } from '../data/collate.js';
 import type { InferenceBackend } from '../nn/autobackend.js';
 import { Callbacks, type ValidatorEvent } from './callbacks.js';
-import type { TrainableModel } from './model-types.js';
+import { selectDevice } from './device.js';
 import { inferBackend, openExportedModel } from './predictor.js';
 import { ProgressBar } from './progress.js';
-import type { BaseTrainer } from './trainer.js';
+import type { TaskTypes, TrainLoader } from './task-types.js';
+import type { FinalEvalOptions, TrainValidator, ValidationContext, ValidationMetrics } from './validation-context.js';
 
 /** Images per forward pass during CPU validation (see `BaseValidator.inference`). */
 const CPU_INFERENCE_CHUNK = 4;
@@ -34,47 +34,66 @@ export interface ValSpeed {
   postprocess: number;
 }
 
-export interface ValidatorOptions {
+export interface ValidatorOptions<T extends TaskTypes = TaskTypes> {
   /** Ultralytics arguments (conf, iou, split, save_json, plots, …) over default.yaml. */
   args?: Record<string, unknown>;
-  /** A data loader to validate on (the trainer passes its test loader). */
-  dataloader?: AsyncIterable<RawBatch> & { length: number };
+  /** A data loader for standalone runs (otherwise built from `args.data`). */
+  dataloader?: TrainLoader<T['raw']>;
   saveDir?: string;
   callbacks?: Callbacks;
 }
 
+/** What `run()` validates: a training's context, or (standalone) a model, weights path or exported model. */
+export interface ValidatorRunOptions<T extends TaskTypes> {
+  /** During training: the trainer's model, loader, device, epoch and loss names (see ValidationContext). */
+  context?: ValidationContext<T>;
+  /** Standalone: a network, a weights or YAML path, or an exported model (an `InferenceBackend` or a `.onnx` path). */
+  model?: T['model'] | InferenceBackend | string | null;
+  /** Standalone: the loader to validate on instead of one built from `args.data`. */
+  dataloader?: TrainLoader<T['raw']>;
+  /** Standalone: the device instead of `args.device` ('cpu', 'cuda:0', or any `device` argument). */
+  device?: string;
+}
+
 /**
- * The generic validation loop. Subclasses implement the metric hooks (`initMetrics`, `updateMetrics`, `getStats`,
- * …). `run({ trainer })` validates during training; `run({ model })` validates a model on `args.data`.
+ * The generic validation loop, typed by its task's types `T`. Subclasses implement the metric hooks (`initMetrics`,
+ * `updateMetrics`, `getStats`, …). `run({ context })` validates during training; `run({ model })` validates a model
+ * on `args.data`.
  */
-export abstract class BaseValidator<Model extends TrainableModel = TrainableModel> {
+export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements TrainValidator<T> {
   args: Args;
   readonly callbacks: Callbacks;
-  dataloader: (AsyncIterable<RawBatch> & { length: number }) | null;
+  /** The loader of the current (or a given standalone) run. */
+  dataloader: TrainLoader<T['raw']> | null;
   saveDir: string;
-  model: Model | null = null;
+  model: T['model'] | null = null;
   /** The exported model (ONNX) of a standalone run given one (a backend or a `.onnx` path), instead of `model`. */
   backend: InferenceBackend | null = null;
-  training = false;
+  /** Where the model runs and each batch is moved ('cpu', 'cuda:0'). */
+  device = 'cpu';
+  /** The training context of the current run; null for a standalone run. */
+  context: ValidationContext<T> | null = null;
   /** Images seen in this run. */
   seen = 0;
   speed: ValSpeed = { preprocess: 0, inference: 0, loss: 0, postprocess: 0 };
   /** The batch being validated and its postprocessed predictions: what on_val_batch_end callbacks read. */
-  batch: Batch | null = null;
-  preds: Tensor[] | null = null;
+  batch: T['batch'] | null = null;
+  preds: T['preds'] | null = null;
   batchI = 0;
   /** Summed val loss items (training only). */
   lossSum: number[] | null = null;
   names: Record<number, string> = {};
   nc = 0;
-  plots: Record<string, unknown> = {};
-  /** Whether this run plots (in training: only when early stopping is possible or on the last epoch). */
+  /** Whether this run plots (in training: as the context says; standalone: `args.plots`). */
   plotting = false;
+  /** The loader given at construction, which standalone runs use instead of building one. */
+  private readonly givenLoader: TrainLoader<T['raw']> | null;
 
-  constructor(options: ValidatorOptions = {}) {
+  constructor(options: ValidatorOptions<T> = {}) {
     this.args = getCfg(undefined, { mode: 'val', ...(options.args ?? {}) });
     this.callbacks = options.callbacks ?? new Callbacks();
-    this.dataloader = options.dataloader ?? null;
+    this.givenLoader = options.dataloader ?? null;
+    this.dataloader = this.givenLoader;
     this.saveDir = options.saveDir ?? '';
     if (this.args.conf === null) this.args.conf = 0.001;
   }
@@ -87,106 +106,152 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
     await this.callbacks.run(event, this);
   }
 
+  /** Whether this run validates during training (losses too, no speed summary). */
+  get training(): boolean {
+    return this.context !== null;
+  }
+
   // ---- hooks ----------------------------------------------------------------------------------
 
   /** Description line printed above the progress bar. */
   abstract getDesc(): string;
-  abstract initMetrics(model: Model | InferenceBackend): void;
+  abstract initMetrics(model: T['model'] | InferenceBackend): void;
+  /** A loader batch (plain arrays) as tensors, owned by the batch's memory scope (before `preprocess`). */
+  abstract toBatch(raw: T['raw']): T['batch'];
   /** Runs inside the batch's memory scope: copy what must outlive it out of the tensors. */
-  abstract updateMetrics(preds: Tensor[], batch: Batch): void;
+  abstract updateMetrics(preds: T['preds'], batch: T['batch']): void;
   abstract finalizeMetrics(): void;
   /** The metrics dict (metric keys and `fitness`). */
-  abstract getStats(): Record<string, number>;
+  abstract getStats(): ValidationMetrics;
   abstract printResults(): void;
-  /** Model output → per-image detections. */
-  abstract postprocess(preds: unknown): Tensor[];
-  /** Builds a data loader for a dataset path (standalone runs). */
-  abstract getDataloader(datasetPath: unknown, batchSize: number): Promise<AsyncIterable<RawBatch> & { length: number; close?(): unknown }>;
-  /** Resolves the model (an exported model's backend is passed through) and dataset of a standalone run: [model, dataset path]. */
-  protected abstract setupStandalone(model: Model | InferenceBackend | string | null): Promise<[Model | InferenceBackend, unknown]>;
+  /** Model output → the task's predictions (detection: per-image boxes after NMS). */
+  abstract postprocess(preds: unknown): T['preds'];
+  /** Builds a data loader for a dataset source (standalone runs). */
+  abstract getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>>;
+  /** Resolves the model (an exported model's backend is passed through) and dataset of a standalone run: [model, dataset source]. */
+  protected abstract setupStandalone(
+    model: T['model'] | InferenceBackend | string | null,
+  ): Promise<[T['model'] | InferenceBackend, T['source']]>;
   /** Metric key names (results.csv columns). */
   abstract get metricKeys(): string[];
 
-  /** uint8 images → float in [0, 1]. */
-  preprocess(batch: Batch): Batch {
-    return { ...batch, img: batch.img.float().div(255) };
+  /** The images to the device, as float in [0, 1]. */
+  preprocess(batch: T['batch']): T['batch'] {
+    return { ...batch, img: batch.img.to(this.device).float().div(255) };
   }
 
-  async plotValSamples(_batch: RawBatch, _ni: number): Promise<void> {}
-  async plotPredictions(_batch: RawBatch, _preds: number[][][], _ni: number): Promise<void> {}
+  async plotValSamples(_batch: T['raw'], _ni: number): Promise<void> {}
+  async plotPredictions(_batch: T['raw'], _preds: T['preds'], _ni: number): Promise<void> {}
   /** Plots made from the final metrics (curves, confusion matrix). */
   async plotMetrics(): Promise<void> {}
 
   // ---- the loop -------------------------------------------------------------------------------
 
   /**
-   * Validates. With `trainer`: the trainer's model and test loader, returns metrics plus val losses (rounded to 5
-   * decimals). With `model` (a model or a weights path): builds model and data from `args`, prints results and
+   * Validates. With `context` (during training): its model and loader; returns the metrics plus val losses (rounded
+   * to 5 decimals). With `model` (a model or a weights path): builds model and data from `args`, prints results and
    * returns the metrics dict. An exported model (an `InferenceBackend` or a `.onnx` path) is validated through
    * onnxruntime; a fixed-shape export sets batch and imgsz to its own and rect=false.
    */
-  async run(
-    options: { trainer?: BaseTrainer<any>; model?: Model | InferenceBackend | string | null } = {},
-  ): Promise<Record<string, number>> {
-    const { trainer } = options;
-    this.training = trainer !== undefined;
+  async run(options: ValidatorRunOptions<T> = {}): Promise<ValidationMetrics> {
+    return options.context ? this.runInTraining(options.context) : this.runStandalone(options);
+  }
+
+  /** Validates a finished run's best checkpoint on the run's loader and device, as the trainer's final evaluation. */
+  async finalEval(best: string, options: FinalEvalOptions<T>): Promise<ValidationMetrics> {
+    return this.run({ model: best, dataloader: options.loader, device: options.device });
+  }
+
+  private async runInTraining(context: ValidationContext<T>): Promise<ValidationMetrics> {
+    this.context = context;
     this.backend = null;
-    let model: Model | InferenceBackend;
-    let ownLoader: { close?(): unknown } | null = null;
-    let ownBackend: InferenceBackend | null = null;
-    if (trainer) {
-      model = trainer.model as Model;
-      this.dataloader = trainer.testLoader as AsyncIterable<RawBatch> & { length: number };
-      this.plotting = this.args.plots && (trainer.stopper.possibleStop || trainer.epoch === trainer.epochs - 1);
-      this.lossSum = null;
-    } else {
-      this.plotting = this.args.plots;
-      const requested = options.model ?? this.args.model;
-      this.backend = await openExportedModel(requested);
-      if (this.backend) {
-        if (this.backend !== requested) ownBackend = this.backend;
-        this.fitArgsToFixedShape(this.backend);
-      }
-      const [built, dataset] = await this.setupStandalone(this.backend ?? (requested as Model | string | null));
-      model = built;
+    this.model = context.model;
+    this.device = context.device;
+    this.dataloader = context.loader;
+    this.plotting = context.plots;
+    this.lossSum = null;
+    try {
+      const stats = await this.loop(context.model, context.loader);
+      const all = { ...stats, ...context.labelLossItems(this.meanLosses(context)) };
+      return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Math.round(v * 1e5) / 1e5]));
+    } finally {
+      this.context = null;
+      this.dataloader = this.givenLoader;
+    }
+  }
+
+  /** The val loss items averaged over the batches (zeros when no batch computed them). */
+  private meanLosses(context: ValidationContext<T>): number[] {
+    const sum = this.lossSum;
+    return sum ? sum.map((v) => v / Math.max(context.loader.length, 1)) : context.lossNames.map(() => 0);
+  }
+
+  private async runStandalone(options: ValidatorRunOptions<T>): Promise<ValidationMetrics> {
+    this.context = null;
+    this.plotting = this.args.plots;
+    const requested = options.model ?? this.args.model;
+    const backend = await openExportedModel(requested);
+    this.backend = backend;
+    const ownBackend = backend && backend !== requested ? backend : null;
+    let ownLoader: TrainLoader<T['raw']> | null = null;
+    try {
+      if (backend) this.fitArgsToFixedShape(backend);
+      this.device = backend ? 'cpu' : selectDevice(options.device ?? this.args.device);
+      const [model, dataset] = await this.setupStandalone(backend ?? (requested as T['model'] | string | null));
+      this.model = backend ? null : (model as T['model']);
       if (!this.saveDir) this.saveDir = getSaveDir(this.args);
-      if (this.dataloader === null) {
-        const loader = await this.getDataloader(dataset, this.args.batch);
-        this.dataloader = loader;
+      let loader = options.dataloader ?? this.givenLoader;
+      if (!loader) {
+        loader = await this.getDataloader(dataset, this.args.batch);
         ownLoader = loader;
       }
+      this.dataloader = loader;
+      const stats = await this.loop(model, loader);
+      const s = this.speed;
+      console.log(
+        `Speed: ${s.preprocess.toFixed(1)}ms preprocess, ${s.inference.toFixed(1)}ms inference, ${s.loss.toFixed(1)}ms loss, ${s.postprocess.toFixed(1)}ms postprocess per image`,
+      );
+      if (this.args.save_json || this.args.save_txt || this.args.plots) console.log(`Results saved to ${this.saveDir}`);
+      return stats;
+    } finally {
+      await ownBackend?.dispose();
+      await ownLoader?.close?.();
+      this.dataloader = this.givenLoader;
     }
-    const net = this.backend ? null : (model as Model);
-    this.model = net;
+  }
+
+  /** The batches of one run: metrics, plots and callbacks; returns the stats. The network's train/eval mode is restored. */
+  private async loop(model: T['model'] | InferenceBackend, loader: TrainLoader<T['raw']>): Promise<ValidationMetrics> {
+    const net = this.model;
+    if (net && !this.training) {
+      // Standalone: the model runs where the batches go; NHWC weights make CPU convolutions skip a reorder per call.
+      net.to(this.device);
+      if (this.device === 'cpu') net.toMemoryFormat('channels_last');
+    }
     const wasTraining = net?.training ?? false;
     net?.eval();
     try {
       await this.runCallbacks('on_val_start');
       this.initMetrics(model);
-      const loader = this.dataloader as AsyncIterable<RawBatch> & { length: number };
       if (this.args.verbose || !this.training) console.log(this.getDesc());
       const bar = new ProgressBar(loader.length, { enabled: this.args.verbose });
-      const times = [0, 0, 0, 0];
+      const times: [number, number, number, number] = [0, 0, 0, 0];
       this.batchI = 0;
       for await (const raw of loader) {
         await this.runCallbacks('on_val_batch_start');
-        const { batch, detections } = net
+        const { batch, preds } = net
           ? this.validateBatch(raw, net, times)
-          : await this.validateBatchAsync(raw, this.backend as InferenceBackend, times);
+          : await this.validateBatchAsync(raw, model as InferenceBackend, times);
         this.batch = batch;
-        this.preds = detections;
+        this.preds = preds;
         try {
           if (this.plotting && this.batchI < 3) {
             await this.plotValSamples(raw, this.batchI);
-            await this.plotPredictions(
-              raw,
-              detections.map((d) => d.tolist() as number[][]),
-              this.batchI,
-            );
+            await this.plotPredictions(raw, preds, this.batchI);
           }
           await this.runCallbacks('on_val_batch_end');
         } finally {
-          torch.dispose([batch, detections]);
+          torch.dispose([batch, preds]);
           this.preds = null;
           this.batch = null;
         }
@@ -200,24 +265,9 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
       if (this.plotting) await this.plotMetrics();
       this.printResults();
       await this.runCallbacks('on_val_end');
-      if (this.training) {
-        const losses = this.lossSum ? this.lossSum.map((v) => v / Math.max(loader.length, 1)) : null;
-        const lossItems = trainer?.labelLossItems(losses ?? [0, 0, 0], 'val') as Record<string, number>;
-        return Object.fromEntries(Object.entries({ ...stats, ...lossItems }).map(([k, v]) => [k, Math.round(v * 1e5) / 1e5]));
-      }
-      const s = this.speed;
-      console.log(
-        `Speed: ${s.preprocess.toFixed(1)}ms preprocess, ${s.inference.toFixed(1)}ms inference, ${s.loss.toFixed(1)}ms loss, ${s.postprocess.toFixed(1)}ms postprocess per image`,
-      );
-      if (this.args.save_json || this.args.save_txt || this.args.plots) console.log(`Results saved to ${this.saveDir}`);
       return stats;
     } finally {
       net?.train(wasTraining);
-      await ownBackend?.dispose();
-      if (ownLoader) {
-        await ownLoader.close?.();
-        this.dataloader = null;
-      }
     }
   }
 
@@ -226,7 +276,7 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
    * `CPU_INFERENCE_CHUNK`: measured for YOLOv8n at 640, 66 ms per image in chunks of 4 against 84 ms in one batch
    * of 32 (the activations of a small chunk stay in cache). Chunks are concatenated, so results do not change.
    */
-  protected inference(model: Model, img: Tensor): unknown {
+  protected inference(model: T['model'], img: Tensor): unknown {
     if (img.device !== 'cpu') return model.call(img);
     const input = img.contiguous('channels_last');
     const n = input.size(0);
@@ -240,60 +290,64 @@ export abstract class BaseValidator<Model extends TrainableModel = TrainableMode
 
   /**
    * One batch: preprocess, inference, (loss), postprocess, metrics — in one memory scope, except the batch and
-   * its detections, which the caller frees after the on_val_batch_end callbacks have seen them.
+   * its predictions, which the caller frees after the on_val_batch_end callbacks have seen them.
    */
-  private validateBatch(raw: RawBatch, model: Model, times: number[]): { batch: Batch; detections: Tensor[] } {
+  private validateBatch(
+    raw: T['raw'],
+    model: T['model'],
+    times: [number, number, number, number],
+  ): { batch: T['batch']; preds: T['preds'] } {
     return torch.noGrad(() =>
       torch.tidy(() => {
         let t = performance.now();
-        const batch = this.preprocess(toBatch(raw));
+        const batch = this.preprocess(this.toBatch(raw));
         times[0] += performance.now() - t;
         t = performance.now();
-        const preds = this.inference(model, batch.img);
+        const output = this.inference(model, batch.img);
         times[1] += performance.now() - t;
         if (this.training) {
           t = performance.now();
-          const items = model.loss(batch, preds)[1].toArray();
+          const items = model.loss(batch, output)[1].toArray();
           this.lossSum = this.lossSum ? this.lossSum.map((v, k) => v + (items[k] ?? 0)) : items;
           times[2] += performance.now() - t;
         }
         t = performance.now();
-        const detections = this.postprocess(preds);
+        const preds = this.postprocess(output);
         times[3] += performance.now() - t;
-        this.updateMetrics(detections, batch);
-        this.seen += raw.imgShape[0];
-        return { batch, detections };
+        this.updateMetrics(preds, batch);
+        this.seen += raw.imgShape[0] ?? 0;
+        return { batch, preds };
       }),
     );
   }
 
   /** As `validateBatch` for an exported model: preprocess in one scope, `await backend.infer`, the rest in another. */
   private async validateBatchAsync(
-    raw: RawBatch,
+    raw: T['raw'],
     backend: InferenceBackend,
-    times: number[],
-  ): Promise<{ batch: Batch; detections: Tensor[] }> {
+    times: [number, number, number, number],
+  ): Promise<{ batch: T['batch']; preds: T['preds'] }> {
     let t = performance.now();
-    const batch = torch.tidy(() => this.preprocess(toBatch(raw)));
+    const batch = torch.tidy(() => this.preprocess(this.toBatch(raw)));
     times[0] += performance.now() - t;
     try {
       t = performance.now();
-      const preds = await inferBackend(backend, batch.img);
+      const output = await inferBackend(backend, batch.img);
       times[1] += performance.now() - t;
       try {
-        const detections = torch.noGrad(() =>
+        const preds = torch.noGrad(() =>
           torch.tidy(() => {
             t = performance.now();
-            const dets = this.postprocess(preds);
+            const p = this.postprocess(output);
             times[3] += performance.now() - t;
-            this.updateMetrics(dets, batch);
-            return dets;
+            this.updateMetrics(p, batch);
+            return p;
           }),
         );
-        this.seen += raw.imgShape[0];
-        return { batch, detections };
+        this.seen += raw.imgShape[0] ?? 0;
+        return { batch, preds };
       } finally {
-        preds.dispose();
+        output.dispose();
       }
     } catch (error) {
       torch.dispose(batch);

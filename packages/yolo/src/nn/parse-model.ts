@@ -20,7 +20,7 @@ export interface ModelYaml {
   scale?: string;
   depth_multiple?: number;
   width_multiple?: number;
-  /** A Python expression such as `nn.ReLU()` replacing Conv's default activation. */
+  /** A Python expression such as `nn.ReLU()` replacing Conv's default activation in this model. */
   activation?: string;
   ch?: number;
   backbone: LayerSpec[];
@@ -103,77 +103,84 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
   const { depth, width, maxChannels } = scaling(d, source);
   const scaleChannels = (c: number) => makeDivisible(Math.min(c, maxChannels) * width, 8);
 
-  const previousAct = Conv.defaultAct;
-  if (d.activation) {
-    Conv.defaultAct = parseActivation(d.activation);
-    if (verbose) console.log(`activation: ${d.activation}`);
-  }
-  try {
-    if (verbose)
-      console.log(
-        `\n${''.padStart(3)}${'from'.padStart(20)}${'n'.padStart(3)}${'params'.padStart(10)}  ${'module'.padEnd(45)}${'arguments'.padEnd(30)}`,
-      );
-    let channels = [ch];
-    const layers: ModelLayer[] = [];
-    const save: number[] = [];
-    let c2 = ch;
-    const rows = [...d.backbone.map((r, k) => [r, `backbone[${k}]`] as const), ...d.head.map((r, k) => [r, `head[${k}]`] as const)];
-    rows.forEach(([row, position], i) => {
-      const where = `${source} ${position} (layer ${i})`;
-      const [f, repeats, name, yamlArgs] = checkLayer(row, where);
-      const entry = resolveModule(name, where);
-      let args = yamlArgs.map((a) => {
-        if (typeof a !== 'string') return a;
-        if (a === 'nc') return nc;
-        const literal = pythonLiteral(a);
-        return literal === NOT_A_LITERAL ? a : literal;
-      });
-      const nScaled = repeats > 1 ? Math.max(pythonRound(repeats * depth), 1) : repeats;
-      let n = nScaled;
-      const froms = typeof f === 'number' ? [f] : f;
-      if (i === 0 && froms.some((x) => x !== -1)) throw new Error(`${where}: the first layer can only read the input (from -1)`);
-      const inputs = froms.map((x) => pick(channels, x, where));
-      const c1 = inputs[0] as number;
-      const rule = entry.channels;
-      if (rule === 'conv' || rule === 'csp') {
-        const target = args[0];
-        if (typeof target !== 'number')
-          throw new Error(`${where}: ${name}'s first argument must be its output channels, got ${pythonRepr(target)}`);
-        c2 = target !== nc ? scaleChannels(target) : target;
-        args = [c1, c2, ...args.slice(1)];
-        if (rule === 'csp') {
-          args.splice(2, 0, n);
-          n = 1;
-        }
-      } else if (rule === 'batchnorm') {
-        args = [c1];
-      } else if (rule === 'concat') {
-        c2 = inputs.reduce((a, b) => a + b, 0);
-      } else if (rule === 'detect') {
-        args.push(inputs);
-      } else if (rule === 'same') {
-        c2 = c1;
-      } else {
-        const context: ChannelContext = { args, from: f, inputs, nc, repeats: n, scaleChannels };
-        ({ args, c2 } = rule(context));
-      }
-
-      const make = () => new entry.create(...args);
-      const module = n > 1 ? new nn.Sequential(...Array.from({ length: n }, make)) : make();
-      const np = module.parameters().reduce((sum, p) => sum + p.numel(), 0);
-      const layer = Object.assign(module, { i, f, type: entry.type, np });
-      if (verbose) {
-        console.log(
-          `${String(i).padStart(3)}${pythonRepr(f).padStart(20)}${String(nScaled).padStart(3)}${np.toFixed(0).padStart(10)}  ${entry.type.padEnd(45)}${pythonRepr(args).padEnd(30)}`,
-        );
-      }
-      for (const x of froms) if (x !== -1) save.push(((x % i) + i) % i);
-      layers.push(layer);
-      if (i === 0) channels = [];
-      channels.push(c2);
+  const defaultAct = d.activation ? parseActivation(d.activation) : null;
+  if (defaultAct && verbose) console.log(`activation: ${d.activation}`);
+  if (verbose)
+    console.log(
+      `\n${''.padStart(3)}${'from'.padStart(20)}${'n'.padStart(3)}${'params'.padStart(10)}  ${'module'.padEnd(45)}${'arguments'.padEnd(30)}`,
+    );
+  let channels = [ch];
+  const layers: ModelLayer[] = [];
+  const save: number[] = [];
+  let c2 = ch;
+  const rows = [...d.backbone.map((r, k) => [r, `backbone[${k}]`] as const), ...d.head.map((r, k) => [r, `head[${k}]`] as const)];
+  rows.forEach(([row, position], i) => {
+    const where = `${source} ${position} (layer ${i})`;
+    const [f, repeats, name, yamlArgs] = checkLayer(row, where);
+    const entry = resolveModule(name, where);
+    let args = yamlArgs.map((a) => {
+      if (typeof a !== 'string') return a;
+      if (a === 'nc') return nc;
+      const literal = pythonLiteral(a);
+      return literal === NOT_A_LITERAL ? a : literal;
     });
-    return { layers, save: save.sort((a, b) => a - b) };
-  } finally {
-    Conv.defaultAct = previousAct;
+    const nScaled = repeats > 1 ? Math.max(pythonRound(repeats * depth), 1) : repeats;
+    let n = nScaled;
+    const froms = typeof f === 'number' ? [f] : f;
+    if (i === 0 && froms.some((x) => x !== -1)) throw new Error(`${where}: the first layer can only read the input (from -1)`);
+    const inputs = froms.map((x) => pick(channels, x, where));
+    const c1 = inputs[0] as number;
+    const rule = entry.channels;
+    if (rule === 'conv' || rule === 'csp') {
+      const target = args[0];
+      if (typeof target !== 'number')
+        throw new Error(`${where}: ${name}'s first argument must be its output channels, got ${pythonRepr(target)}`);
+      c2 = target !== nc ? scaleChannels(target) : target;
+      args = [c1, c2, ...args.slice(1)];
+      if (rule === 'csp') {
+        args.splice(2, 0, n);
+        n = 1;
+      }
+    } else if (rule === 'batchnorm') {
+      args = [c1];
+    } else if (rule === 'concat') {
+      c2 = inputs.reduce((a, b) => a + b, 0);
+    } else if (rule === 'detect') {
+      args.push(inputs);
+    } else if (rule === 'same') {
+      c2 = c1;
+    } else {
+      const context: ChannelContext = { args, from: f, inputs, nc, repeats: n, scaleChannels };
+      ({ args, c2 } = rule(context));
+    }
+
+    const make = () => new entry.create(...args);
+    const module = n > 1 ? new nn.Sequential(...Array.from({ length: n }, make)) : make();
+    const np = module.parameters().reduce((sum, p) => sum + p.numel(), 0);
+    const layer = Object.assign(module, { i, f, type: entry.type, np });
+    if (verbose) {
+      console.log(
+        `${String(i).padStart(3)}${pythonRepr(f).padStart(20)}${String(nScaled).padStart(3)}${np.toFixed(0).padStart(10)}  ${entry.type.padEnd(45)}${pythonRepr(args).padEnd(30)}`,
+      );
+    }
+    for (const x of froms) if (x !== -1) save.push(((x % i) + i) % i);
+    layers.push(layer);
+    if (i === 0) channels = [];
+    channels.push(c2);
+  });
+  if (defaultAct) useDefaultActivation(layers, defaultAct);
+  return { layers, save: save.sort((a, b) => a - b) };
+}
+
+/**
+ * Gives every Conv built with the default activation (`act=true`) the YAML's `activation:` instead: one module shared
+ * by all of them, as Ultralytics' `Conv.default_act = eval(act)` does — but for this model only, with no class-wide
+ * state swapped while building (Ultralytics never swaps it back, so later models inherit it).
+ */
+function useDefaultActivation(layers: ModelLayer[], act: torch.nn.Module): void {
+  for (const layer of layers) {
+    layer.apply((m) => {
+      if (m instanceof Conv && m.act === Conv.defaultAct) m.replaceActivation(act);
+    });
   }
 }

@@ -153,6 +153,8 @@ export interface DetectionModelOptions {
   nc?: number;
   /** Print the layer table and summary (true). */
   verbose?: boolean;
+  /** The hyperparameters the loss reads (box, cls, dfl gains), e.g. a checkpoint's training arguments. */
+  args?: Args;
 }
 
 /**
@@ -179,6 +181,7 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
   constructor(cfg: string | ModelYaml | Record<string, unknown> = 'yolov8n.yaml', options: DetectionModelOptions = {}) {
     super();
     const { nc, verbose = true } = options;
+    this.args = options.args;
     const yaml = typeof cfg === 'string' ? yamlModelLoad(cfg) : (structuredClone(cfg) as ModelYaml);
     yaml.ch ??= options.ch ?? 3;
     const ch = yaml.ch;

@@ -21,6 +21,15 @@ export interface ModelMeta {
   fused?: boolean;
 }
 
+/** What a checkpoint records of a model: architecture, classes, strides, task, and whether it is fused. */
+export function modelMeta(
+  model: { yaml: Record<string, unknown>; nc: number; names: Record<number, string>; stride: number[]; isFused?(): boolean },
+  task: string,
+): ModelMeta {
+  const { yaml, nc, names, stride } = model;
+  return { yaml, nc, names, stride, task, fused: typeof model.isFused === 'function' && model.isFused() };
+}
+
 export interface CheckpointMeta {
   format: typeof CHECKPOINT_FORMAT;
   version: string;

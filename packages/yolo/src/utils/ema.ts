@@ -45,6 +45,14 @@ export class ModelEMA {
     );
   }
 
+  /** Takes saved EMA weights (a checkpoint's, copied to where this EMA lives) and their update count. */
+  load(state: Map<string, Tensor>, updates: number): void {
+    torch.noGrad(() => {
+      for (const [name, t] of state) this.state.get(name)?.copy_(t);
+    });
+    this.updates = updates;
+  }
+
   /** Runs `fn` with the EMA weights swapped into `model`, restoring the training weights afterwards. */
   async withWeights<T>(model: nn.Module<any, any>, fn: () => Promise<T> | T): Promise<T> {
     const live = model.stateDict();

@@ -1,8 +1,6 @@
 // YOLO: the Model front end with the detection task's executors (Ultralytics' models/yolo/model.py).
 import { Exporter } from '../../engine/exporter.js';
 import { Model, type TaskMap } from '../../engine/model.js';
-import { readCheckpointMeta } from '../../utils/checkpoint.js';
-import { loadUltralyticsCheckpoint } from '../../utils/ultralytics-pt.js';
 import { loadDetectionModel } from './detect/load.js';
 import { DetectionPredictor } from './detect/predict.js';
 import { DetectionTrainer } from './detect/train.js';
@@ -16,11 +14,6 @@ export const YOLO_TASK_MAP: TaskMap = {
     predictor: DetectionPredictor,
     exporter: Exporter,
     load: (source) => loadDetectionModel(source),
-    checkpointArgs: (source) => {
-      if (source.endsWith('.safetensors')) return readCheckpointMeta(source).train_args;
-      if (source.endsWith('.pt')) return loadUltralyticsCheckpoint(source).trainArgs;
-      return null;
-    },
   },
 };
 

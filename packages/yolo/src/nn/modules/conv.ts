@@ -34,13 +34,13 @@ function resolveAct(act: ActSpec, defaultAct: () => torch.nn.Module): torch.nn.M
 /**
  * Conv2d (no bias, 'same' padding) → BatchNorm2d → activation. `Conv.defaultAct` is one shared SiLU, as
  * Ultralytics' class attribute is, so a model's module tree holds a single activation module (what its layer
- * count reflects); a model YAML's `activation:` swaps it while that model is built.
+ * count reflects); a model YAML's `activation:` replaces it in that model once built (parseModel).
  *
  * @example
  * const stem = new Conv(3, 16, 3, 2); // 3→16 channels, 3×3, stride 2
  */
 export class Conv extends nn.Module {
-  static defaultAct: torch.nn.Module = new SiLU();
+  static readonly defaultAct: torch.nn.Module = new SiLU();
   conv: torch.nn.Conv2d;
   bn: torch.nn.BatchNorm2d | null;
   act: torch.nn.Module;
@@ -56,6 +56,12 @@ export class Conv extends nn.Module {
       'act',
       resolveAct(act, () => Conv.defaultAct),
     );
+  }
+
+  /** Uses `act` as this convolution's activation (the module under `act` in the state dict and the layer count). */
+  replaceActivation(act: torch.nn.Module): void {
+    this.setModule('act', act);
+    this.act = act;
   }
 
   forward(x: Tensor): Tensor {
@@ -92,7 +98,7 @@ function gcd(a: number, b: number): number {
 
 /** ConvTranspose2d → BatchNorm2d (or Identity with bn=false) → activation (its own shared SiLU, as Ultralytics). */
 export class ConvTranspose extends nn.Module {
-  static defaultAct: torch.nn.Module = new SiLU();
+  static readonly defaultAct: torch.nn.Module = new SiLU();
   conv_transpose: ConvTranspose2d;
   bn: torch.nn.Module | null;
   act: torch.nn.Module;

@@ -1,28 +1,52 @@
-// Building a DetectionModel from whatever a user names: a model YAML, a yolots checkpoint or an Ultralytics .pt.
+// Building a DetectionModel from whatever a user names: a model YAML, a yolots checkpoint or an Ultralytics .pt —
+// each file read once, the model returned ready to use (eval mode, the checkpoint's training arguments as `args`).
 import { existsSync } from 'node:fs';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
+import type { Args } from '../../../cfg/args.js';
+import { checkCfg, defaultCfg } from '../../../cfg/config.js';
 import { DetectionModel } from '../../../nn/tasks.js';
 import { inferenceWeights, loadCheckpoint } from '../../../utils/checkpoint.js';
 import { loadUltralyticsCheckpoint } from '../../../utils/ultralytics-pt.js';
 
+/** What a weights file says about itself, in either format. */
+export interface WeightsMeta {
+  /** The last completed epoch (0-based); -1 for a finished run's stripped checkpoint; null when the file does not say. */
+  epoch: number | null;
+  /** When it was written (ISO 8601), and by which version of yolots or Ultralytics. */
+  date: string | null;
+  version: string | null;
+  bestFitness: number | null;
+  /** The arguments the weights were trained with (`train_args`), as saved; null when the file has none. */
+  trainArgs: Record<string, unknown> | null;
+}
+
 /** A model config and its weights, read from a weights file. */
 export interface LoadedWeights {
   cfg: Record<string, unknown>;
+  /** Float32 weights (an Ultralytics float16 `.pt` is widened as it is read), owned by the caller. */
   weights: Map<string, Tensor>;
   names: Record<number, string> | null;
   /** The weights are of a BatchNorm-fused model. */
   fused: boolean;
+  meta: WeightsMeta;
 }
 
-/** Reads a `.safetensors` yolots checkpoint (EMA weights when present) or an Ultralytics `.pt`. */
+/**
+ * Reads a `.safetensors` yolots checkpoint (EMA weights when present) or an Ultralytics `.pt`, once: architecture,
+ * weights and metadata.
+ * @example
+ * const { weights, meta } = readWeightsFile('yolov8n.pt');
+ * console.log(meta.version, meta.trainArgs?.imgsz);
+ */
 export function readWeightsFile(path: string): LoadedWeights {
   if (!existsSync(path)) throw new Error(`model weights not found: ${path}`);
   if (path.endsWith('.pt')) {
     const ckpt = loadUltralyticsCheckpoint(path);
     const weights = new Map<string, Tensor>();
     for (const [name, raw] of ckpt.stateDict) weights.set(name, torch.fromBytes(raw.data, raw.dtype, raw.shape));
-    return { cfg: ckpt.yaml, weights, names: ckpt.names, fused: false };
+    const { epoch, date, version, bestFitness, trainArgs } = ckpt;
+    return { cfg: ckpt.yaml, weights, names: ckpt.names, fused: false, meta: { epoch, date, version, bestFitness, trainArgs } };
   }
   if (path.endsWith('.safetensors')) {
     const ckpt = loadCheckpoint(path);
@@ -30,24 +54,52 @@ export function readWeightsFile(path: string): LoadedWeights {
     const other = weights === ckpt.model ? ckpt.ema : ckpt.model;
     if (other) torch.dispose([...other.values()]);
     for (const state of ckpt.optimizer?.state.values() ?? []) torch.dispose([...state.values()]);
-    return { cfg: ckpt.meta.model.yaml, weights, names: ckpt.meta.model.names, fused: ckpt.meta.model.fused ?? false };
+    const { meta } = ckpt;
+    return {
+      cfg: meta.model.yaml,
+      weights,
+      names: meta.model.names,
+      fused: meta.model.fused ?? false,
+      meta: { epoch: meta.epoch, date: meta.date, version: meta.version, bestFitness: meta.best_fitness, trainArgs: meta.train_args },
+    };
   }
   throw new Error(`unsupported weights file '${path}': expected a yolots .safetensors checkpoint or an Ultralytics .pt`);
 }
 
 /**
- * A ready model: `yolov8n.yaml` (new, random weights), `best.safetensors` or `yolov8n.pt` (weights loaded strictly).
- * @example const model = loadDetectionModel('runs/detect/train/weights/best.safetensors');
+ * A checkpoint's `train_args` as a model's `args`: its known keys over the defaults, checked (as Ultralytics'
+ * attempt_load_one_weight keeps the keys of its default config). Keys this version does not know are dropped.
+ * @example
+ * const args = checkpointArgs(readWeightsFile('best.pt').meta.trainArgs ?? {}, 'best.pt'); // args.box, args.imgsz, …
+ */
+export function checkpointArgs(trainArgs: Record<string, unknown>, source: string): Args {
+  const defaults = defaultCfg();
+  const known = Object.fromEntries(Object.entries(trainArgs).filter(([key]) => Object.hasOwn(defaults, key)));
+  try {
+    return checkCfg({ ...defaults, ...known });
+  } catch (cause) {
+    throw new Error(`${source}: its train_args do not check: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/**
+ * A ready model. `yolov8n.yaml`: a new network with random weights, in training mode. `best.safetensors` or
+ * `yolov8n.pt`: the weights loaded strictly, in eval mode, with the checkpoint's training arguments as `model.args`
+ * (so `model.loss()` uses its box/cls/dfl gains), as Ultralytics' loader returns it.
+ * @example
+ * const model = loadDetectionModel('runs/detect/train/weights/best.safetensors');
+ * model.args?.imgsz; // the training imgsz
  */
 export function loadDetectionModel(source: string, options: { verbose?: boolean } = {}): DetectionModel {
   if (!/\.(pt|safetensors)$/.test(source)) return new DetectionModel(source, { verbose: options.verbose ?? false });
-  const { cfg, weights, names, fused } = readWeightsFile(source);
+  const { cfg, weights, names, fused, meta } = readWeightsFile(source);
   try {
-    const model = new DetectionModel(cfg, { verbose: options.verbose ?? false });
+    const args = meta.trainArgs ? checkpointArgs(meta.trainArgs, source) : undefined;
+    const model = new DetectionModel(cfg, { verbose: options.verbose ?? false, args });
     if (fused) model.fuse(false);
     model.loadStateDict(weights);
     if (names) model.names = names;
-    return model;
+    return model.eval();
   } finally {
     torch.dispose([...weights.values()]);
   }

@@ -1,56 +1,65 @@
-// DetectionTrainer: the detection specifics of training — YOLO dataset and loader, /255 preprocessing (and
-// multi-scale), DetectionModel, DetectionValidator, loss names and plots.
+// DetectionTrainer: the detection specifics of training — YOLO dataset and loader, /255 preprocessing on the device
+// (and multi-scale), DetectionModel, DetectionValidator, loss names and plots.
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { dataArgsFrom } from '../../../data/args.js';
-import type { Batch } from '../../../data/batch.js';
+import { toBatch } from '../../../data/batch.js';
 import { buildDataloader, buildYoloDataset } from '../../../data/build.js';
-import type { RawBatch } from '../../../data/collate.js';
-import type { YOLODataset } from '../../../data/dataset.js';
-import { BaseTrainer, type TrainLoader } from '../../../engine/trainer.js';
+import type { ModelCfg, StateDict } from '../../../engine/model-types.js';
+import type { TrainLoader } from '../../../engine/task-types.js';
+import { BaseTrainer } from '../../../engine/trainer.js';
+import type { TrainValidator } from '../../../engine/validation-context.js';
 import { DetectionModel } from '../../../nn/tasks.js';
 import { loadMatchingWeights } from '../../../utils/transfer.js';
 import { resolveDataset } from './data.js';
 import { readWeightsFile } from './load.js';
 import { plotDetectionLabels, plotDetectionMetrics, plotTrainingBatch } from './plots.js';
+import { asTaskType, type DetectTypes } from './types.js';
 import { DetectionValidator } from './val.js';
 
 /**
- * Trains a YOLO detector.
+ * Trains a YOLO detector. A task built on detection (segment, pose) extends it with its own types
+ * (`DetectionTrainer<SegmentTypes>`) and overrides the hooks that make what its types change: the model
+ * (`getModel`), the batch (`toBatch`, `preprocessBatch`), the validator (`getValidator`).
+ *
  * @example
  * const trainer = new DetectionTrainer({ overrides: { model: 'yolov8n.yaml', data: 'coco8.yaml', epochs: 3 } });
  * await trainer.train();
  * console.log(trainer.best);
  */
-export class DetectionTrainer extends BaseTrainer<DetectionModel> {
-  /** The training dataset, once built (labels feed labels.jpg). */
-  trainDataset: YOLODataset | null = null;
+export class DetectionTrainer<T extends DetectTypes = DetectTypes> extends BaseTrainer<T> {
+  readonly lossNames: readonly string[] = ['box_loss', 'cls_loss', 'dfl_loss'];
+  /** The training dataset, once built (its labels feed labels.jpg). */
+  trainDataset: T['dataset'] | null = null;
 
-  async getDataset(): Promise<[unknown, unknown]> {
+  async getDataset(): Promise<[T['source'], T['source']]> {
     const data = await resolveDataset(this.args.data);
-    this.data = { ...data, names: data.names, nc: data.nc };
-    if (this.args.single_cls) this.data = { ...this.data, names: ['item'], nc: 1 };
-    return [data.train, data.val ?? data.test];
+    this.data = asTaskType<T, 'data'>('data', this.args.single_cls ? { ...data, names: ['item'], nc: 1 } : data);
+    return [asTaskType<T, 'source'>('source', data.train), asTaskType<T, 'source'>('source', data.val)];
   }
 
-  async buildDataset(imgPath: unknown, mode: 'train' | 'val', batch: number): Promise<YOLODataset> {
-    const gs = Math.max(...(this.model && typeof this.model !== 'string' ? this.model.stride : [32]), 32);
-    return buildYoloDataset(dataArgsFrom(this.args), imgPath as string[], batch, this.data, mode, mode === 'val', gs);
+  async buildDataset(imgPath: T['source'], mode: 'train' | 'val', batch: number): Promise<T['dataset']> {
+    const gs = Math.max(...(this.model ? this.model.stride : [32]), 32);
+    const dataset = await buildYoloDataset(dataArgsFrom(this.args), imgPath, batch, this.data, mode, mode === 'val', gs);
+    return asTaskType<T, 'dataset'>('dataset', dataset);
   }
 
-  async getDataloader(datasetPath: unknown, batchSize: number, rank: number, mode: 'train' | 'val'): Promise<TrainLoader> {
+  async getDataloader(datasetPath: T['source'], batchSize: number, rank: number, mode: 'train' | 'val'): Promise<TrainLoader<T['raw']>> {
     const dataset = await this.buildDataset(datasetPath, mode, batchSize);
     if (mode === 'train') this.trainDataset = dataset;
-    const shuffle = mode === 'train';
     const workers = mode === 'train' ? this.args.workers : this.args.workers * 2;
-    const loader = buildDataloader(dataset, batchSize, workers, shuffle, rank);
-    return Object.assign(loader, { closeMosaic: () => dataset.closeMosaic() });
+    // Detection's loader yields RawBatch; a task whose raw batches add labels gets them from its dataset (see asTaskType).
+    return buildDataloader(dataset, batchSize, workers, mode === 'train', rank, this.worldSize) as TrainLoader<T['raw']>;
   }
 
-  /** uint8 → float in [0, 1]; with `multi_scale`, a random size in [0.5, 1.5)·imgsz (stride multiple). */
-  override preprocessBatch(batch: Batch): Batch {
-    let img: Tensor = batch.img.float().div(255);
-    if (img.device === 'cpu') img = img.contiguous('channels_last'); // the layout of the weights (see setupTrain)
+  toBatch(raw: T['raw']): T['batch'] {
+    return asTaskType<T, 'batch'>('batch', toBatch(raw));
+  }
+
+  /** The images to the device as float in [0, 1]; with `multi_scale`, a random size in [0.5, 1.5)·imgsz (stride multiple). */
+  override preprocessBatch(batch: T['batch']): T['batch'] {
+    let img: Tensor = batch.img.to(this.device).float().div(255);
+    if (img.device === 'cpu') img = img.contiguous('channels_last'); // the layout of the weights (see setupModel)
     if (this.args.multi_scale) {
       const gs = Math.max(...this.net.stride, 32);
       const imgsz = this.args.imgsz as number;
@@ -73,28 +82,22 @@ export class DetectionTrainer extends BaseTrainer<DetectionModel> {
     model.args = this.args;
   }
 
-  getModel(cfg: string | Record<string, unknown> | null, weights: Map<string, Tensor> | null, verbose = true): DetectionModel {
+  getModel(cfg: ModelCfg | null, weights: StateDict | null, verbose = true): T['model'] {
     const model = new DetectionModel(cfg ?? 'yolov8n.yaml', { nc: this.data.nc, verbose });
     if (weights) loadMatchingWeights(model, weights);
-    return model;
+    return asTaskType<T, 'model'>('model', model);
   }
 
-  protected loadModelFile(path: string): [Record<string, unknown>, Map<string, Tensor>] {
+  protected loadModelFile(path: string): [Record<string, unknown>, StateDict] {
     const { cfg, weights } = readWeightsFile(path);
     return [cfg, weights];
   }
 
-  getValidator(): DetectionValidator {
-    this.lossNames = ['box_loss', 'cls_loss', 'dfl_loss'];
-    return new DetectionValidator({
-      args: { ...this.args },
-      saveDir: this.saveDir,
-      callbacks: this.callbacks,
-      dataloader: this.testLoader as never,
-    });
+  getValidator(): TrainValidator<T> {
+    return new DetectionValidator<T>({ args: { ...this.args }, saveDir: this.saveDir, callbacks: this.callbacks });
   }
 
-  override async plotTrainingSamples(batch: RawBatch, ni: number): Promise<void> {
+  override async plotTrainingSamples(batch: T['raw'], ni: number): Promise<void> {
     await plotTrainingBatch(batch, this.data.names, this.saveDir, ni);
   }
 

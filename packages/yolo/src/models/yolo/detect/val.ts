@@ -4,13 +4,12 @@ import { basename, extname, join } from 'node:path';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { dataArgsFrom } from '../../../data/args.js';
-import type { Batch } from '../../../data/batch.js';
+import { toBatch } from '../../../data/batch.js';
 import { buildDataloader, buildYoloDataset } from '../../../data/build.js';
-import type { RawBatch } from '../../../data/collate.js';
 import { isInferenceBackend } from '../../../engine/predictor.js';
+import type { TrainLoader } from '../../../engine/task-types.js';
 import { BaseValidator } from '../../../engine/validator.js';
 import type { InferenceBackend } from '../../../nn/autobackend.js';
-import type { DetectionModel } from '../../../nn/tasks.js';
 import { boxIou, ConfusionMatrix, DetMetrics, IOUV, matchPredictions } from '../../../utils/metrics.js';
 import { nonMaxSuppression } from '../../../utils/nms.js';
 import { scaleBoxes, xywh2xyxy } from '../../../utils/ops.js';
@@ -18,6 +17,7 @@ import { formatG } from '../../../utils/results-csv.js';
 import { resolveDataset } from './data.js';
 import { loadDetectionModel } from './load.js';
 import { plotValBatchLabels, plotValBatchPredictions, plotValidationCurves } from './plots.js';
+import { asTaskType, type DetectTypes } from './types.js';
 
 /** Per-image matching results accumulated over a run (flat typed arrays). */
 interface Stats {
@@ -34,7 +34,7 @@ interface Stats {
  * const validator = new DetectionValidator({ args: { data: 'coco8.yaml', imgsz: 320 } });
  * const metrics = await validator.run({ model: 'runs/detect/train/weights/best.safetensors' });
  */
-export class DetectionValidator extends BaseValidator<DetectionModel> {
+export class DetectionValidator<T extends DetectTypes = DetectTypes> extends BaseValidator<T> {
   metrics = new DetMetrics();
   confusionMatrix: ConfusionMatrix | null = null;
   /** Labels per class and images per class, after `getStats`. */
@@ -54,7 +54,11 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
       .join('');
   }
 
-  initMetrics(model: DetectionModel | InferenceBackend): void {
+  toBatch(raw: T['raw']): T['batch'] {
+    return asTaskType<T, 'batch'>('batch', toBatch(raw));
+  }
+
+  initMetrics(model: T['model'] | InferenceBackend): void {
     this.names = model.names;
     this.nc = Object.keys(model.names).length;
     this.metrics = new DetMetrics(this.names);
@@ -65,17 +69,18 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
   }
 
   /** NMS with the validation settings (multi-label; agnostic for single_cls). */
-  postprocess(preds: unknown): Tensor[] {
-    return nonMaxSuppression(preds as Tensor | Tensor[], {
+  postprocess(preds: unknown): T['preds'] {
+    const detections = nonMaxSuppression(preds as Tensor | Tensor[], {
       confThres: this.args.conf ?? 0.001,
       iouThres: this.args.iou,
       multiLabel: true,
       agnostic: this.args.single_cls || this.args.agnostic_nms,
       maxDet: this.args.max_det,
     });
+    return asTaskType<T, 'preds'>('preds', detections);
   }
 
-  updateMetrics(preds: Tensor[], batch: Batch): void {
+  updateMetrics(preds: T['preds'], batch: T['batch']): void {
     const [, , h, w] = batch.img.shape as [number, number, number, number];
     const batchIdx = batch.batchIdx.toArray();
     const cls = batch.cls.toArray();
@@ -182,12 +187,13 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
     writeFileSync(join(dir, `${basename(file, extname(file))}.txt`), lines.length ? `${lines.join('\n')}\n` : '');
   }
 
-  override async plotValSamples(batch: RawBatch, ni: number): Promise<void> {
+  override async plotValSamples(batch: T['raw'], ni: number): Promise<void> {
     await plotValBatchLabels(batch, this.classNames(), this.saveDir, ni);
   }
 
-  override async plotPredictions(batch: RawBatch, preds: number[][][], ni: number): Promise<void> {
-    await plotValBatchPredictions(batch, preds, this.classNames(), this.saveDir, ni);
+  override async plotPredictions(batch: T['raw'], preds: T['preds'], ni: number): Promise<void> {
+    const boxes = preds.map((d) => d.tolist() as number[][]);
+    await plotValBatchPredictions(batch, boxes, this.classNames(), this.saveDir, ni);
   }
 
   /** Curves and confusion matrices, after the metrics are final. */
@@ -199,50 +205,31 @@ export class DetectionValidator extends BaseValidator<DetectionModel> {
     return Array.from({ length: this.nc }, (_, i) => this.names[i] ?? String(i));
   }
 
-  async getDataloader(datasetPath: unknown, batchSize: number): Promise<AsyncIterable<RawBatch> & { length: number; close?(): unknown }> {
+  async getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>> {
     const stride = this.backend ? this.backend.stride : this.model ? Math.max(...this.model.stride, 32) : 32;
     // A fixed-shape export takes square batches only (args.rect is false then).
     const rect = !this.backend?.imgsz;
-    const dataset = await buildYoloDataset(
-      dataArgsFrom(this.args),
-      datasetPath as string[],
-      batchSize,
-      { nc: this.nc || 80 },
-      'val',
-      rect,
-      stride,
-    );
-    return buildDataloader(dataset, batchSize, this.args.workers, false, -1);
+    const dataset = await buildYoloDataset(dataArgsFrom(this.args), datasetPath, batchSize, { nc: this.nc || 80 }, 'val', rect, stride);
+    return buildDataloader(dataset, batchSize, this.args.workers, false, -1) as TrainLoader<T['raw']>;
   }
 
   protected async setupStandalone(
-    model: DetectionModel | InferenceBackend | string | null,
-  ): Promise<[DetectionModel | InferenceBackend, unknown]> {
+    model: T['model'] | InferenceBackend | string | null,
+  ): Promise<[T['model'] | InferenceBackend, T['source']]> {
     const built = isInferenceBackend(model) ? model : this.fusedModel(model);
     const data = await resolveDataset(this.args.data);
     const split = this.args.split as 'val' | 'test' | 'train';
     const source = split === 'test' ? (data.test ?? data.val) : split === 'train' ? data.train : data.val;
     this.nc = data.nc;
-    return [built, source];
+    return [built, asTaskType<T, 'source'>('source', source)];
   }
 
-  private fusedModel(model: DetectionModel | string | null): DetectionModel {
-    const net = typeof model === 'string' || model === null ? loadDetectionModel(model ?? 'yolov8n.yaml') : model;
+  /** A network as given, or loaded from a weights/YAML path; fused for inference either way. */
+  private fusedModel(model: T['model'] | string | null): T['model'] {
+    const net =
+      typeof model === 'string' || model === null ? asTaskType<T, 'model'>('model', loadDetectionModel(model ?? 'yolov8n.yaml')) : model;
     net.fuse();
-    net.toMemoryFormat('channels_last'); // CPU convolutions then skip a weight reorder on every call
-    this.model = net;
     return net;
-  }
-
-  /** Validates a finished run's best checkpoint (standalone, fused), as the trainer's final evaluation. */
-  async finalEval(best: string): Promise<Record<string, number>> {
-    const validator = new (this.constructor as new (options: ConstructorParameters<typeof DetectionValidator>[0]) => DetectionValidator)({
-      args: { ...this.args, mode: 'val', plots: this.args.plots },
-      saveDir: this.saveDir,
-      callbacks: this.callbacks,
-      dataloader: this.dataloader ?? undefined,
-    });
-    return validator.run({ model: best });
   }
 }
 

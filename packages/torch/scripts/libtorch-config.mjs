@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// Which libtorch binding.gyp builds against, printed for gyp's `<!(...)` expansions:
+//   dir            the libtorch directory (holding include/ and lib/), or '' for Debian's libtorch-dev in /usr
+//   cuda           1 when that libtorch has its CUDA backend (lib/libtorch_cuda.so), else 0
+//   abi            the C++ ABI flag its libraries use (_GLIBCXX_USE_CXX11_ABI: 0 or 1), or '' when not known
+//   cuda-includes  header folders c10d's NCCL code needs (CUDA runtime, nccl.h), one per line
+// The directory is LIBTORCH when set; with LIBTORCH_USE_PYTORCH=1, the libtorch inside the PyTorch that `$PYTHON`
+// (default python3) imports, as tch-rs does: a `pip install torch` with CUDA then needs no separate libtorch download.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** What the Python torch install says about itself, or null when LIBTORCH_USE_PYTORCH is off. */
+function pytorch() {
+  const flag = process.env.LIBTORCH_USE_PYTORCH;
+  if (!flag || flag === '0' || flag.toLowerCase() === 'false') return null;
+  const python = process.env.PYTHON || 'python3';
+  const code = [
+    'import json, os, torch',
+    'print(json.dumps({"dir": os.path.dirname(torch.__file__), "abi": int(torch._C._GLIBCXX_USE_CXX11_ABI), "cuda": torch.version.cuda}))',
+  ].join('; ');
+  let out;
+  try {
+    out = execFileSync(python, ['-c', code], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const detail = String(error.stderr || error.message).trim().split('\n').pop();
+    throw new Error(`LIBTORCH_USE_PYTORCH=1: '${python} -c "import torch"' failed (${detail}). Set PYTHON to the interpreter whose torch to use.`);
+  }
+  const info = JSON.parse(out.trim().split('\n').pop());
+  if (!existsSync(join(info.dir, 'include')) || !existsSync(join(info.dir, 'lib'))) {
+    throw new Error(`LIBTORCH_USE_PYTORCH=1: ${info.dir} has no include/ and lib/ folders (not a PyTorch with its C++ library)`);
+  }
+  return info;
+}
+
+function libtorchDir(torchInfo) {
+  if (process.env.LIBTORCH) return process.env.LIBTORCH;
+  return torchInfo ? torchInfo.dir : '';
+}
+
+/** nvidia/<package>/include folders of pip's CUDA wheels (nvidia-nccl-cu12, nvidia-cuda-runtime-cu12, …) beside torch. */
+function pipNvidiaIncludes(torchDir) {
+  const nvidia = join(torchDir, '..', 'nvidia');
+  if (!existsSync(nvidia)) return [];
+  return readdirSync(nvidia)
+    .map((name) => join(nvidia, name, 'include'))
+    .filter((dir) => existsSync(dir));
+}
+
+function main(what) {
+  const torchInfo = pytorch();
+  const dir = libtorchDir(torchInfo);
+  switch (what) {
+    case 'dir':
+      return dir;
+    case 'cuda':
+      return dir && existsSync(join(dir, 'lib', 'libtorch_cuda.so')) ? '1' : '0';
+    case 'abi':
+      // Only PyTorch reports it; an unpacked libtorch's folder name says it (cxx11-abi builds), but not reliably.
+      return torchInfo && !process.env.LIBTORCH ? String(torchInfo.abi) : '';
+    case 'cuda-includes': {
+      const dirs = [join(process.env.CUDA_HOME || '/usr/local/cuda', 'include')];
+      if (torchInfo) dirs.push(...pipNvidiaIncludes(torchInfo.dir));
+      return dirs.join('\n');
+    }
+    default:
+      throw new Error(`libtorch-config: unknown query '${what}' (dir, cuda, abi, cuda-includes)`);
+  }
+}
+
+try {
+  console.log(main(process.argv[2]));
+} catch (error) {
+  console.error(`@yolots/torch build: ${error.message}`);
+  process.exit(1);
+}

@@ -1,0 +1,29 @@
+// torch.cuda: what the loaded libtorch knows of CUDA. The answers come from libtorch at run time, so they hold for
+// whichever libtorch the addon was built against (Debian's CPU-only one by default; see the README's build section).
+import { native } from './native.js';
+
+/**
+ * Whether this libtorch has its CUDA backend (PyTorch's `torch.backends.cuda.is_built()`), whether or not a GPU is
+ * present. False for the default Debian build: CUDA tensors are then impossible, not merely absent.
+ */
+export function isBuilt(): boolean {
+  return native.cudaIsBuilt();
+}
+
+/** Whether a CUDA device can be used now: a CUDA build, a driver and at least one visible GPU (`torch.cuda.is_available()`). */
+export function isAvailable(): boolean {
+  return native.cudaDeviceCount() > 0;
+}
+
+/** Visible CUDA devices (0 on a CPU-only build or a machine without GPUs), as `torch.cuda.device_count()`. */
+export function deviceCount(): number {
+  return native.cudaDeviceCount();
+}
+
+/**
+ * Waits for all queued work on CUDA device `index` (default 0) to finish, as `torch.cuda.synchronize()`: for timing,
+ * since CUDA kernels run asynchronously. Throws when the device does not exist.
+ */
+export function synchronize(index = 0): void {
+  native.cudaSynchronize(index);
+}
