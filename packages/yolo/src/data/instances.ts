@@ -194,16 +194,17 @@ export class Instances {
       throw new Error('Instances.concatenate: cannot mix instances with and without polygons');
     }
     return new Instances(
-      concat(list.map((x) => x.bboxes)),
+      concatFloat32(list.map((x) => x.bboxes)),
       first.format,
       first.normalized,
-      withSegments ? concat(list.map((x) => x.segments)) : undefined,
+      withSegments ? concatFloat32(list.map((x) => x.segments)) : undefined,
       first.segmentPoints,
     );
   }
 }
 
-function concat(parts: readonly Float32Array[]): Float32Array {
+/** The arrays one after another in one new Float32Array. */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
   for (const p of parts) {

@@ -1,73 +1,15 @@
 // The segmentation task's plots: batch mosaics with masks, results.png in 2×8, and the box and mask curves
 // (BoxPR_curve.png … MaskR_curve.png) with the confusion matrices.
 import { join } from 'node:path';
-import type { RawBatch } from '../../../data/collate.js';
 import type { ConfusionMatrix } from '../../../utils/metrics.js';
 import type { SegmentMetrics } from '../../../utils/metrics-segment.js';
-import {
-  plotConfusionMatrix,
-  plotImages,
-  plotMcCurve,
-  plotPrCurve,
-  plotResults,
-  SEGMENT_RESULTS_PLOT_COLUMNS,
-} from '../../../utils/plotting/index.js';
+import { plotConfusionMatrix, plotMcCurve, plotPrCurve, plotResults, SEGMENT_RESULTS_PLOT_COLUMNS } from '../../../utils/plotting/index.js';
 
 /** Predicted masks per image of a validation batch (at most 15 each, as Ultralytics plots them). */
 export interface PredictedMasks {
   /** n × h × w 0/1, the images' masks concatenated in detection order. */
   data: Uint8Array;
   shape: [number, number, number];
-}
-
-/** A batch mosaic with its labels and masks: train_batch{ni}.jpg or val_batch{ni}_labels.jpg. */
-export async function plotLabelledMaskBatch(batch: RawBatch, names: string[], fname: string): Promise<void> {
-  await plotImages({
-    images: batch.img,
-    shape: batch.imgShape,
-    batchIdx: batch.batchIdx,
-    cls: batch.cls,
-    bboxes: batch.bboxes,
-    paths: batch.imFile,
-    names,
-    fname,
-    ...(batch.masks && batch.masksShape ? { masks: { data: batch.masks, shape: batch.masksShape } } : {}),
-  });
-}
-
-/** val_batch{ni}_pred.jpg: detections (pixel xyxy rows [x1, y1, x2, y2, conf, cls], 15 per image) and their masks. */
-export async function plotMaskPredictions(
-  batch: RawBatch,
-  detections: number[][][],
-  masks: PredictedMasks | null,
-  names: string[],
-  fname: string,
-): Promise<void> {
-  const batchIdx: number[] = [];
-  const cls: number[] = [];
-  const bboxes: number[] = [];
-  const confs: number[] = [];
-  detections.forEach((rows, i) => {
-    for (const [x1, y1, x2, y2, conf, c] of rows.slice(0, 15) as number[][]) {
-      batchIdx.push(i);
-      cls.push(c as number);
-      bboxes.push(x1 as number, y1 as number, x2 as number, y2 as number);
-      confs.push(conf as number);
-    }
-  });
-  await plotImages({
-    images: batch.img,
-    shape: batch.imgShape,
-    batchIdx,
-    cls,
-    bboxes,
-    boxFormat: 'xyxy',
-    confs,
-    paths: batch.imFile,
-    names,
-    fname,
-    ...(masks && masks.shape[0] === cls.length ? { masks } : {}),
-  });
 }
 
 /** results.png: Ultralytics' plot_results(segment=True), 2×8. */
@@ -88,7 +30,7 @@ export async function plotSegmentationCurves(
     ['Mask', metrics.seg],
   ] as const) {
     const [pr, f1, p, r] = metric.curvesResults;
-    if (!pr || !pr[1].length) continue;
+    if (!pr?.[1].length) continue;
     await plotPrCurve(pr[0], pr[1], Array.from(metric.ap50), classNames, join(saveDir, `${prefix}PR_curve.png`));
     for (const [curve, file, label] of [
       [f1, 'F1_curve.png', 'F1'],

@@ -9,7 +9,7 @@ import { SegmentationModel } from '../../../nn/segmentation-model.js';
 import { loadMatchingWeights } from '../../../utils/transfer.js';
 import { DetectionTrainer } from '../detect/train.js';
 import { resolveSegmentDataset } from './data.js';
-import { plotLabelledMaskBatch, plotSegmentationResults } from './plots.js';
+import { plotSegmentationResults } from './plots.js';
 import type { SegmentTypes } from './types.js';
 import { SegmentationValidator } from './val.js';
 
@@ -61,10 +61,6 @@ export class SegmentationTrainer<T extends SegmentTypes = SegmentTypes> extends 
 
   override getValidator(): TrainValidator<T> {
     return new SegmentationValidator<T>({ args: { ...this.args }, saveDir: this.saveDir, callbacks: this.callbacks });
-  }
-
-  override async plotTrainingSamples(batch: T['raw'], ni: number): Promise<void> {
-    await plotLabelledMaskBatch(batch, this.data.names, `${this.saveDir}/train_batch${ni}.jpg`);
   }
 
   override async plotMetrics(): Promise<void> {

@@ -16,10 +16,11 @@ import { maskTruePositives, SegmentMetrics } from '../../../utils/metrics-segmen
 import { nonMaxSuppression } from '../../../utils/nms.js';
 import { scaleBoxes, xywh2xyxy } from '../../../utils/ops.js';
 import { processMask, processMaskNative } from '../../../utils/ops-mask.js';
-import { formatG } from '../../../utils/results-csv.js';
+import { bincount, printMetricsTable } from '../../../utils/val-table.js';
+import { plotValBatchLabels, plotValBatchPredictions } from '../detect/plots.js';
 import { resolveSegmentDataset } from './data.js';
 import { loadSegmentationModel } from './load.js';
-import { type PredictedMasks, plotLabelledMaskBatch, plotMaskPredictions, plotSegmentationCurves } from './plots.js';
+import { type PredictedMasks, plotSegmentationCurves } from './plots.js';
 import { segmentOutputs } from './predict.js';
 import type { SegmentTypes } from './types.js';
 
@@ -56,6 +57,11 @@ export class SegmentationValidator<T extends SegmentTypes = SegmentTypes> extend
   /** Predicted masks of the current batch (15 per image) for val_batch*_pred.jpg. */
   private plotMasks: Uint8Array[] = [];
   private plotMaskShape: [number, number] | null = null;
+
+  constructor(options: ConstructorParameters<typeof BaseValidator<T>>[0] = {}) {
+    super(options);
+    this.args.task = 'segment';
+  }
 
   get metricKeys(): string[] {
     return this.metrics.keys;
@@ -188,28 +194,26 @@ export class SegmentationValidator<T extends SegmentTypes = SegmentTypes> extend
   }
 
   printResults(): void {
-    const row = (name: string, images: number, instances: number, values: number[]): string =>
-      name.padStart(22) +
-      String(images).padStart(11) +
-      String(instances).padStart(11) +
-      values.map((v) => formatG(v, 3).padStart(11)).join('');
-    const total = this.ntPerClass.reduce((a, b) => a + b, 0);
-    console.log(row('all', this.seen, total, this.metrics.meanResults()));
-    if (total === 0) console.warn(`WARNING ⚠️ no labels found in ${this.args.task} set, can not compute metrics without labels`);
-    if (this.args.verbose && !this.training && this.nc > 1 && this.stats.targetCls.length) {
-      this.metrics.apClassIndex.forEach((c, i) => {
-        console.log(row(this.names[c] ?? String(c), this.ntPerImage[c] ?? 0, this.ntPerClass[c] ?? 0, this.metrics.classResult(i)));
-      });
-    }
+    printMetricsTable({
+      seen: this.seen,
+      ntPerClass: this.ntPerClass,
+      ntPerImage: this.ntPerImage,
+      names: this.names,
+      task: this.args.task,
+      perClass: this.args.verbose && !this.training && this.nc > 1 && this.stats.targetCls.length > 0,
+      mean: this.metrics.meanResults(),
+      apClassIndex: this.metrics.apClassIndex,
+      classResult: (i) => this.metrics.classResult(i),
+    });
   }
 
   override async plotValSamples(batch: T['raw'], ni: number): Promise<void> {
-    await plotLabelledMaskBatch(batch, this.classNames(), join(this.saveDir, `val_batch${ni}_labels.jpg`));
+    await plotValBatchLabels(batch, this.classNames(), this.saveDir, ni);
   }
 
   override async plotPredictions(batch: T['raw'], preds: T['preds'], ni: number): Promise<void> {
     const boxes = preds.map((d) => (d.shape[0] ? (d.narrow(1, 0, 6).tolist() as number[][]) : []));
-    await plotMaskPredictions(batch, boxes, this.collectedPlotMasks(), this.classNames(), join(this.saveDir, `val_batch${ni}_pred.jpg`));
+    await plotValBatchPredictions(batch, boxes, this.classNames(), this.saveDir, ni, this.collectedPlotMasks() ?? undefined);
     this.plotMasks = [];
   }
 
@@ -257,10 +261,4 @@ export class SegmentationValidator<T extends SegmentTypes = SegmentTypes> extend
     this.nc = data.nc;
     return [net, source as T['source']];
   }
-}
-
-function bincount(values: number[], minLength: number): Int32Array {
-  const out = new Int32Array(Math.max(minLength, values.length ? Math.max(...values) + 1 : 0));
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
 }
