@@ -27,6 +27,7 @@ export class SegmentationTrainer<T extends SegmentTypes = SegmentTypes> extends 
 
   constructor(options: ConstructorParameters<typeof DetectionTrainer>[0] = {}) {
     super({ ...options, overrides: { ...(options.overrides ?? {}), task: 'segment' } });
+    this.args.model ??= 'yolov8n-seg.yaml'; // the engine's default model is a detector
   }
 
   override async getDataset(): Promise<[T['source'], T['source']]> {
