@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --no-train
 echo "typecheck: tsc -p tsconfig.check.json (sources, tests, benchmarks, examples)"
 npx tsc -p tsconfig.check.json
-files=$(ls packages/*/test/*.test.ts "$@" 2>/dev/null | sort)
+files=$(ls packages/*/test/*.test.ts packages/*/test/parity/*.test.ts "$@" 2>/dev/null | sort)
 exec node --conditions=source --import tsx --test --test-concurrency=1 --test-reporter=spec $files

@@ -14,7 +14,7 @@ const HELP = `
 
         yolo TASK MODE ARGS
 
-        Where   TASK (optional) is one of [detect]
+        Where   TASK (optional) is one of [detect, segment]
                 MODE (required) is one of [train, val, predict, track, export]
                 ARGS (optional) are any number of custom 'arg=value' pairs like 'imgsz=320' that override defaults.
                     See all ARGS with 'yolo cfg'
@@ -36,7 +36,12 @@ const HELP = `
     5. Export to ONNX
         yolo export model=runs/detect/train/weights/best.safetensors format=onnx imgsz=320
 
-    6. Special commands:
+    6. Instance segmentation: the same modes with a -seg model (or TASK=segment); no data= trains on the built-in
+       shapes with polygon labels
+        yolo segment train model=yolov8n-seg.yaml epochs=10 imgsz=256
+        yolo predict model=runs/segment/train/weights/best.safetensors source=images/
+
+    7. Special commands:
         yolo help
         yolo checks
         yolo version
@@ -93,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   for (const warning of command.warnings) console.warn(warning);
-  await runMode(command.task ?? 'detect', command.mode, command.overrides);
+  await runMode(command.task, command.mode, command.overrides);
   return 0;
 }
 

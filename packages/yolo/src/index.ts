@@ -42,6 +42,7 @@ export {
 } from './engine/callbacks.js';
 export { type CudaStatus, cudaStatus, type DeviceRequest, parseDevice, selectDevice } from './engine/device.js';
 export { Exporter, exportOnnx } from './engine/exporter.js';
+export { Masks } from './engine/masks.js';
 export { Model, type TaskEntry, type TaskMap } from './engine/model.js';
 export type { ModelCfg, StateDict, TensorBatch, TrainableModel } from './engine/model-types.js';
 export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
@@ -65,6 +66,12 @@ export { DetectionTrainer } from './models/yolo/detect/train.js';
 export type { DetectTypes } from './models/yolo/detect/types.js';
 export { DetectionValidator } from './models/yolo/detect/val.js';
 export { YOLO, YOLO_TASK_MAP } from './models/yolo/model.js';
+export { BUILTIN_SEGMENT_DATASET, resolveSegmentDataset } from './models/yolo/segment/data.js';
+export { loadSegmentationModel } from './models/yolo/segment/load.js';
+export { SegmentationPredictor } from './models/yolo/segment/predict.js';
+export { SegmentationTrainer } from './models/yolo/segment/train.js';
+export type { SegmentBatch, SegmentPreds, SegmentTypes } from './models/yolo/segment/types.js';
+export { SegmentationValidator } from './models/yolo/segment/val.js';
 export { loadOnnxBackend, type OnnxBackend, TorchBackend } from './nn/autobackend.js';
 export * from './nn/index.js';
 export { IdCounter, TrackState } from './trackers/basetrack.js';
@@ -85,8 +92,11 @@ export {
 } from './utils/checkpoint.js';
 export { ModelEMA } from './utils/ema.js';
 export { BboxLoss, DetectionLoss, DFLoss } from './utils/loss.js';
+export { SegmentationLoss } from './utils/loss-segment.js';
 export { ConfusionMatrix, DetMetrics, Metric } from './utils/metrics.js';
+export { maskTruePositives, SegmentMetrics } from './utils/metrics-segment.js';
 export { nonMaxSuppression } from './utils/nms.js';
+export { cropMask, maskIou, masks2segments, processMask, processMaskNative, scaleCoords, scaleMasks } from './utils/ops-mask.js';
 export { TaskAlignedAssigner } from './utils/tal.js';
 export {
   extractUltralyticsCheckpoint,

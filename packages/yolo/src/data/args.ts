@@ -24,6 +24,10 @@ export const DATA_KEYS = [
   'rect',
   'workers',
   'seed',
+  'copy_paste',
+  'mask_ratio',
+  'overlap_mask',
+  'task',
 ] as const;
 
 /**

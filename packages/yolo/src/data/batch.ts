@@ -24,6 +24,11 @@ export interface Batch {
   resizedShape: [number, number][];
   /** Per image [[ratioH, ratioW], [padW, padH]] as Ultralytics' ratio_pad (letterboxed validation batches). */
   ratioPad?: [[number, number], [number, number]][];
+  /**
+   * Segment datasets: uint8 GT masks at 1/mask_ratio of the input size, (B, h, w) overlap index masks (value k = the
+   * image's k-th label) with `overlap_mask`, else (n, h, w) one 0/1 mask per label.
+   */
+  masks?: Tensor;
 }
 
 /** The loader's typed arrays as tensors (owned by the current scope). */
@@ -38,5 +43,6 @@ export function toBatch(raw: RawBatch): Batch {
     oriShape: raw.oriShape,
     resizedShape: raw.resizedShape,
     ratioPad: raw.ratioPad,
+    ...(raw.masks && raw.masksShape ? { masks: torch.fromTypedArray(raw.masks, raw.masksShape) } : {}),
   };
 }

@@ -31,6 +31,7 @@ export function buildYoloDataset(
     pad: mode === 'train' ? 0 : 0.5,
     prefix: `${mode}: `,
     log,
+    task: args.task === 'segment' ? 'segment' : 'detect',
   });
 }
 

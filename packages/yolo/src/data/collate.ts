@@ -5,7 +5,8 @@ import type { FormattedSample } from './augment/format.js';
  * - `img`: uint8 NCHW RGB, shape `imgShape` = [B, 3, H, W];
  * - `cls`: class per box (n), `bboxes`: n×4 normalised (cx, cy, w, h), `batchIdx`: image index per box;
  * - `imFile`, `oriShape` ([h, w] on disk), `resizedShape` ([h, w] fed to the model) per image;
- * - `ratioPad`: [[rh, rw], [padw, padh]] per image, present for letterboxed validation batches only.
+ * - `ratioPad`: [[rh, rw], [padw, padh]] per image, present for letterboxed validation batches only;
+ * - `masks` (segment datasets): the samples' masks concatenated, shape `masksShape` = [B or n, h, w].
  *
  * @example
  * for await (const batch of loader) console.log(batch.imgShape, batch.cls.length);
@@ -20,6 +21,8 @@ export interface RawBatch {
   oriShape: [number, number][];
   resizedShape: [number, number][];
   ratioPad?: [[number, number], [number, number]][];
+  masks?: Uint8Array | Int32Array;
+  masksShape?: [number, number, number];
 }
 
 /** Stacks images, concatenates labels and numbers each box with its image (Ultralytics' collate_fn). */
@@ -55,10 +58,27 @@ export function collate(samples: readonly FormattedSample[]): RawBatch {
     resizedShape: samples.map((s) => s.resizedShape),
   };
   if (samples.every((s) => s.ratioPad)) batch.ratioPad = samples.map((s) => s.ratioPad as [[number, number], [number, number]]);
+  if (samples.every((s) => s.masks && s.masksShape)) Object.assign(batch, collateMasks(samples));
   return batch;
+}
+
+/** Concatenates the samples' masks along the first axis (int32 if any sample needed it). */
+function collateMasks(samples: readonly FormattedSample[]): Pick<RawBatch, 'masks' | 'masksShape'> {
+  const [, h, w] = (samples[0] as FormattedSample).masksShape as [number, number, number];
+  const count = samples.reduce((k, s) => k + (s.masksShape as [number, number, number])[0], 0);
+  const wide = samples.some((s) => s.masks instanceof Int32Array);
+  const masks = wide ? new Int32Array(count * h * w) : new Uint8Array(count * h * w);
+  let off = 0;
+  for (const s of samples) {
+    const [, sh, sw] = s.masksShape as [number, number, number];
+    if (sh !== h || sw !== w) throw new Error(`collate: ${s.imFile} has ${sh}x${sw} masks, the batch ${h}x${w}`);
+    masks.set(s.masks as Uint8Array | Int32Array, off);
+    off += (s.masks as Uint8Array | Int32Array).length;
+  }
+  return { masks, masksShape: [count, h, w] };
 }
 
 /** The buffers of a batch, for zero-copy transfer between threads. */
 export function batchBuffers(b: RawBatch): ArrayBuffer[] {
-  return [b.img.buffer, b.cls.buffer, b.bboxes.buffer, b.batchIdx.buffer] as ArrayBuffer[];
+  return [b.img.buffer, b.cls.buffer, b.bboxes.buffer, b.batchIdx.buffer, ...(b.masks ? [b.masks.buffer] : [])] as ArrayBuffer[];
 }

@@ -15,6 +15,7 @@ import {
   type ScanResults,
   saveLabelCache,
 } from './label-cache.js';
+import { resampleSegment, SEGMENT_POINTS } from './polygons.js';
 import { Random } from './random.js';
 import { type ImageLabels, verifyImageLabel } from './verify.js';
 
@@ -46,6 +47,11 @@ export interface YOLODatasetOptions {
   /** Log line prefix, e.g. 'train: '. */
   prefix?: string;
   log?: DataLogger;
+  /**
+   * The task the samples are for: 'segment' needs polygon labels and makes masks (`mask_ratio`, `overlap_mask`);
+   * 'detect' (the default) uses polygons, when the labels have them, only to move boxes through augmentation.
+   */
+  task?: 'detect' | 'segment';
 }
 
 /** Everything a worker thread needs to rebuild the dataset (structured-clone safe). */
@@ -58,6 +64,8 @@ export interface DatasetState {
   batchShapes: [number, number][] | null;
   batchOf: number[] | null;
   transformSpecs: TransformSpec[];
+  /** Samples carry masks (a segment dataset). */
+  useSegments: boolean;
 }
 
 /**
@@ -80,7 +88,7 @@ export class YOLODataset {
   private constructor(private readonly state: DatasetState) {
     this.store = new ImageStore(state.store);
     this.transforms = this.buildTransforms();
-    this.format = new Format(state.augment ? state.hyp.bgr : 0);
+    this.format = this.buildFormat();
   }
 
   /** Finds the images, verifies (or reads cached) labels, applies filters, rect order and the image cache. */
@@ -90,6 +98,8 @@ export class YOLODataset {
     const hyp = { ...options.hyp };
     const imFiles = getImgFiles(options.imgPath, options.augment ? hyp.fraction : 1, prefix);
     const { labels, results } = await getLabels(imFiles, options.nc, log, prefix);
+    const useSegments = options.task === 'segment';
+    checkSegments(labels, useSegments, log, prefix);
     applyClassFilters(labels, hyp.classes, hyp.single_cls);
     const rect = hyp.rect || (options.rect ?? false);
     let batchShapes: [number, number][] | null = null;
@@ -110,7 +120,17 @@ export class YOLODataset {
       bufferLength: options.augment ? Math.min(labels.length, options.batchSize * 8, 1000) : 0,
       ram: null,
     };
-    const ds = new YOLODataset({ labels, store, hyp, augment: options.augment, rect, batchShapes, batchOf, transformSpecs: [] });
+    const ds = new YOLODataset({
+      labels,
+      store,
+      hyp,
+      augment: options.augment,
+      rect,
+      batchShapes,
+      batchOf,
+      transformSpecs: [],
+      useSegments,
+    });
     ds.scan = results;
     if (cache) await ds.store.fill(log, prefix);
     return ds;
@@ -166,9 +186,9 @@ export class YOLODataset {
     this.transforms.append(t);
   }
 
-  /** Ultralytics' close_mosaic: mosaic and mixup off for the last epochs (LetterBox → perspective → HSV → flips). */
+  /** Ultralytics' close_mosaic: mosaic, copy-paste and mixup off for the last epochs (LetterBox → perspective → HSV → flips). */
   closeMosaic(): void {
-    this.state.hyp = { ...this.state.hyp, mosaic: 0, mixup: 0 };
+    this.state.hyp = { ...this.state.hyp, mosaic: 0, copy_paste: 0, mixup: 0 };
     this.transforms = this.buildTransforms();
   }
 
@@ -176,7 +196,17 @@ export class YOLODataset {
   setHyp(hyp: DataArgs): void {
     this.state.hyp = { ...hyp };
     this.transforms = this.buildTransforms();
-    this.format = new Format(this.state.augment ? hyp.bgr : 0);
+    this.format = this.buildFormat();
+  }
+
+  private buildFormat(): Format {
+    const { hyp, augment, useSegments } = this.state;
+    return new Format(augment ? hyp.bgr : 0, useSegments ? { ratio: hyp.mask_ratio, overlap: hyp.overlap_mask } : null);
+  }
+
+  /** True when samples carry masks (a segment dataset). */
+  get useSegments(): boolean {
+    return this.state.useSegments;
   }
 
   private buildTransforms(): Compose {
@@ -194,7 +224,8 @@ export class YOLODataset {
     const sample: Sample = {
       img,
       cls: label.cls.slice(),
-      instances: new Instances(label.bboxes.slice(), 'xywh', true),
+      // Polygons are resampled to 1000 points on every load, as Ultralytics' update_labels_info does.
+      instances: new Instances(label.bboxes.slice(), 'xywh', true, label.segments ? resampleAll(label.segments) : undefined),
       imFile: label.imFile,
       oriShape,
       resizedShape: [img.height, img.width],
@@ -260,6 +291,41 @@ async function getLabels(
   return { labels: cache.labels, results: cache.results };
 }
 
+/** Every polygon of an image resampled to SEGMENT_POINTS points, concatenated. */
+function resampleAll(polygons: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(polygons.length * SEGMENT_POINTS * 2);
+  polygons.forEach((p, i) => {
+    out.set(resampleSegment(p), i * SEGMENT_POINTS * 2);
+  });
+  return out;
+}
+
+/**
+ * A dataset mixing box and polygon labels: Ultralytics drops every polygon (with a warning) and trains on boxes.
+ * That is kept for detection; segmentation has nothing to learn from boxes, so it stops with the files to fix.
+ */
+function checkSegments(labels: ImageLabels[], useSegments: boolean, log: DataLogger, prefix: string): void {
+  const boxOnly = labels.filter((l) => l.cls.length > 0 && !l.segments);
+  const withPolygons = labels.some((l) => l.segments?.length);
+  if (useSegments && (boxOnly.length || !withPolygons)) {
+    const examples = boxOnly.slice(0, 3).map((l) => l.imFile);
+    throw new Error(
+      `${prefix}segment training needs polygon labels ('cls x1 y1 x2 y2 x3 y3 …' per line), but ` +
+        (withPolygons
+          ? `${boxOnly.length} image(s) have box labels only, e.g. ${examples.join(', ')}`
+          : 'this dataset has box labels only (a detection dataset)') +
+        '. See docs/segment.md for the label format.',
+    );
+  }
+  if (!useSegments && withPolygons && boxOnly.length) {
+    log.warn(
+      `${prefix}WARNING ⚠️ Box and segment counts should be equal: ${boxOnly.length} image(s) have box labels only. ` +
+        'Only boxes will be used and all segments will be removed.',
+    );
+    for (const l of labels) delete l.segments;
+  }
+}
+
 /** Ultralytics' update_labels: keep only `classes`, then map every class to 0 with single_cls. */
 function applyClassFilters(labels: ImageLabels[], classes: number[] | null, singleCls: boolean): void {
   for (const l of labels) {
@@ -270,6 +336,7 @@ function applyClassFilters(labels: ImageLabels[], classes: number[] | null, sing
       });
       l.bboxes = Float32Array.from(keep.flatMap((i) => Array.from(l.bboxes.subarray(i * 4, i * 4 + 4))));
       l.cls = Float32Array.from(keep, (i) => l.cls[i] as number);
+      if (l.segments) l.segments = keep.map((i) => (l.segments as Float32Array[])[i] as Float32Array);
     }
     if (singleCls) l.cls.fill(0);
   }

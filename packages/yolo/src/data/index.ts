@@ -29,6 +29,7 @@ export { decodeImage, IMG_FORMATS, type RgbImage } from './images.js';
 export { type BoxFormat, Instances } from './instances.js';
 export { LABEL_CACHE_VERSION, type LabelCache, type ScanResults } from './label-cache.js';
 export { DataLoader, type DataLoaderOptions } from './loader.js';
+export { polygon2mask, polygons2masks, polygons2masksOverlap, resampleSegment, SEGMENT_POINTS } from './polygons.js';
 export { Random } from './random.js';
 export { EpochSampler, type SamplerOptions } from './sampler.js';
 export { type ImageLabels, verifyImageLabel } from './verify.js';

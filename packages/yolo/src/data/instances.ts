@@ -2,8 +2,9 @@
 export type BoxFormat = 'xyxy' | 'xywh';
 
 /**
- * The boxes of one image (Ultralytics' `Instances` for detection): n rows of 4 float32 values in one format,
- * either normalised to [0,1] or in pixels. Transforms mutate it in place and convert formats as they need.
+ * The boxes of one image (Ultralytics' `Instances`): n rows of 4 float32 values in one format, either normalised to
+ * [0,1] or in pixels, and for segment datasets one polygon of `segmentPoints` (x, y) points per box, moved and
+ * scaled with the boxes. Transforms mutate it in place and convert formats as they need.
  *
  * @example
  * const inst = new Instances(new Float32Array([0.5, 0.5, 0.2, 0.4]), 'xywh', true);
@@ -11,12 +12,27 @@ export type BoxFormat = 'xyxy' | 'xywh';
  * inst.denormalize(640, 480); // now pixels: [256, 144, 384, 336]
  */
 export class Instances {
+  /** Polygons, n × segmentPoints × 2 (x, y), in the same units as the boxes; empty for detection labels. */
+  segments: Float32Array;
+
   constructor(
     public bboxes: Float32Array,
     public format: BoxFormat,
     public normalized: boolean,
+    segments?: Float32Array,
+    /** Points per polygon (Ultralytics resamples every polygon to 1000). */
+    readonly segmentPoints = 1000,
   ) {
     if (bboxes.length % 4 !== 0) throw new Error(`Instances: ${bboxes.length} values is not a multiple of 4`);
+    this.segments = segments ?? new Float32Array(0);
+    if (this.segments.length && this.segments.length !== (bboxes.length / 4) * segmentPoints * 2) {
+      throw new Error(`Instances: ${this.segments.length / (segmentPoints * 2)} polygons for ${bboxes.length / 4} boxes`);
+    }
+  }
+
+  /** True when the instances carry polygons. */
+  get hasSegments(): boolean {
+    return this.segments.length > 0;
   }
 
   get length(): number {
@@ -24,7 +40,7 @@ export class Instances {
   }
 
   clone(): Instances {
-    return new Instances(this.bboxes.slice(), this.format, this.normalized);
+    return new Instances(this.bboxes.slice(), this.format, this.normalized, this.segments.slice(), this.segmentPoints);
   }
 
   convertBbox(format: BoxFormat): void {
@@ -50,13 +66,10 @@ export class Instances {
     this.format = format;
   }
 
-  /** Multiplies x values by sx and y values by sy (positions and sizes alike, any format). */
-  scale(sx: number, sy: number): void {
-    const b = this.bboxes;
-    for (let i = 0; i < b.length; i += 2) {
-      b[i] = (b[i] as number) * sx;
-      b[i + 1] = (b[i + 1] as number) * sy;
-    }
+  /** Multiplies x values by sx and y values by sy (positions and sizes alike, any format; polygons unless `bboxOnly`). */
+  scale(sx: number, sy: number, bboxOnly = false): void {
+    scalePairs(this.bboxes, sx, sy);
+    if (!bboxOnly) scalePairs(this.segments, sx, sy);
   }
 
   denormalize(w: number, h: number): void {
@@ -78,21 +91,26 @@ export class Instances {
   }
 
   private offset(dx: number, dy: number): void {
-    const b = this.bboxes;
-    for (let i = 0; i < b.length; i += 2) {
-      b[i] = (b[i] as number) + dx;
-      b[i + 1] = (b[i + 1] as number) + dy;
+    // float32 arithmetic as numpy's (the scalar is cast to float32 first): exact in double, rounded once on store.
+    const fx = Math.fround(dx);
+    const fy = Math.fround(dy);
+    for (const b of [this.bboxes, this.segments]) {
+      for (let i = 0; i < b.length; i += 2) {
+        b[i] = (b[i] as number) + fx;
+        b[i + 1] = (b[i + 1] as number) + fy;
+      }
     }
   }
 
-  /** Clips the boxes to [0,w]x[0,h] (in xyxy), keeping the current format. */
+  /** Clips the boxes (in xyxy, keeping the current format) and the polygons to [0,w]x[0,h]. */
   clip(w: number, h: number): void {
     const format = this.format;
     this.convertBbox('xyxy');
-    const b = this.bboxes;
-    for (let i = 0; i < b.length; i += 2) {
-      b[i] = Math.min(Math.max(b[i] as number, 0), w);
-      b[i + 1] = Math.min(Math.max(b[i + 1] as number, 0), h);
+    for (const b of [this.bboxes, this.segments]) {
+      for (let i = 0; i < b.length; i += 2) {
+        b[i] = Math.min(Math.max(b[i] as number, 0), w);
+        b[i + 1] = Math.min(Math.max(b[i + 1] as number, 0), h);
+      }
     }
     this.convertBbox(format);
   }
@@ -115,15 +133,28 @@ export class Instances {
     const areas = this.areas();
     const keep: number[] = [];
     for (let i = 0; i < areas.length; i++) if ((areas[i] as number) > 0) keep.push(i);
-    if (keep.length !== areas.length) this.bboxes = this.select(keep).bboxes;
+    if (keep.length !== areas.length) {
+      const kept = this.select(keep);
+      this.bboxes = kept.bboxes;
+      this.segments = kept.segments;
+    }
     return keep;
   }
 
-  /** A new Instances holding the given rows. */
+  /** A new Instances holding the given rows (boxes and polygons). */
   select(indices: readonly number[]): Instances {
     const out = new Float32Array(indices.length * 4);
     indices.forEach((j, k) => out.set(this.bboxes.subarray(j * 4, j * 4 + 4), k * 4));
-    return new Instances(out, this.format, this.normalized);
+    const per = this.segmentPoints * 2;
+    const segments = this.hasSegments ? new Float32Array(indices.length * per) : undefined;
+    if (segments) indices.forEach((j, k) => segments.set(this.segments.subarray(j * per, (j + 1) * per), k * per));
+    return new Instances(out, this.format, this.normalized, segments, this.segmentPoints);
+  }
+
+  /** The polygon of instance i (segmentPoints × 2 values, a view). */
+  segment(i: number): Float32Array {
+    const per = this.segmentPoints * 2;
+    return this.segments.subarray(i * per, (i + 1) * per);
   }
 
   flipud(h: number): void {
@@ -135,6 +166,8 @@ export class Instances {
   }
 
   private flip(axis: 0 | 1, size: number): void {
+    const s = this.segments;
+    for (let i = axis; i < s.length; i += 2) s[i] = size - (s[i] as number);
     const b = this.bboxes;
     for (let i = 0; i < b.length; i += 4) {
       if (this.format === 'xyxy') {
@@ -156,12 +189,37 @@ export class Instances {
         throw new Error('Instances.concatenate: all instances must share format and normalisation');
       }
     }
-    const out = new Float32Array(list.reduce((n, x) => n + x.bboxes.length, 0));
-    let off = 0;
-    for (const inst of list) {
-      out.set(inst.bboxes, off);
-      off += inst.bboxes.length;
+    const withSegments = list.some((x) => x.hasSegments);
+    if (withSegments && list.some((x) => !x.hasSegments && x.length > 0)) {
+      throw new Error('Instances.concatenate: cannot mix instances with and without polygons');
     }
-    return new Instances(out, first.format, first.normalized);
+    return new Instances(
+      concatFloat32(list.map((x) => x.bboxes)),
+      first.format,
+      first.normalized,
+      withSegments ? concatFloat32(list.map((x) => x.segments)) : undefined,
+      first.segmentPoints,
+    );
+  }
+}
+
+/** The arrays one after another in one new Float32Array. */
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** In-place float32 scaling as numpy's (`a[..., 0] *= sx` casts sx to float32; the product is exact in double). */
+function scalePairs(values: Float32Array, sx: number, sy: number): void {
+  const fx = Math.fround(sx);
+  const fy = Math.fround(sy);
+  for (let i = 0; i < values.length; i += 2) {
+    values[i] = (values[i] as number) * fx;
+    values[i + 1] = (values[i + 1] as number) * fy;
   }
 }

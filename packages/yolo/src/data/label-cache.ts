@@ -5,7 +5,7 @@ import type { DataLogger } from './args.js';
 import type { ImageLabels } from './verify.js';
 
 /** Bumped whenever the cached layout or the verification rules change, so old caches are rebuilt. */
-export const LABEL_CACHE_VERSION = '1.0.3-yolots.1';
+export const LABEL_CACHE_VERSION = '1.0.3-yolots.2';
 
 /** Scan totals as Ultralytics reports them. */
 export interface ScanResults {
@@ -35,6 +35,7 @@ interface StoredLabels {
   shape: [number, number];
   cls: number[];
   bboxes: number[];
+  segments?: number[][];
 }
 
 /** `labels/train` → `labels/train.cache.json` (Ultralytics writes `labels/train.cache`). */
@@ -75,6 +76,7 @@ export function loadLabelCache(path: string, hash: string): LabelCache | null {
         shape: l.shape,
         cls: Float32Array.from(l.cls),
         bboxes: Float32Array.from(l.bboxes),
+        ...(l.segments ? { segments: l.segments.map((p) => Float32Array.from(p)) } : {}),
       })),
     };
   } catch {
@@ -94,7 +96,13 @@ export function saveLabelCache(path: string, cache: LabelCache, log: DataLogger,
   }
   const stored = {
     ...cache,
-    labels: cache.labels.map((l) => ({ imFile: l.imFile, shape: l.shape, cls: Array.from(l.cls), bboxes: Array.from(l.bboxes) })),
+    labels: cache.labels.map((l) => ({
+      imFile: l.imFile,
+      shape: l.shape,
+      cls: Array.from(l.cls),
+      bboxes: Array.from(l.bboxes),
+      ...(l.segments ? { segments: l.segments.map((p) => Array.from(p)) } : {}),
+    })),
   };
   const tmp = `${path}.${process.pid}.tmp`;
   try {

@@ -12,6 +12,11 @@ export interface ImageLabels {
   cls: Float32Array;
   /** n*4 normalised (cx, cy, w, h). */
   bboxes: Float32Array;
+  /**
+   * Polygon label files (a line with more than 6 values): each box's polygon as it was written, flat normalised
+   * [x0, y0, x1, y1, …] (float32). Absent for box labels.
+   */
+  segments?: Float32Array[];
 }
 
 /** The outcome of checking one image/label pair; counts are 0/1 like Ultralytics' nm, nf, ne, nc. */
@@ -42,14 +47,18 @@ export async function verifyImageLabel(imFile: string, lbFile: string, nc: numbe
     const { shape, warning } = await verifyImage(imFile);
     if (warning) result.msg = `${prefix}WARNING ⚠️ ${imFile}: ${warning}`;
     let rows: number[][] = [];
+    let segments: Float32Array[] | undefined;
     if (existsSync(lbFile)) {
       result.found = 1;
-      rows = parseLabelFile(await readFile(lbFile, 'utf8'), lbFile, nc);
+      const parsed = parseLabels(await readFile(lbFile, 'utf8'), lbFile, nc);
+      rows = parsed.rows;
+      segments = parsed.segments;
       if (!rows.length) result.empty = 1;
-      const unique = uniqueRows(rows);
+      const unique = uniqueRowIndices(rows);
       if (unique.length < rows.length) {
         result.msg = `${prefix}WARNING ⚠️ ${imFile}: ${rows.length - unique.length} duplicate labels removed`;
-        rows = unique;
+        rows = unique.map((i) => rows[i] as number[]);
+        if (segments) segments = unique.map((i) => (segments as Float32Array[])[i] as Float32Array);
       }
     } else {
       result.missing = 1;
@@ -60,6 +69,7 @@ export async function verifyImageLabel(imFile: string, lbFile: string, nc: numbe
       cls: Float32Array.from(rows, (r) => r[0] as number),
       bboxes: Float32Array.from(rows.flatMap((r) => r.slice(1, 5))),
     };
+    if (segments) result.labels.segments = segments;
   } catch (e) {
     result.corrupt = 1;
     result.msg = `${prefix}WARNING ⚠️ ${imFile}: ignoring corrupt image/label: ${(e as Error).message}`;
@@ -103,21 +113,34 @@ async function endsWithJpegEoi(file: string): Promise<boolean> {
   }
 }
 
-/** Parses and checks label text; throws naming the file and line on the first problem. */
+/** Parses and checks label text; throws naming the file and line on the first problem. Rows are [cls, x, y, w, h]. */
 export function parseLabelFile(text: string, lbFile: string, nc: number): number[][] {
+  return parseLabels(text, lbFile, nc).rows;
+}
+
+/**
+ * Parses and checks label text: box rows [cls, x, y, w, h] and, when any line has more than 6 values (then every
+ * line is a polygon, as Ultralytics reads them), each line's polygon (float32, normalised); the box of a polygon is
+ * its extent, and the range checks apply to that box.
+ */
+export function parseLabels(text: string, lbFile: string, nc: number): { rows: number[][]; segments?: Float32Array[] } {
   const lines = text
     .trim()
     .split(/\r?\n/)
     .map((line, i) => ({ no: i + 1, cols: line.trim().split(/\s+/).filter(Boolean) }))
     .filter((l) => l.cols.length);
-  const segments = lines.some((l) => l.cols.length > 6);
+  const isPolygon = lines.some((l) => l.cols.length > 6);
+  const polygons: Float32Array[] = [];
   const rows = lines.map(({ no, cols }) => {
     const values = cols.map((c) => {
       const v = Number(c);
       if (!Number.isFinite(v)) throw new Error(`${lbFile}:${no}: non-numeric value '${c}'`);
       return v;
     });
-    return { no, values: segments ? polygonToBox(values, lbFile, no) : values };
+    if (!isPolygon) return { no, values };
+    const polygon = Float32Array.from(values.slice(1));
+    polygons.push(polygon);
+    return { no, values: polygonToBox(values[0] as number, polygon, lbFile, no) };
   });
   for (const { no, values } of rows) {
     if (values.length !== 5) throw new Error(`${lbFile}:${no}: labels require 5 columns, ${values.length} columns detected`);
@@ -137,12 +160,14 @@ export function parseLabelFile(text: string, lbFile: string, nc: number): number
       throw new Error(`${lbFile}:${no}: label class ${cls} exceeds dataset class count ${nc}. Possible class labels are 0-${nc - 1}`);
     }
   }
-  return rows.map((r) => r.values.map((v) => Math.fround(v)));
+  const parsed = rows.map((r) => r.values.map((v) => Math.fround(v)));
+  return isPolygon ? { rows: parsed, segments: polygons } : { rows: parsed };
 }
 
-function polygonToBox(values: number[], lbFile: string, no: number): number[] {
-  const xy = values.slice(1);
+/** A polygon's extent as [cls, cx, cy, w, h] (Ultralytics' segments2boxes on the float32 vertices). */
+function polygonToBox(cls: number, xy: Float32Array, lbFile: string, no: number): number[] {
   if (xy.length % 2 !== 0) throw new Error(`${lbFile}:${no}: polygon has an odd number of coordinates (${xy.length})`);
+  if (xy.length < 6) throw new Error(`${lbFile}:${no}: a polygon needs at least 3 points, got ${xy.length / 2}`);
   let x1 = Infinity;
   let y1 = Infinity;
   let x2 = -Infinity;
@@ -153,16 +178,21 @@ function polygonToBox(values: number[], lbFile: string, no: number): number[] {
     y1 = Math.min(y1, xy[i + 1] as number);
     y2 = Math.max(y2, xy[i + 1] as number);
   }
-  return [values[0] as number, (x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1];
+  return [cls, (x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1];
 }
 
-/** Unique rows in lexicographic order when there are duplicates (numpy.unique(axis=0) order), else unchanged. */
-function uniqueRows(rows: number[][]): number[][] {
-  const seen = new Set(rows.map((r) => r.join(' ')));
-  if (seen.size === rows.length) return rows;
-  const sorted = [...rows].sort((a, b) => {
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
-    return 0;
+/**
+ * Indices of the rows to keep: all in order when there is no duplicate, else numpy.unique(axis=0, return_index)'s —
+ * the first occurrence of each distinct row, in lexicographic row order.
+ */
+function uniqueRowIndices(rows: number[][]): number[] {
+  const all = rows.map((_, i) => i);
+  if (new Set(rows.map((r) => r.join(' '))).size === rows.length) return all;
+  const sorted = all.sort((a, b) => {
+    const ra = rows[a] as number[];
+    const rb = rows[b] as number[];
+    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return (ra[i] as number) - (rb[i] as number);
+    return a - b;
   });
-  return sorted.filter((r, i) => i === 0 || r.join(' ') !== (sorted[i - 1] as number[]).join(' '));
+  return sorted.filter((k, i) => i === 0 || (rows[k] as number[]).join(' ') !== (rows[sorted[i - 1] as number] as number[]).join(' '));
 }

@@ -41,6 +41,8 @@ export interface ExportSource extends ExportableModel {
   stride: readonly number[];
   yaml?: { yaml_file?: string; ch?: number };
   args?: Partial<Pick<Args, 'data' | 'imgsz'>>;
+  /** The task the model serves ('detect' when absent): recorded in the metadata, named in the usage lines. */
+  task?: string;
 }
 
 export interface ExporterOptions {
@@ -130,7 +132,7 @@ export class Exporter {
       license: 'AGPL-3.0 License (https://ultralytics.com/license)',
       docs: 'https://docs.ultralytics.com',
       stride,
-      task: 'detect',
+      task: model.task ?? 'detect',
       batch,
       imgsz: this.imgsz,
       names: { ...model.names },
@@ -155,8 +157,8 @@ export class Exporter {
     const size = this.imgsz[0] === this.imgsz[1] ? String(this.imgsz[0]) : `[${this.imgsz.join(',')}]`;
     console.log(
       `\nExport complete (${seconds(performance.now() - started)}s)\nResults saved to ${dirname(file)}` +
-        `\nPredict:         yolo predict task=detect model=${file} imgsz=${size}` +
-        `\nValidate:        yolo val task=detect model=${file} imgsz=${size}${data ? ` data=${data}` : ''}` +
+        `\nPredict:         yolo predict task=${this.metadata.task} model=${file} imgsz=${size}` +
+        `\nValidate:        yolo val task=${this.metadata.task} model=${file} imgsz=${size}${data ? ` data=${data}` : ''}` +
         '\nVisualize:       https://netron.app',
     );
     this.file = file;

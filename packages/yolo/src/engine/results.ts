@@ -10,8 +10,10 @@ import { Annotator } from '../utils/plotting/annotator.js';
 import { classColor } from '../utils/plotting/colors.js';
 import { formatG } from '../utils/results-csv.js';
 import { Boxes, type ShapeHW } from './boxes.js';
+import { drawMasks, Masks } from './masks.js';
 
 export { Boxes, type ShapeHW } from './boxes.js';
+export { Masks } from './masks.js';
 
 /** Class index → name. */
 export type Names = Readonly<Record<number, string>>;
@@ -35,6 +37,8 @@ export interface PlotOptions {
   labels?: boolean;
   /** Draw the boxes (true). */
   boxes?: boolean;
+  /** Paint the masks of a segmentation result (true). */
+  masks?: boolean;
   /** Draw on this image instead of the original. */
   img?: RgbImage;
   /** Also write the annotated image to `filename` (false). */
@@ -50,6 +54,8 @@ export interface SummaryRow {
   confidence: number;
   box: { x1: number; y1: number; x2: number; y2: number };
   track_id?: number;
+  /** Segmentation results: the mask outline (Masks.xy), normalised with `normalize`. */
+  segments?: { x: number[]; y: number[] };
 }
 
 /** One flat row of {@link Results.toDf}: a summary row with the box spread into columns. */
@@ -79,6 +85,8 @@ export class Results {
   readonly origShape: ShapeHW;
   /** The detections, or null for a result made without boxes. */
   boxes: Boxes | null;
+  /** The detections' masks (segmentation), or null. */
+  masks: Masks | null;
   /** Where the predictor saved this image's outputs (set by the predictor). */
   saveDir: string | null = null;
   speed: Speed;
@@ -91,16 +99,19 @@ export class Results {
    * @param origImg the original image (RGB HWC)
    * @param path where the image came from (a file path or `image0.jpg` for in-memory images)
    * @param names class names of the model
-   * @param options `boxes`: (N, 6|7) rows in original-image pixels (a tensor is copied, not kept); `speed`
+   * @param options `boxes`: (N, 6|7) rows in original-image pixels (a tensor is copied, not kept); `masks`: (N, h, w)
+   *   masks of the model input (or of the original image); `speed`
    */
   constructor(
     readonly origImg: RgbImage,
     readonly path: string,
     readonly names: Names,
-    options: { boxes?: Boxes | Tensor | null; speed?: Speed } = {},
+    options: { boxes?: Boxes | Tensor | null; masks?: Masks | Tensor | null; speed?: Speed } = {},
   ) {
     this.origShape = [origImg.height, origImg.width];
     this.boxes = toBoxes(options.boxes, this.origShape);
+    const { masks } = options;
+    this.masks = masks === null || masks === undefined ? null : masks instanceof Masks ? masks : Masks.fromTensor(masks, this.origShape);
     this.speed = options.speed ?? { preprocess: null, inference: null, postprocess: null };
   }
 
@@ -111,7 +122,8 @@ export class Results {
 
   /** A result holding only the detections at `indices` (Ultralytics' `results[idx]`). */
   select(indices: number | readonly number[]): Results {
-    return this.derive(this.boxes?.select(indices) ?? null);
+    const list = typeof indices === 'number' ? [indices] : indices;
+    return this.derive(this.boxes?.select(list) ?? null, this.masks?.select(list) ?? null);
   }
 
   /** Replaces the boxes, clipped to the image as Ultralytics' `update(boxes=…)` does. */
@@ -128,7 +140,7 @@ export class Results {
 
   /** An empty result for the same image, path and names (Ultralytics' `new()`). */
   new(): Results {
-    return this.derive(null);
+    return this.derive(null, null);
   }
 
   /**
@@ -153,8 +165,16 @@ export class Results {
    * later detections are drawn first so the most confident ones end on top.
    */
   async plot(options: PlotOptions = {}): Promise<RgbImage> {
-    const { conf = true, lineWidth = null, fontSize = null, labels = true, boxes = true, img, save = false } = options;
-    const base = img ?? this.origImg;
+    const { conf = true, lineWidth = null, fontSize = null, labels = true, boxes = true, masks = true, img, save = false } = options;
+    let base = img ?? this.origImg;
+    if (this.masks && masks) {
+      const classes = this.boxes?.clsList ?? Float32Array.from({ length: this.masks.length }, (_, i) => i);
+      base = drawMasks(
+        base,
+        this.masks,
+        Array.from(classes, (c) => classColor(c)),
+      );
+    }
     const annotator = new Annotator(base.data, base.width, base.height, {
       lineWidth: lineWidth ?? undefined,
       fontSize: fontSize ?? undefined,
@@ -183,8 +203,9 @@ export class Results {
   }
 
   /**
-   * Appends one line per detection to `txtFile`: `cls xc yc w h [conf] [track_id]`, normalised, numbers printed as
-   * Python's `%g` (Ultralytics' `save_txt`). Nothing is written when there are no detections.
+   * Appends one line per detection to `txtFile`: `cls xc yc w h [conf] [track_id]` — `cls x1 y1 x2 y2 …` (the mask
+   * outline) for a segmentation result —, normalised, numbers printed as Python's `%g` (Ultralytics' `save_txt`).
+   * Nothing is written when there are no detections.
    */
   saveTxt(txtFile: string, saveConf = false): void {
     if (!this.boxes || this.boxes.length === 0) return;
@@ -192,8 +213,10 @@ export class Results {
     const { confList, clsList } = this.boxes;
     const ids = this.boxes.idList;
     const lines: string[] = [];
+    const outlines = this.masks?.xyn ?? null;
     for (let i = 0; i < this.boxes.length; i++) {
-      const values = [Math.trunc(clsList[i] as number), ...xywhn.subarray(i * 4, i * 4 + 4)];
+      const shape = outlines ? (outlines[i] ?? new Float32Array(0)) : xywhn.subarray(i * 4, i * 4 + 4);
+      const values = [Math.trunc(clsList[i] as number), ...shape];
       if (saveConf) values.push(confList[i] as number);
       if (ids !== null) values.push(Math.trunc(ids[i] as number));
       lines.push(`${values.map((v) => formatG(v, 6)).join(' ')}\n`);
@@ -251,6 +274,19 @@ export class Results {
         },
       };
       if (ids !== null) row.track_id = Math.trunc(ids[i] as number);
+      const outline = this.masks?.xy[i];
+      if (outline) {
+        row.segments = {
+          x: Array.from(
+            outline.filter((_, k) => k % 2 === 0),
+            (v) => roundTo(v / w, decimals),
+          ),
+          y: Array.from(
+            outline.filter((_, k) => k % 2 === 1),
+            (v) => roundTo(v / h, decimals),
+          ),
+        };
+      }
       rows.push(row);
     }
     return rows;
@@ -278,8 +314,8 @@ export class Results {
     return this.names[Math.trunc(cls)] ?? String(Math.trunc(cls));
   }
 
-  private derive(boxes: Boxes | null): Results {
-    const out = new Results(this.origImg, this.path, this.names, { boxes, speed: { ...this.speed } });
+  private derive(boxes: Boxes | null, masks: Masks | null): Results {
+    const out = new Results(this.origImg, this.path, this.names, { boxes, masks, speed: { ...this.speed } });
     out.saveDir = this.saveDir;
     out.frame = this.frame;
     out.fps = this.fps;

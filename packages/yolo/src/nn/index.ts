@@ -1,12 +1,21 @@
 // The model side of yolots: model YAMLs, parseModel, the module registry, the modules and the models.
 
 export { fuseConvAndBn, fuseDeconvAndBn } from './fuse.js';
+export { guessModelTask, taskOfYaml } from './guess-task.js';
 export { getFlops, type ModelInfo, modelInfo, uniqueModules } from './info.js';
 export { GELU, Hardswish, LeakyReLU, parseActivation, ReLU, ReLU6, Sigmoid, SiLU, Tanh } from './modules/activation.js';
 export { Bottleneck, C1, C2, C2f, C3, C3x, DFL, SPP, SPPF } from './modules/block.js';
 export { type ActSpec, autopad, Concat, Conv, ConvTranspose, DWConv, Focus, type Pair } from './modules/conv.js';
 export { Detect, type DetectionOutput, type DetectionPrediction } from './modules/head.js';
 export { ConvTranspose2d, Upsample } from './modules/layers.js';
+export {
+  Proto,
+  Segment,
+  type SegmentExportOutput,
+  type SegmentOutput,
+  type SegmentPrediction,
+  type SegmentTrainOutput,
+} from './modules/segment.js';
 export { type LayerMeta, type LayerSpec, type ModelLayer, type ModelYaml, makeDivisible, parseModel } from './parse-model.js';
 export {
   type ChannelContext,
@@ -17,5 +26,6 @@ export {
   registerModule,
   resolveModule,
 } from './registry.js';
+export { SegmentationModel } from './segmentation-model.js';
 export { BaseModel, type Criterion, DetectionModel, type DetectionModelOptions, initializeWeights } from './tasks.js';
 export { BUILTIN_MODELS_DIR, builtinModelNames, guessModelScale, yamlModelLoad } from './yaml-model.js';

@@ -5,6 +5,7 @@ import { Bottleneck, C1, C2, C2f, C3, C3x, DFL, SPP, SPPF } from './modules/bloc
 import { Concat, Conv, ConvTranspose, DWConv, Focus } from './modules/conv.js';
 import { Detect } from './modules/head.js';
 import { ConvTranspose2d, Upsample } from './modules/layers.js';
+import { Segment } from './modules/segment.js';
 
 const { nn } = torch;
 
@@ -77,6 +78,16 @@ add('C3', C3, 'csp', `${block}.C3`);
 add('C3x', C3x, 'csp', `${block}.C3x`);
 add('DFL', DFL, 'same', `${block}.DFL`);
 add('Detect', Detect, 'detect', 'ultralytics.nn.modules.head.Detect');
+// Segment(nc, nm, npr): the prototype channels npr are width-scaled like a layer's output channels.
+add(
+  'Segment',
+  Segment,
+  ({ args, inputs, scaleChannels }) => {
+    const [nc, nm = 32, npr = 256] = args as [number, number?, number?];
+    return { args: [nc, nm, scaleChannels(npr), inputs], c2: inputs[0] as number };
+  },
+  'ultralytics.nn.modules.head.Segment',
+);
 add('nn.Upsample', Upsample, 'same', 'torch.nn.modules.upsampling.Upsample');
 add('nn.MaxPool2d', nn.MaxPool2d, 'same', 'torch.nn.modules.pooling.MaxPool2d');
 add('nn.Identity', nn.Identity, 'same', 'torch.nn.modules.linear.Identity');

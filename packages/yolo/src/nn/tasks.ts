@@ -167,8 +167,12 @@ export interface DetectionModelOptions {
  * const model = new DetectionModel('yolov8n.yaml', { nc: 80, verbose: false });
  * model.eval();
  * const [pred] = model.call(images) as DetectionPrediction; // (B, 84, 8400) at 640
+ *
+ * `Out` is what `forward` returns; it is `unknown` by default because the head decides it (a Detect head gives
+ * `DetectionOutput`, a Segment head `SegmentOutput`), so any model built on DetectionModel (SegmentationModel is
+ * `DetectionModel<SegmentOutput>`) can stand where a DetectionModel is expected.
  */
-export class DetectionModel extends BaseModel<DetectionOutput> {
+export class DetectionModel<Out = unknown> extends BaseModel<Out> {
   /** Class count (the trainer sets it from the dataset). */
   nc: number;
   /** Class names by index; '0', '1', … until a dataset or checkpoint provides them. */
@@ -211,7 +215,9 @@ export class DetectionModel extends BaseModel<DetectionOutput> {
     const s = 256;
     return torch.noGrad(() =>
       torch.tidy(() => {
-        const maps: unknown = this.call(torch.zeros([1, ch, s, s]));
+        const out: unknown = this.call(torch.zeros([1, ch, s, s]));
+        // A head with more outputs (Segment: [maps, coefficients, protos]) puts the maps first.
+        const maps = Array.isArray(out) && Array.isArray(out[0]) ? out[0] : out;
         if (!Array.isArray(maps) || !maps.every((m) => m instanceof torch.Tensor)) {
           throw new Error(`${this.constructor.name}: the head must return its raw maps in training mode`);
         }
@@ -221,7 +227,7 @@ export class DetectionModel extends BaseModel<DetectionOutput> {
   }
 
   /** The detection head (the last layer). */
-  get head(): Detect {
+  get head(): Detect<unknown> {
     const head = this.model.at(this.model.length - 1);
     if (!(head instanceof Detect))
       throw new Error(`${this.constructor.name}: the last layer is ${head.constructor.name}, not a Detect head`);
@@ -229,7 +235,8 @@ export class DetectionModel extends BaseModel<DetectionOutput> {
   }
 
   /** The criterion reads the raw maps: training output as is, or the `raw` half of eval output `[pred, raw]`. */
-  protected override lossInputs(preds: DetectionOutput): Tensor[] {
+  protected override lossInputs(output: Out): unknown {
+    const preds = output as DetectionOutput;
     if (!Array.isArray(preds)) throw new Error('DetectionModel.loss needs the raw head maps; the head is in export mode');
     const [, raw] = preds;
     return Array.isArray(raw) ? raw : (preds as Tensor[]);

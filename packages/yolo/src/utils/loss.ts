@@ -6,7 +6,7 @@ import * as torch from '@yolots/torch';
 import type { Batch } from '../data/batch.js';
 import { bboxIou } from './metrics-box.js';
 import { xywh2xyxy } from './ops.js';
-import { bbox2dist, dist2bbox, makeAnchors, TaskAlignedAssigner } from './tal.js';
+import { type Assignment, bbox2dist, dist2bbox, makeAnchors, TaskAlignedAssigner } from './tal.js';
 
 /** What the criterion needs to know of the detection head. */
 export interface DetectionHeadInfo {
@@ -23,6 +23,20 @@ export interface LossGains {
   box: number;
   cls: number;
   dfl: number;
+}
+
+/** The detection terms of one loss call, unweighted, with the assignment behind them (see `detectionTerms`). */
+export interface DetectionTerms {
+  batchSize: number;
+  /** Input image size [h, w] in pixels (first map's size × its stride). */
+  imgsz: [number, number];
+  /** The task-aligned assignment: target boxes in input pixels, soft scores, foreground mask, GT index per anchor. */
+  assignment: Assignment;
+  /** Whether any anchor is foreground (box and DFL terms are zero otherwise). */
+  anyForeground: boolean;
+  lossBox: Tensor;
+  lossCls: Tensor;
+  lossDfl: Tensor;
 }
 
 /**
@@ -131,58 +145,70 @@ export class DetectionLoss {
    * @returns [loss × batch size (0-d, with gradient), detached (box, cls, dfl) items (3,)]
    */
   compute(preds: Tensor[], batch: Pick<Batch, 'batchIdx' | 'cls' | 'bboxes'>): [Tensor, Tensor] {
-    this.checkPreds(preds);
     return torch.tidy(() => {
-      const first = preds[0] as Tensor;
-      const [batchSize, , h0, w0] = first.shape as [number, number, number, number];
-      const device = first.device;
-      const [predDistri, predLogits] = torch
-        .cat(
-          preds.map((p) => p.view(batchSize, this.no, -1)),
-          2,
-        )
-        .split([this.regMax * 4, this.nc], 1) as [Tensor, Tensor];
-      const predScores = predLogits.permute(0, 2, 1).contiguous(); // (B, A, nc)
-      const predDist = predDistri.permute(0, 2, 1).contiguous(); // (B, A, 4·regMax)
-
-      const stride0 = this.stride[0] as number;
-      const [imgH, imgW] = [h0 * stride0, w0 * stride0];
-      const [anchorPoints, strideTensor] = makeAnchors(preds, this.stride, 0.5);
-
-      const { gtLabels, gtBboxes } = this.targets(batch, batchSize, [imgW, imgH, imgW, imgH], device, first.dtype);
-      const maskGt = gtBboxes.sum(2, true).gt(0).to(gtBboxes.dtype);
-
-      const predBboxes = this.bboxDecode(anchorPoints, predDist); // xyxy, grid units
-      const { targetBboxes, targetScores, fgMask } = this.assigner.forward(
-        predScores.detach().sigmoid(),
-        predBboxes.detach().mul(strideTensor).to(gtBboxes.dtype),
-        anchorPoints.mul(strideTensor),
-        gtLabels,
-        gtBboxes,
-        maskGt,
-      );
-
-      const targetScoresSum = targetScores.sum().clampMin(1);
-      const lossCls = torch.F.binaryCrossEntropyWithLogits(predScores, targetScores.to(predScores.dtype), { reduction: 'none' })
-        .sum()
-        .div(targetScoresSum);
-
-      let lossBox = torch.zeros([], { device });
-      let lossDfl = torch.zeros([], { device });
-      if (fgMask.any().item()) {
-        [lossBox, lossDfl] = this.bboxLoss.compute(
-          predDist,
-          predBboxes,
-          anchorPoints,
-          targetBboxes.div(strideTensor),
-          targetScores,
-          targetScoresSum,
-          fgMask,
-        );
-      }
+      const { batchSize, lossBox, lossCls, lossDfl } = this.detectionTerms(preds, batch);
       const loss = torch.stack([lossBox.mul(this.hyp.box), lossCls.mul(this.hyp.cls), lossDfl.mul(this.hyp.dfl)]);
       return [loss.sum().mul(batchSize), loss.detach()];
     });
+  }
+
+  /**
+   * The three detection terms (before their gains) and the assignment they came from, for `compute` and for
+   * criteria that add terms of their own (segmentation). Tensors belong to the caller's scope.
+   */
+  protected detectionTerms(preds: Tensor[], batch: Pick<Batch, 'batchIdx' | 'cls' | 'bboxes'>): DetectionTerms {
+    this.checkPreds(preds);
+    const first = preds[0] as Tensor;
+    const [batchSize, , h0, w0] = first.shape as [number, number, number, number];
+    const device = first.device;
+    const [predDistri, predLogits] = torch
+      .cat(
+        preds.map((p) => p.view(batchSize, this.no, -1)),
+        2,
+      )
+      .split([this.regMax * 4, this.nc], 1) as [Tensor, Tensor];
+    const predScores = predLogits.permute(0, 2, 1).contiguous(); // (B, A, nc)
+    const predDist = predDistri.permute(0, 2, 1).contiguous(); // (B, A, 4·regMax)
+
+    const stride0 = this.stride[0] as number;
+    const imgsz: [number, number] = [h0 * stride0, w0 * stride0];
+    const [anchorPoints, strideTensor] = makeAnchors(preds, this.stride, 0.5);
+
+    const [imgH, imgW] = imgsz;
+    const { gtLabels, gtBboxes } = this.targets(batch, batchSize, [imgW, imgH, imgW, imgH], device, first.dtype);
+    const maskGt = gtBboxes.sum(2, true).gt(0).to(gtBboxes.dtype);
+
+    const predBboxes = this.bboxDecode(anchorPoints, predDist); // xyxy, grid units
+    const assignment = this.assigner.forward(
+      predScores.detach().sigmoid(),
+      predBboxes.detach().mul(strideTensor).to(gtBboxes.dtype),
+      anchorPoints.mul(strideTensor),
+      gtLabels,
+      gtBboxes,
+      maskGt,
+    );
+    const { targetBboxes, targetScores, fgMask } = assignment;
+
+    const targetScoresSum = targetScores.sum().clampMin(1);
+    const lossCls = torch.F.binaryCrossEntropyWithLogits(predScores, targetScores.to(predScores.dtype), { reduction: 'none' })
+      .sum()
+      .div(targetScoresSum);
+
+    let lossBox = torch.zeros([], { device });
+    let lossDfl = torch.zeros([], { device });
+    const anyForeground = Boolean(fgMask.any().item());
+    if (anyForeground) {
+      [lossBox, lossDfl] = this.bboxLoss.compute(
+        predDist,
+        predBboxes,
+        anchorPoints,
+        targetBboxes.div(strideTensor),
+        targetScores,
+        targetScoresSum,
+        fgMask,
+      );
+    }
+    return { batchSize, imgsz, assignment, anyForeground, lossBox, lossCls, lossDfl };
   }
 
   /** Expected box distances: softmax over each side's bins, then the expectation over bin indices. */

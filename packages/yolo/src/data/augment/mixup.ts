@@ -1,6 +1,5 @@
-import { Instances } from '../instances.js';
+import { concatFloat32, Instances } from '../instances.js';
 import type { Random } from '../random.js';
-import { concatFloat32 } from './mosaic.js';
 import type { ImageSource, Sample, Transform } from './transform.js';
 
 /**

@@ -1,4 +1,4 @@
-import { Instances } from '../instances.js';
+import { concatFloat32, Instances } from '../instances.js';
 import type { Random } from '../random.js';
 import { pasteRegion } from './pixels.js';
 import type { ImageSource, Sample, Transform } from './transform.js';
@@ -75,14 +75,4 @@ export class Mosaic implements Transform {
       mosaicBorder: this.border,
     };
   }
-}
-
-export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }

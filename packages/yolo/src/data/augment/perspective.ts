@@ -17,8 +17,9 @@ export interface PerspectiveOptions {
 
 /**
  * Ultralytics' RandomPerspective: M = T·S·R·P·C (centre, perspective, rotation+scale, shear, translation), the
- * image warped with grey 114 borders to its size plus twice the border, boxes mapped through their four corners,
- * clipped, and kept only if they pass `boxCandidates` against the scaled original.
+ * image warped with grey 114 borders to its size plus twice the border, boxes mapped through their four corners —
+ * or, for polygon labels, each box made from its mapped polygon's points inside the image —, clipped, and kept only
+ * if they pass `boxCandidates` against the scaled original (area ratio 0.01 with polygons, 0.1 without).
  *
  * @example
  * const rp = new RandomPerspective({ degrees: 10, translate: 0.1, scale: 0.5 });
@@ -57,10 +58,13 @@ export class RandomPerspective implements Transform {
     const { M, s } = this.matrix(img.width, img.height, outW, outH, rng);
     const identity = M.every((v, i) => v === (i % 4 === 0 ? 1 : 0));
     if (border[0] !== 0 || border[1] !== 0 || !identity) sample.img = warpImage(img, M, outW, outH);
-    const moved = new Instances(this.applyBboxes(instances.bboxes, M), 'xyxy', false);
+    const withSegments = instances.hasSegments;
+    const moved = withSegments
+      ? applySegments(instances, M, outW, outH)
+      : new Instances(this.applyBboxes(instances.bboxes, M), 'xyxy', false);
     moved.clip(outW, outH);
-    instances.scale(s, s);
-    const keep = boxCandidates(instances.bboxes, moved.bboxes);
+    instances.scale(s, s, true);
+    const keep = boxCandidates(instances.bboxes, moved.bboxes, 2, 100, withSegments ? 0.01 : 0.1);
     sample.instances = moved.select(keep);
     sample.cls = Float32Array.from(keep, (k) => sample.cls[k] as number);
     sample.resizedShape = [sample.img.height, sample.img.width];
@@ -131,6 +135,59 @@ export class RandomPerspective implements Transform {
     }
     return out;
   }
+}
+
+/**
+ * Ultralytics' apply_segments: every polygon point through M (with the perspective divide), each box from its
+ * polygon's points inside the output image (`segment2box`), each polygon clipped to its box.
+ */
+function applySegments(instances: Instances, M: Float64Array, outW: number, outH: number): Instances {
+  const n = instances.length;
+  const points = instances.segmentPoints;
+  const segments = new Float32Array(instances.segments.length);
+  const src = instances.segments;
+  const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = M as unknown as number[];
+  for (let i = 0; i < src.length; i += 2) {
+    const x = src[i] as number;
+    const y = src[i + 1] as number;
+    const z = (m6 as number) * x + (m7 as number) * y + (m8 as number);
+    segments[i] = ((m0 as number) * x + (m1 as number) * y + (m2 as number)) / z;
+    segments[i + 1] = ((m3 as number) * x + (m4 as number) * y + (m5 as number)) / z;
+  }
+  const bboxes = new Float32Array(n * 4);
+  for (let k = 0; k < n; k++) {
+    const seg = segments.subarray(k * points * 2, (k + 1) * points * 2);
+    const box = segment2box(seg, outW, outH);
+    bboxes.set(box, k * 4);
+    for (let i = 0; i < seg.length; i += 2) {
+      seg[i] = Math.min(Math.max(seg[i] as number, box[0]), box[2]);
+      seg[i + 1] = Math.min(Math.max(seg[i + 1] as number, box[1]), box[3]);
+    }
+  }
+  return new Instances(bboxes, 'xyxy', false, segments, points);
+}
+
+/**
+ * Ultralytics' segment2box: the extent of a polygon's points inside [0, w]×[0, h], or zeros when none of their x
+ * is non-zero (its `if any(x)` test, which also zeroes a polygon lying on x = 0).
+ */
+export function segment2box(xy: Float32Array, w: number, h: number): [number, number, number, number] {
+  let x1 = Infinity;
+  let y1 = Infinity;
+  let x2 = -Infinity;
+  let y2 = -Infinity;
+  let anyX = false;
+  for (let i = 0; i < xy.length; i += 2) {
+    const x = xy[i] as number;
+    const y = xy[i + 1] as number;
+    if (x < 0 || y < 0 || x > w || y > h) continue;
+    if (x !== 0) anyX = true;
+    x1 = Math.min(x1, x);
+    x2 = Math.max(x2, x);
+    y1 = Math.min(y1, y);
+    y2 = Math.max(y2, y);
+  }
+  return anyX ? [x1, y1, x2, y2] : [0, 0, 0, 0];
 }
 
 /**

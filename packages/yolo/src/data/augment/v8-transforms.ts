@@ -1,4 +1,5 @@
 import type { DataArgs } from '../args.js';
+import { CopyPaste } from './copy-paste.js';
 import { RandomFlip } from './flip.js';
 import { RandomHSV } from './hsv.js';
 import { LetterBox } from './letterbox.js';
@@ -9,11 +10,24 @@ import { Compose, type ImageSource } from './transform.js';
 
 type AugmentArgs = Pick<
   DataArgs,
-  'mosaic' | 'mixup' | 'degrees' | 'translate' | 'scale' | 'shear' | 'perspective' | 'hsv_h' | 'hsv_s' | 'hsv_v' | 'flipud' | 'fliplr'
+  | 'mosaic'
+  | 'copy_paste'
+  | 'mixup'
+  | 'degrees'
+  | 'translate'
+  | 'scale'
+  | 'shear'
+  | 'perspective'
+  | 'hsv_h'
+  | 'hsv_s'
+  | 'hsv_v'
+  | 'flipud'
+  | 'fliplr'
 >;
 
 /**
- * Ultralytics' training pipeline (v8_transforms): Mosaic → RandomPerspective (LetterBox first when no mosaic) →
+ * Ultralytics' training pipeline (v8_transforms): Mosaic → CopyPaste (polygon labels only) → RandomPerspective
+ * (LetterBox first when no mosaic) →
  * MixUp (through the same pre-pipeline) → RandomHSV → vertical flip → horizontal flip.
  *
  * @example
@@ -22,6 +36,7 @@ type AugmentArgs = Pick<
 export function v8Transforms(dataset: ImageSource, imgsz: number, hyp: AugmentArgs, stretch = false): Compose {
   const pre = new Compose([
     new Mosaic(dataset, imgsz, hyp.mosaic),
+    new CopyPaste(hyp.copy_paste),
     new RandomPerspective({
       degrees: hyp.degrees,
       translate: hyp.translate,

@@ -21,6 +21,11 @@ export interface ShapesDatasetOptions {
   classes?: readonly ShapeName[];
   /** Regenerate even if a complete dataset with the same options is already there. */
   force?: boolean;
+  /**
+   * Polygon labels (YOLO-seg, `cls x1 y1 x2 y2 …`: the outline of each object's visible pixels) for instance
+   * segmentation instead of boxes; the default folder is then `<default>-seg`. Default false.
+   */
+  polygons?: boolean;
 }
 
 /** The options that define the dataset's content, all filled in; recorded in its manifest. */
@@ -30,6 +35,8 @@ export interface ShapesContentOptions {
   valImages: number;
   imgsz: number;
   classes: ShapeName[];
+  /** Present (true) for a segmentation dataset: polygon labels. */
+  polygons?: true;
 }
 
 /** Validated options with defaults applied and `dir` made absolute. */
@@ -84,13 +91,14 @@ function classesOption(value: readonly ShapeName[] | undefined): ShapeName[] {
  */
 export function resolveShapesOptions(options: ShapesDatasetOptions = {}): ResolvedShapesOptions {
   return {
-    dir: resolve(options.dir ?? defaultShapesDir()),
+    dir: resolve(options.dir ?? (options.polygons ? `${defaultShapesDir()}-seg` : defaultShapesDir())),
     content: {
       seed: integerOption('seed', options.seed, DEFAULTS.seed, 0, 0xffffffff),
       trainImages: integerOption('trainImages', options.trainImages, DEFAULTS.trainImages, 1, MAX_IMAGES),
       valImages: integerOption('valImages', options.valImages, DEFAULTS.valImages, 1, MAX_IMAGES),
       imgsz: integerOption('imgsz', options.imgsz, DEFAULTS.imgsz, MIN_IMGSZ, MAX_IMGSZ),
       classes: classesOption(options.classes),
+      ...(options.polygons ? { polygons: true as const } : {}),
     },
     force: options.force ?? false,
   };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import YAML from 'yaml';
 import type { ShapesContentOptions } from './options.js';
+import { yoloSegmentLabels } from './polygons.js';
 import { renderScene, type Split, sceneSeed, yoloLabels } from './scene.js';
 
 /** Bumped whenever the generator's output changes, so datasets written by an older one are regenerated. */
@@ -58,7 +59,7 @@ async function writeSplit(root: string, split: Split, count: number, options: Sh
         sharp(data, { raw: { width, height, channels: 3 } })
           .jpeg(JPEG)
           .toFile(join(imagesDir, `${stem}.jpg`)),
-        writeFile(join(labelsDir, `${stem}.txt`), yoloLabels(scene)),
+        writeFile(join(labelsDir, `${stem}.txt`), options.polygons ? yoloSegmentLabels(scene) : yoloLabels(scene)),
       ]).then(() => {
         inFlight.delete(job);
       });

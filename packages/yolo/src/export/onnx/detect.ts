@@ -6,7 +6,7 @@ import * as torch from '@yolots/torch';
 import { DFL } from '../../nn/modules/block.js';
 import { Detect } from '../../nn/modules/head.js';
 import { makeAnchors } from '../../utils/tal.js';
-import { type EmitContext, one, registerOnnxEmitter } from './emitters.js';
+import { type EmitContext, one, registerOnnxEmitter, type Value } from './emitters.js';
 import { attr } from './graph.js';
 
 /** Anchor points (1, 2, A) and strides (1, A) as constants for feature maps of the given (h, w). */
@@ -61,7 +61,8 @@ registerOnnxEmitter(DFL, (ctx, m, x) => {
   return g.op('Reshape', [g.op('MatMul', [probabilities, weights]), g.int64s([0, 4, -1])]);
 });
 
-registerOnnxEmitter(Detect, (ctx, m, x) => {
+/** Detect's export output (B, 4 + nc, anchors) for its input maps; Segment builds on it. */
+export function emitDetect(ctx: EmitContext, m: Detect<unknown>, x: Value): string {
   const g = ctx.graph;
   const inputs = typeof x === 'string' ? [x] : x;
   if (inputs.length !== m.nl) throw new Error(`ONNX export: Detect has ${m.nl} levels but got ${inputs.length} inputs`);
@@ -85,4 +86,6 @@ registerOnnxEmitter(Detect, (ctx, m, x) => {
   const wh = g.op('Sub', [x2y2, x1y1]);
   const boxes = g.op('Mul', [g.op('Concat', [centre, wh], { axis: attr.int(1) }), strides]);
   return g.op('Concat', [boxes, g.op('Sigmoid', [logits])], { axis: attr.int(1) });
-});
+}
+
+registerOnnxEmitter(Detect, emitDetect);

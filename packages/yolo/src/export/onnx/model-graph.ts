@@ -6,6 +6,7 @@ import * as torch from '@yolots/torch';
 import type { ModelLayer } from '../../nn/parse-model.js';
 import { VERSION } from '../../version.js';
 import './detect.js';
+import './segment.js';
 import { type EmitContext, emitterFor, type Value } from './emitters.js';
 import { OnnxGraph } from './graph.js';
 import { DataType, type Dim, type ModelProto, type StringStringEntryProto, tensorValueInfo } from './schema.js';
@@ -41,11 +42,17 @@ function irVersionFor(opset: number): number {
   return 10;
 }
 
-/** Runs the model once (eval mode, no grad) on zeros: output channels, anchors and the head's map sizes. */
-function dryRun(
-  model: ExportableModel,
-  options: OnnxModelOptions,
-): { channels: number; anchors: number; featureSizes: [number, number][] } {
+/** What the dry run tells: output channels, anchors, the head's map sizes, and a segmentation head's proto shape. */
+interface DryRun {
+  channels: number;
+  anchors: number;
+  featureSizes: [number, number][];
+  /** [nm, h, w] of the prototypes (segmentation models), else null. */
+  protos: [number, number, number] | null;
+}
+
+/** Runs the model once (eval mode, no grad) on zeros. */
+function dryRun(model: ExportableModel, options: OnnxModelOptions): DryRun {
   const wasTraining = model.training;
   model.eval();
   try {
@@ -55,9 +62,13 @@ function dryRun(
         if (!Array.isArray(out) || out.length !== 2 || !Array.isArray(out[1])) {
           throw new Error(`ONNX export: ${model.constructor.name} must end in a Detect head returning [pred, raw maps] in eval mode`);
         }
-        const [pred, raw] = out as [Tensor, Tensor[]];
+        // Detect: [pred, raw maps]; Segment: [pred, [raw maps, coefficients, protos]].
+        const [pred, second] = out as [Tensor, Tensor[] | [Tensor[], Tensor, Tensor]];
+        const segment = Array.isArray(second[0]);
+        const raw = (segment ? second[0] : second) as Tensor[];
         const featureSizes = raw.map((r) => r.shape.slice(2) as [number, number]);
-        return { channels: pred.shape[1] as number, anchors: pred.shape[2] as number, featureSizes };
+        const protos = segment ? ((second[2] as Tensor).shape.slice(1) as [number, number, number]) : null;
+        return { channels: pred.shape[1] as number, anchors: pred.shape[2] as number, featureSizes, protos };
       }),
     );
   } finally {
@@ -106,12 +117,24 @@ export function buildOnnxModel(model: ExportableModel, options: OnnxModelOptions
       return current;
     }),
   );
-  if (typeof output !== 'string') throw new Error('ONNX export: the model must end in a layer with one output tensor');
-  graph.rename(output, 'output0');
+  const names = typeof output === 'string' ? [output] : output;
+  if (names.length !== (shapes.protos ? 2 : 1)) {
+    throw new Error(
+      `ONNX export: the head gave ${names.length} outputs, expected ${shapes.protos ? 'predictions and prototypes' : 'one tensor'}`,
+    );
+  }
+  names.forEach((name, i) => {
+    graph.rename(name, `output${i}`);
+  });
 
   const ch = model.yaml?.ch ?? 3;
   const inputDims: Dim[] = dynamic ? ['batch', ch, 'height', 'width'] : [batch, ch, ...imgsz];
   const outputDims: Dim[] = dynamic ? ['batch', shapes.channels, 'anchors'] : [batch, shapes.channels, shapes.anchors];
+  const outputs = [tensorValueInfo('output0', DataType.FLOAT, outputDims)];
+  if (shapes.protos) {
+    const [nm, mh, mw] = shapes.protos;
+    outputs.push(tensorValueInfo('output1', DataType.FLOAT, dynamic ? ['batch', nm, 'mask_height', 'mask_width'] : [batch, nm, mh, mw]));
+  }
   return {
     ir_version: irVersionFor(opset),
     opset_import: [{ domain: '', version: opset }],
@@ -122,7 +145,7 @@ export function buildOnnxModel(model: ExportableModel, options: OnnxModelOptions
       node: graph.nodes,
       initializer: graph.initializers,
       input: [tensorValueInfo('images', DataType.FLOAT, inputDims)],
-      output: [tensorValueInfo('output0', DataType.FLOAT, outputDims)],
+      output: outputs,
     },
     metadata_props: options.metadata,
   };

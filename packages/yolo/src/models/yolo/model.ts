@@ -1,10 +1,15 @@
 // YOLO: the Model front end with the detection task's executors (Ultralytics' models/yolo/model.py).
 import { Exporter } from '../../engine/exporter.js';
 import { Model, type TaskMap } from '../../engine/model.js';
+import { guessModelTask } from '../../nn/guess-task.js';
 import { loadDetectionModel } from './detect/load.js';
 import { DetectionPredictor } from './detect/predict.js';
 import { DetectionTrainer } from './detect/train.js';
 import { DetectionValidator } from './detect/val.js';
+import { loadSegmentationModel } from './segment/load.js';
+import { SegmentationPredictor } from './segment/predict.js';
+import { SegmentationTrainer } from './segment/train.js';
+import { SegmentationValidator } from './segment/val.js';
 
 /** The task map: which trainer, validator, predictor, exporter and loader serve each task. */
 export const YOLO_TASK_MAP: TaskMap = {
@@ -14,6 +19,13 @@ export const YOLO_TASK_MAP: TaskMap = {
     predictor: DetectionPredictor,
     exporter: Exporter,
     load: (source) => loadDetectionModel(source),
+  },
+  segment: {
+    trainer: SegmentationTrainer,
+    validator: SegmentationValidator,
+    predictor: SegmentationPredictor,
+    exporter: Exporter,
+    load: (source) => loadSegmentationModel(source),
   },
 };
 
@@ -28,7 +40,8 @@ export const YOLO_TASK_MAP: TaskMap = {
  * const [result] = await new YOLO(onnx).predict('bus.jpg');
  */
 export class YOLO extends Model {
-  constructor(source = 'yolov8n.yaml', task = 'detect') {
-    super(source, YOLO_TASK_MAP, task);
+  /** @param task the task; by default guessed from the source as Ultralytics does ('yolov8n-seg.pt' ⇒ 'segment'). */
+  constructor(source = 'yolov8n.yaml', task?: string) {
+    super(source, YOLO_TASK_MAP, task ?? guessModelTask(source));
   }
 }

@@ -27,7 +27,7 @@ export type DetectionOutput = Tensor[] | DetectionPrediction | Tensor;
  * @example
  * const head = new Detect(80, [64, 128, 256]);
  */
-export class Detect extends nn.Module<[Tensor[]], DetectionOutput> {
+export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
   readonly nc: number;
   readonly nl: number;
   readonly regMax = 16;
@@ -68,7 +68,13 @@ export class Detect extends nn.Module<[Tensor[]], DetectionOutput> {
     this.registerBuffer('strides', null, false);
   }
 
-  forward(x: Tensor[]): DetectionOutput {
+  forward(x: Tensor[]): Out {
+    // A head with more outputs (Segment) overrides forward and builds on detect().
+    return this.detect(x) as Out;
+  }
+
+  /** Detect's own forward: the raw maps in training mode, `[pred, raw]` in eval mode, `pred` when exporting. */
+  protected detect(x: Tensor[]): DetectionOutput {
     const raw = x.map((xi, i) => torch.cat([this.cv2.at(i).call(xi), this.cv3.at(i).call(xi)], 1));
     if (this.training) return raw;
     const pred = this.inference(raw);
@@ -76,7 +82,7 @@ export class Detect extends nn.Module<[Tensor[]], DetectionOutput> {
   }
 
   /** Decodes the raw maps into (B, 4 + nc, anchors): DFL distances → xywh boxes in pixels, sigmoid scores. */
-  private inference(raw: Tensor[]): Tensor {
+  protected inference(raw: Tensor[]): Tensor {
     const shape = (raw[0] as Tensor).shape;
     const batch = shape[0] as number;
     const xCat = torch.cat(

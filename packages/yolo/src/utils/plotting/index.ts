@@ -11,5 +11,12 @@ export { type ConfusionPlotOptions, plotConfusionMatrix } from './plot-confusion
 export { plotMcCurve, plotPrCurve } from './plot-curves.js';
 export { type PlotImagesInput, plotImages } from './plot-images.js';
 export { plotLabels } from './plot-labels.js';
-export { parseResultsCsv, plotResults, RESULTS_PLOT_COLUMNS, type ResultsTable } from './plot-results.js';
+export {
+  parseResultsCsv,
+  plotResults,
+  RESULTS_PLOT_COLUMNS,
+  type ResultsLayout,
+  type ResultsTable,
+  SEGMENT_RESULTS_PLOT_COLUMNS,
+} from './plot-results.js';
 export { boxSmooth, gaussianFilter1d } from './smoothing.js';

@@ -29,6 +29,11 @@ export interface PlotImagesInput {
   fname: string;
   /** Tiles at most; default 16. */
   maxSubplots?: number;
+  /**
+   * Segmentation masks, painted as 0.4·pixel + 0.6·class colour: one index mask per image (value k = the image's
+   * k-th box, counted from 1; `shape[0]` = images) or one 0/1 mask per box (`shape[0]` = boxes).
+   */
+  masks?: { data: ArrayLike<number>; shape: readonly [number, number, number] };
 }
 
 /** Ultralytics' `plot_images` limit for the mosaic's side in pixels. */
@@ -121,6 +126,7 @@ export async function plotImages(input: PlotImagesInput): Promise<string> {
   for (let i = 0; i < bs; i++) {
     const x = w * Math.floor(i / ns);
     const y = h * (i % ns);
+    if (input.masks) paintTileMasks(mosaic, input, i, [x, y, w, h]);
     annotator.rectangle([x, y, x + w, y + h], { outline: [255, 255, 255], width: 2 });
     if (paths?.[i] !== undefined) annotator.text([x + 5, y + 5], basename(paths[i]).slice(0, 40), { color: FILENAME_COLOR });
     const members: number[] = [];
@@ -148,6 +154,34 @@ export async function plotImages(input: PlotImagesInput): Promise<string> {
   await mkdir(dirname(fname), { recursive: true });
   await annotator.save(fname);
   return fname;
+}
+
+/** Ultralytics' plot_images mask painting for tile i at [x, y, w, h] of the mosaic (masks resized to the tile). */
+function paintTileMasks(mosaic: RgbImage, input: PlotImagesInput, i: number, [x, y, w, h]: [number, number, number, number]): void {
+  const { data, shape } = input.masks as NonNullable<PlotImagesInput['masks']>;
+  const [count, mh, mw] = shape;
+  const members: number[] = [];
+  for (let k = 0; k < input.cls.length; k++) if (input.batchIdx[k] === i) members.push(k);
+  const perBox = count === input.cls.length;
+  if (!perBox && i >= count) return;
+  members.forEach((k, j) => {
+    const conf = input.confs?.[k];
+    if (conf !== undefined && !(conf > CONF_THRESHOLD)) return;
+    const [r, g, b] = classColor(input.cls[k] as number);
+    const plane = (perBox ? k : i) * mh * mw;
+    const value = perBox ? 1 : j + 1;
+    for (let ty = 0; ty < h; ty++) {
+      const my = Math.min(Math.floor(((ty + 0.5) * mh) / h), mh - 1);
+      let dst = ((y + ty) * mosaic.width + x) * 3;
+      for (let tx = 0; tx < w; tx++, dst += 3) {
+        const mx = Math.min(Math.floor(((tx + 0.5) * mw) / w), mw - 1);
+        if ((data[plane + my * mw + mx] as number) !== value) continue;
+        mosaic.data[dst] = (mosaic.data[dst] as number) * 0.4 + r * 0.6;
+        mosaic.data[dst + 1] = (mosaic.data[dst + 1] as number) * 0.4 + g * 0.6;
+        mosaic.data[dst + 2] = (mosaic.data[dst + 2] as number) * 0.4 + b * 0.6;
+      }
+    }
+  });
 }
 
 function toXyxy(boxes: ArrayLike<number>, k: number, format: 'xywh' | 'xyxy'): XyxyBox {

@@ -17,6 +17,36 @@ export const RESULTS_PLOT_COLUMNS = [
   'metrics/mAP50-95(B)',
 ] as const;
 
+/**
+ * The segmentation columns in Ultralytics' subplot order (two rows of eight, `plot_results(segment=True)`): four
+ * train losses, box P/R, mask P/R; four val losses, box mAPs, mask mAPs.
+ */
+export const SEGMENT_RESULTS_PLOT_COLUMNS = [
+  'train/box_loss',
+  'train/seg_loss',
+  'train/cls_loss',
+  'train/dfl_loss',
+  'metrics/precision(B)',
+  'metrics/recall(B)',
+  'metrics/precision(M)',
+  'metrics/recall(M)',
+  'val/box_loss',
+  'val/seg_loss',
+  'val/cls_loss',
+  'val/dfl_loss',
+  'metrics/mAP50(B)',
+  'metrics/mAP50-95(B)',
+  'metrics/mAP50(M)',
+  'metrics/mAP50-95(M)',
+] as const;
+
+/** Which results.csv columns results.png shows, in two rows, and the figure width (Ultralytics' figsize). */
+export interface ResultsLayout {
+  columns: readonly string[];
+  /** Figure width in inches (height 6): 12 for detection's 2×5, 18 for segmentation's 2×8. */
+  widthIn: number;
+}
+
 /** A parsed results.csv: trimmed header names and one numeric row per line. */
 export interface ResultsTable {
   columns: string[];
@@ -63,11 +93,15 @@ function parseCsvNumber(field: string): number | undefined {
  * @example
  * await plotResults('runs/detect/train/results.csv'); // → 'runs/detect/train/results.png'
  */
-export async function plotResults(csvFile: string, outDir = dirname(csvFile)): Promise<string> {
+export async function plotResults(
+  csvFile: string,
+  outDir = dirname(csvFile),
+  layout: ResultsLayout = { columns: RESULTS_PLOT_COLUMNS, widthIn: 12 },
+): Promise<string> {
   const { columns, rows } = parseResultsCsv(await readFile(csvFile, 'utf8'), csvFile);
   const stem = basename(csvFile, extname(csvFile));
   const epochs = rows.map((row) => row[0] as number);
-  const subplots = RESULTS_PLOT_COLUMNS.map((name, k): SubChartSpec => {
+  const subplots = layout.columns.map((name, k): SubChartSpec => {
     const j = columns.indexOf(name);
     if (j < 0) throw new Error(`${csvFile}: column '${name}' is missing (found: ${columns.join(', ')})`);
     const y = rows.map((row) => row[j] as number);
@@ -116,13 +150,13 @@ export async function plotResults(csvFile: string, outDir = dirname(csvFile)): P
   const file = join(outDir, 'results.png');
   await renderChart(
     {
-      columns: 5,
+      columns: layout.columns.length / 2,
       concat: subplots,
       spacing: { row: 12, column: 14 },
       resolve: { scale: { x: 'independent', y: 'independent', color: 'independent', strokeDash: 'independent' } },
       padding: 8,
     },
-    { widthIn: 12, heightIn: 6, dpi: 200 },
+    { widthIn: layout.widthIn, heightIn: 6, dpi: 200 },
     file,
   );
   return file;

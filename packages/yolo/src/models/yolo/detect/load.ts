@@ -5,7 +5,7 @@ import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { Args } from '../../../cfg/args.js';
 import { checkCfg, defaultCfg } from '../../../cfg/config.js';
-import { DetectionModel } from '../../../nn/tasks.js';
+import { DetectionModel, type DetectionModelOptions } from '../../../nn/tasks.js';
 import { inferenceWeights, loadCheckpoint } from '../../../utils/checkpoint.js';
 import { loadUltralyticsCheckpoint } from '../../../utils/ultralytics-pt.js';
 
@@ -82,20 +82,25 @@ export function checkpointArgs(trainArgs: Record<string, unknown>, source: strin
   }
 }
 
+/** How a task builds its network from a YAML or a checkpoint's architecture (DetectionModel's constructor signature). */
+export type ModelBuilder<M extends DetectionModel<unknown>> = (cfg: string | Record<string, unknown>, options: DetectionModelOptions) => M;
+
 /**
- * A ready model. `yolov8n.yaml`: a new network with random weights, in training mode. `best.safetensors` or
- * `yolov8n.pt`: the weights loaded strictly, in eval mode, with the checkpoint's training arguments as `model.args`
- * (so `model.loss()` uses its box/cls/dfl gains), as Ultralytics' loader returns it.
- * @example
- * const model = loadDetectionModel('runs/detect/train/weights/best.safetensors');
- * model.args?.imgsz; // the training imgsz
+ * A ready model of any task built on detection. A YAML: a new network with random weights, in training mode. A
+ * `.safetensors` or `.pt`: the weights loaded strictly, in eval mode, with the checkpoint's training arguments as
+ * `model.args` (so `model.loss()` uses its gains), as Ultralytics' loader returns it.
+ * @example const model = loadYoloModel('best.safetensors', (cfg, o) => new SegmentationModel(cfg, o));
  */
-export function loadDetectionModel(source: string, options: { verbose?: boolean } = {}): DetectionModel {
-  if (!/\.(pt|safetensors)$/.test(source)) return new DetectionModel(source, { verbose: options.verbose ?? false });
+export function loadYoloModel<M extends DetectionModel<unknown>>(
+  source: string,
+  build: ModelBuilder<M>,
+  options: { verbose?: boolean } = {},
+): M {
+  if (!/\.(pt|safetensors)$/.test(source)) return build(source, { verbose: options.verbose ?? false });
   const { cfg, weights, names, fused, meta } = readWeightsFile(source);
   try {
     const args = meta.trainArgs ? checkpointArgs(meta.trainArgs, source) : undefined;
-    const model = new DetectionModel(cfg, { verbose: options.verbose ?? false, args });
+    const model = build(cfg, { verbose: options.verbose ?? false, args });
     if (fused) model.fuse(false);
     model.loadStateDict(weights);
     if (names) model.names = names;
@@ -103,4 +108,14 @@ export function loadDetectionModel(source: string, options: { verbose?: boolean 
   } finally {
     torch.dispose([...weights.values()]);
   }
+}
+
+/**
+ * A ready detector (see loadYoloModel): `yolov8n.yaml`, `best.safetensors` or `yolov8n.pt`.
+ * @example
+ * const model = loadDetectionModel('runs/detect/train/weights/best.safetensors');
+ * model.args?.imgsz; // the training imgsz
+ */
+export function loadDetectionModel(source: string, options: { verbose?: boolean } = {}): DetectionModel {
+  return loadYoloModel(source, (cfg, o) => new DetectionModel(cfg, o), options);
 }

@@ -3,9 +3,20 @@ import { join } from 'node:path';
 import type { RawBatch } from '../../../data/collate.js';
 import type { YOLODataset } from '../../../data/dataset.js';
 import type { ConfusionMatrix, DetMetrics } from '../../../utils/metrics.js';
-import { plotConfusionMatrix, plotImages, plotLabels, plotMcCurve, plotPrCurve, plotResults } from '../../../utils/plotting/index.js';
+import {
+  type PlotImagesInput,
+  plotConfusionMatrix,
+  plotImages,
+  plotLabels,
+  plotMcCurve,
+  plotPrCurve,
+  plotResults,
+} from '../../../utils/plotting/index.js';
 
-/** A batch mosaic with its labels: train_batch{ni}.jpg (augmented training batch) or val_batch{ni}_labels.jpg. */
+/**
+ * A batch mosaic with its labels: train_batch{ni}.jpg (augmented training batch) or val_batch{ni}_labels.jpg; the
+ * masks painted in when the batch has them (segmentation).
+ */
 async function plotLabelledBatch(batch: RawBatch, names: string[], fname: string): Promise<void> {
   await plotImages({
     images: batch.img,
@@ -16,6 +27,7 @@ async function plotLabelledBatch(batch: RawBatch, names: string[], fname: string
     paths: batch.imFile,
     names,
     fname,
+    ...(batch.masks && batch.masksShape ? { masks: { data: batch.masks, shape: batch.masksShape } } : {}),
   });
 }
 
@@ -39,13 +51,17 @@ export async function plotValBatchLabels(batch: RawBatch, names: string[], saveD
   await plotLabelledBatch(batch, names, join(saveDir, `val_batch${ni}_labels.jpg`));
 }
 
-/** val_batch{ni}_pred.jpg: a validation batch with its detections (pixel xyxy rows [x1, y1, x2, y2, conf, cls]). */
+/**
+ * val_batch{ni}_pred.jpg: a validation batch with its detections (pixel xyxy rows [x1, y1, x2, y2, conf, cls], the
+ * first 15 of each image) and, for segmentation, their masks (one per plotted detection).
+ */
 export async function plotValBatchPredictions(
   batch: RawBatch,
   detections: number[][][],
   names: string[],
   saveDir: string,
   ni: number,
+  masks?: PlotImagesInput['masks'],
 ): Promise<void> {
   const batchIdx: number[] = [];
   const cls: number[] = [];
@@ -70,6 +86,7 @@ export async function plotValBatchPredictions(
     paths: batch.imFile,
     names,
     fname: join(saveDir, `val_batch${ni}_pred.jpg`),
+    ...(masks && masks.shape[0] === cls.length ? { masks } : {}),
   });
 }
 

@@ -14,6 +14,7 @@ import { boxIou, ConfusionMatrix, DetMetrics, IOUV, matchPredictions } from '../
 import { nonMaxSuppression } from '../../../utils/nms.js';
 import { scaleBoxes, xywh2xyxy } from '../../../utils/ops.js';
 import { formatG } from '../../../utils/results-csv.js';
+import { bincount, printMetricsTable } from '../../../utils/val-table.js';
 import { resolveDataset } from './data.js';
 import { loadDetectionModel } from './load.js';
 import { plotValBatchLabels, plotValBatchPredictions, plotValidationCurves } from './plots.js';
@@ -138,19 +139,17 @@ export class DetectionValidator<T extends DetectTypes = DetectTypes> extends Bas
   }
 
   printResults(): void {
-    const row = (name: string, images: number, instances: number, values: number[]): string =>
-      name.padStart(22) +
-      String(images).padStart(11) +
-      String(instances).padStart(11) +
-      values.map((v) => formatG(v, 3).padStart(11)).join('');
-    const total = this.ntPerClass.reduce((a, b) => a + b, 0);
-    console.log(row('all', this.seen, total, this.metrics.meanResults()));
-    if (total === 0) console.warn(`WARNING ⚠️ no labels found in ${this.args.task} set, can not compute metrics without labels`);
-    if (this.args.verbose && !this.training && this.nc > 1 && this.stats.targetCls.length) {
-      this.metrics.apClassIndex.forEach((c, i) => {
-        console.log(row(this.names[c] ?? String(c), this.ntPerImage[c] ?? 0, this.ntPerClass[c] ?? 0, this.metrics.classResult(i)));
-      });
-    }
+    printMetricsTable({
+      seen: this.seen,
+      ntPerClass: this.ntPerClass,
+      ntPerImage: this.ntPerImage,
+      names: this.names,
+      task: this.args.task,
+      perClass: this.args.verbose && !this.training && this.nc > 1 && this.stats.targetCls.length > 0,
+      mean: this.metrics.meanResults(),
+      apClassIndex: this.metrics.apClassIndex,
+      classResult: (i) => this.metrics.classResult(i),
+    });
     if (this.args.save_json && this.jdict.length && !this.training) {
       mkdirSync(this.saveDir, { recursive: true });
       const file = join(this.saveDir, 'predictions.json');
@@ -231,10 +230,4 @@ export class DetectionValidator<T extends DetectTypes = DetectTypes> extends Bas
     net.fuse();
     return net;
   }
-}
-
-function bincount(values: number[], minLength: number): Int32Array {
-  const out = new Int32Array(Math.max(minLength, values.length ? Math.max(...values) + 1 : 0));
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
 }
