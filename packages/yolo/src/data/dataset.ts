@@ -286,6 +286,9 @@ export function setRectangle(
   stride: number,
   pad: number,
 ): { batchShapes: [number, number][]; batchOf: number[] } {
+  // A zero or fractional size would make the batch count infinite (or wrong) below.
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new RangeError(`rect batches need a positive integer 'batch', got ${batchSize}`);
   const order = labels.map((l, i) => ({ l, ar: l.shape[0] / l.shape[1], i })).sort((a, b) => a.ar - b.ar || a.i - b.i);
   order.forEach((o, k) => {
     labels[k] = o.l;

@@ -8,6 +8,7 @@ import type { Args } from '../cfg/args.js';
 import { writeArgsYaml } from '../cfg/args-yaml.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
+import { checkTrainBatchSize } from '../utils/autobatch-probe.js';
 import {
   CHECKPOINT_FORMAT,
   type Checkpoint,
@@ -100,8 +101,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   readonly rank: number;
   /** Processes of the run: 1, or the ranks `device` asks for (`0,1`, `cpu,cpu`) or the launcher set. */
   readonly worldSize: number;
-  /** Images per step of this rank (`batch / worldSize`). */
-  readonly batchSize: number;
+  /** Images per step of this rank (`batch / worldSize`); AutoBatch sets it (and `args.batch`) during setup. */
+  batchSize: number;
   /** The loss items' names, in the order `model.loss()` returns them: each task's trainer declares its own. */
   abstract readonly lossNames: readonly string[];
 
@@ -349,6 +350,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     await this.setupModel();
     const gs = Math.max(Math.max(...this.net.stride), 32);
     this.args.imgsz = checkTrainImgsz(this.args.imgsz, gs);
+    if (this.args.batch < 1) this.batchSize = this.args.batch = this.autoBatch();
     if (this.processGroup) {
       // Every rank starts from rank 0's weights, as DistributedDataParallel does.
       const pg = this.processGroup;
@@ -416,6 +418,12 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     if (built.warmupBiasLr !== null) this.args.warmup_bias_lr = built.warmupBiasLr;
     this.lf = lrLambda(this.epochs, this.args.lrf, this.args.cos_lr);
     for (const group of this.optimizer.paramGroups) group.initial_lr = group.lr;
+  }
+
+  /** The batch for `batch=-1` or a fraction (Ultralytics' AutoBatch): measured on a CUDA device, 16 on the CPU. */
+  protected autoBatch(): number {
+    const channels = typeof this.net.yaml.ch === 'number' ? this.net.yaml.ch : 3;
+    return checkTrainBatchSize(this.net, this.device, { imgsz: this.args.imgsz as number, batch: this.args.batch, channels });
   }
 
   /** Ultralytics' build_optimizer with the run's arguments. */
