@@ -29,9 +29,11 @@ import { type BuiltOptimizer, buildOptimizer } from './build-optimizer.js';
 import { type Callback, Callbacks, type TrainerEvent, type ValidatorEvent } from './callbacks.js';
 import { parseDevice, selectDevice } from './device.js';
 import { averageGradients, broadcastStop, finiteOnAllRanks, launchRanks, SAVE_DIR_ENV } from './distributed.js';
+import { interruptNotice, withInterruptNotice } from './interrupt.js';
 import type { ModelCfg, StateDict } from './model-types.js';
 import { ProgressBar } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
+import { cleanRunLeftovers } from './run-leftovers.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
 import { allFinite, checkTrainImgsz, freezeLayers } from './train-setup.js';
 import type { TrainValidator, ValidationContext, ValidationMetrics } from './validation-context.js';
@@ -148,7 +150,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   constructor(options: TrainerOptions = {}) {
     this.callbacks = options.callbacks ?? new Callbacks();
     let args = getCfg(options.cfg, options.overrides);
-    const resumePath = args.resume ? findResumeCheckpoint(args.resume) : null;
+    const resumePath = args.resume ? findResumeCheckpoint(args.resume, args.model) : null;
     if (resumePath) {
       this.resumeCheckpoint = loadCheckpoint(resumePath);
       args = resumeArgs(this.resumeCheckpoint.meta, resumePath, options.overrides ?? {});
@@ -302,6 +304,13 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
    * rank, each re-running this same script, and waits for them.
    */
   async train(): Promise<void> {
+    // Ctrl-C says where the last checkpoint is and how to resume it (a distributed run's launcher says it for its ranks).
+    const run = (): Promise<void> => this.runTraining();
+    return this.rank >= 0 ? run() : withInterruptNotice(() => interruptNotice(this.last), run);
+  }
+
+  /** The whole training in this process, or the launch of its ranks. */
+  private async runTraining(): Promise<void> {
     if (this.worldSize > 1 && this.rank < 0) {
       if (this.args.rect) console.warn("WARNING ⚠️ 'rect=True' is incompatible with distributed training, setting 'rect=False'");
       await launchRanks(this.worldSize, this.saveDir);
@@ -346,6 +355,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
    */
   protected async setupTrain(): Promise<void> {
     await this.runCallbacks('on_pretrain_routine_start');
+    if (this.isMain) cleanRunLeftovers({ wdir: this.wdir, csv: this.csv, resumedEpoch: this.resumeCheckpoint?.meta.epoch ?? null });
     const [trainSource, valSource] = await this.getDataset();
     await this.setupModel();
     const gs = Math.max(Math.max(...this.net.stride), 32);
