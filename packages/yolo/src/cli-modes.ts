@@ -19,12 +19,14 @@ export async function runMode(task: string, mode: string, overrides: Record<stri
       await model.val(rest);
       return;
     }
-    case 'predict': {
+    case 'predict':
+    case 'track': {
       const { source, ...predictArgs } = rest;
       if (source === undefined || source === null || source === '') {
-        throw new Error("'yolo predict' needs source=... (an image, a folder, a glob or a .txt list of images)");
+        throw new Error(`'yolo ${mode}' needs source=... (an image or video, a folder, a glob, a .txt list or a stream URL)`);
       }
-      await new YOLO(requireModel(modelArg, mode)).predictCli(source, predictArgs);
+      const model = new YOLO(requireModel(modelArg, mode));
+      await (mode === 'track' ? model.trackCli(source, predictArgs) : model.predictCli(source, predictArgs));
       return;
     }
     case 'export': {
@@ -35,7 +37,7 @@ export async function runMode(task: string, mode: string, overrides: Record<stri
       return;
     }
     default:
-      throw new Error(`mode '${mode}' is not supported by yolots yet; supported modes: train, val, predict, export`);
+      throw new Error(`mode '${mode}' is not supported by yolots yet; supported modes: train, val, predict, track, export`);
   }
 }
 

@@ -15,7 +15,7 @@ const HELP = `
         yolo TASK MODE ARGS
 
         Where   TASK (optional) is one of [detect]
-                MODE (required) is one of [train, val, predict, export]
+                MODE (required) is one of [train, val, predict, track, export]
                 ARGS (optional) are any number of custom 'arg=value' pairs like 'imgsz=320' that override defaults.
                     See all ARGS with 'yolo cfg'
 
@@ -27,13 +27,17 @@ const HELP = `
     2. Validate a trained model
         yolo val model=runs/detect/train/weights/best.safetensors data=coco8.yaml imgsz=640
 
-    3. Predict on images, folders, globs or .txt lists
+    3. Predict on images, videos, folders, globs, .txt lists or stream URLs
         yolo predict model=runs/detect/train/weights/best.safetensors source=images/ imgsz=320
+        yolo predict model=runs/detect/train/weights/best.safetensors source=clip.mp4 vid_stride=2
 
-    4. Export to ONNX
+    4. Track objects through a video (ByteTrack or BoT-SORT)
+        yolo track model=runs/detect/train/weights/best.safetensors source=clip.mp4 tracker=bytetrack.yaml
+
+    5. Export to ONNX
         yolo export model=runs/detect/train/weights/best.safetensors format=onnx imgsz=320
 
-    5. Special commands:
+    6. Special commands:
         yolo help
         yolo checks
         yolo version

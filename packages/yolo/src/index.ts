@@ -5,7 +5,29 @@ export type { Args } from './cfg/args.js';
 export { defaultCfg, getCfg } from './cfg/config.js';
 export { type Batch, toBatch } from './data/batch.js';
 export * from './data/index.js';
+export {
+  crossingScenario,
+  MotionRenderer,
+  type MotionScenario,
+  type Mover,
+  panScenario,
+  simulateDetections,
+  steadyScenario,
+  type TruthObject,
+} from './data/shapes/motion.js';
 export { BUILTIN_DATASET, ensureShapesDataset, isBuiltinDataset } from './data/shapes.js';
+export {
+  type InferenceBatch,
+  type InferenceDataset,
+  LoadImagesAndVideos,
+  LoadStreams,
+  loadInferenceSource,
+  type PredictSource,
+  VID_FORMATS,
+} from './data/sources.js';
+export { probeVideo, type VideoInfo } from './data/video/probe.js';
+export { VideoReader } from './data/video/reader.js';
+export { VideoWriter } from './data/video/writer.js';
 export { Boxes } from './engine/boxes.js';
 export {
   CALLBACK_EVENTS,
@@ -45,6 +67,14 @@ export { DetectionValidator } from './models/yolo/detect/val.js';
 export { YOLO, YOLO_TASK_MAP } from './models/yolo/model.js';
 export { loadOnnxBackend, type OnnxBackend, TorchBackend } from './nn/autobackend.js';
 export * from './nn/index.js';
+export { IdCounter, TrackState } from './trackers/basetrack.js';
+export { BOTrack, BOTSORT, type BotSortArgs } from './trackers/bot-sort.js';
+export { BYTETracker, type ByteTrackArgs, type Detections, TRACK_COLUMNS } from './trackers/byte-tracker.js';
+export { loadTrackerConfig, type TrackerConfig } from './trackers/config.js';
+export { STrack } from './trackers/strack.js';
+export { PredictorTracking, registerTracker, TRACKER_MAP, type Tracker, type TrackerFactory } from './trackers/track.js';
+export { GMC, loadOpenCv } from './trackers/utils/gmc.js';
+export { type IdBox, MotAccumulator, type MotScores } from './trackers/utils/mot-metrics.js';
 export {
   type Checkpoint,
   type CheckpointMeta,

@@ -135,7 +135,7 @@ describe('yolo special commands and errors', () => {
     const [help, version, cfg, checks] = await Promise.all([yolo(['help']), yolo(['version']), yolo(['cfg']), yolo(['checks'])]);
     for (const run of [help, version, cfg, checks]) assertOk(run, 'special command');
     assert.match(help.stdout, /yolo TASK MODE ARGS/);
-    assert.match(help.stdout, /MODE \(required\) is one of \[train, val, predict, export\]/);
+    assert.match(help.stdout, /MODE \(required\) is one of \[train, val, predict, track, export\]/);
     assert.equal(version.stdout.trim(), VERSION);
     assert.match(cfg.stdout, /^imgsz: 640/m);
     assert.match(checks.stdout, /^libtorch\s+\S+/m);

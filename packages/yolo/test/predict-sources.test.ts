@@ -117,21 +117,25 @@ describe('loadInferenceSource: bad sources', () => {
     assert.throws(() => loadInferenceSource(join(dir, 'bad.txt')), /missing\.png does not exist \(listed in .*bad\.txt\)/);
   });
 
-  test('an empty folder and an unmatched glob say no images were found there', () => {
-    assert.throws(() => loadInferenceSource(join(dir, 'empty')), new RegExp(`No images found in ${join(dir, 'empty')}`));
-    assert.throws(() => loadInferenceSource(join(dir, 'imgs', '*.tif')), /No images found matching .*\*\.tif/);
+  test('an empty folder and an unmatched glob say no images or videos were found there', () => {
+    assert.throws(() => loadInferenceSource(join(dir, 'empty')), new RegExp(`No images or videos found in ${join(dir, 'empty')}`));
+    assert.throws(() => loadInferenceSource(join(dir, 'imgs', '*.tif')), /No images or videos found matching .*\*\.tif/);
   });
 
-  test('URLs are refused without network access', () => {
-    for (const url of ['https://ultralytics.com/images/bus.jpg', 'http://example.com/a.png', 'rtsp://cam/stream']) {
-      assert.throws(() => loadInferenceSource(url), /is a URL: yolots predicts offline and does not download sources/);
+  test('image URLs are refused (nothing is downloaded); stream and video URLs are sources', () => {
+    for (const url of ['https://ultralytics.com/images/bus.jpg', 'http://example.com/a.png']) {
+      assert.throws(() => loadInferenceSource(url), /is an image URL: yolots does not download sources/);
     }
-    assert.throws(() => loadInferenceSource(['https://x/y.jpg']), /is a URL/);
+    assert.throws(() => loadInferenceSource(['https://x/y.jpg']), /is an image URL/);
+    assert.equal(loadInferenceSource('rtsp://cam/stream').mode, 'stream');
+    assert.equal(loadInferenceSource('http://cam.local/live').mode, 'stream');
+    assert.equal(loadInferenceSource('https://example.com/clip.mp4').mode, 'video');
+    assert.throws(() => loadInferenceSource(['rtsp://cam/stream']), /is a stream: pass a stream URL alone/);
   });
 
-  test('videos, webcams and screenshots are refused by name', () => {
+  test('webcams and screenshots are refused by name; a list holds images only', () => {
     writeFileSync(join(dir, 'clip.mp4'), '');
-    assert.throws(() => loadInferenceSource(join(dir, 'clip.mp4')), /clip\.mp4 is a video; yolots predicts on images only/);
+    assert.throws(() => loadInferenceSource([join(dir, 'clip.mp4')]), /holds the video .*clip\.mp4: a list holds images only/);
     assert.throws(() => loadInferenceSource('0'), /webcam/);
     assert.throws(() => loadInferenceSource('screen'), /screenshots/);
   });

@@ -1,43 +1,38 @@
-// Prediction sources (Ultralytics' check_source + load_inference_source, images only): resolves what the user passed
-// into a list of lazily decoded images and hands them out batch by batch, so only one batch of pixels is ever held.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
+// Prediction sources (Ultralytics' check_source + load_inference_source): resolves what the user passed into a
+// dataset that decodes lazily and hands out one batch at a time. Files, folders, globs and .txt lists of images and
+// videos go to LoadImagesAndVideos, stream URLs and `.streams` files to LoadStreams, in-memory images and lists to
+// InferenceSource (below).
+import { existsSync } from 'node:fs';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import { globFiles } from './glob.js';
 import { decodeImage, IMG_FORMATS, type RgbImage } from './images.js';
+import { decodeFile } from './loaders/decode.js';
+import { isUrl, resolveMediaFiles, suffixOf, VID_FORMATS } from './loaders/files.js';
+import { LoadImagesAndVideos } from './loaders/images-videos.js';
+import { LoadStreams } from './loaders/streams.js';
+import type { InferenceBatch, InferenceDataset, SourceType } from './loaders/types.js';
 
-/** Video suffixes Ultralytics reads; yolots predicts on images only, so these are refused by name. */
-export const VID_FORMATS = new Set(['asf', 'avi', 'gif', 'm4v', 'mkv', 'mov', 'mp4', 'mpeg', 'mpg', 'ts', 'wmv', 'webm']);
-
-const FORMATS_HELP = `Supported image formats are: ${[...IMG_FORMATS].join(', ')}`;
+export { VID_FORMATS } from './loaders/files.js';
+export { LoadImagesAndVideos } from './loaders/images-videos.js';
+export { LoadStreams } from './loaders/streams.js';
+export type { DatasetMode, InferenceBatch, InferenceDataset, SourceType } from './loaders/types.js';
 
 /**
- * One image to predict on: a file path, a directory, a glob pattern or a .txt list of any of these (strings);
- * an encoded image file in memory (Buffer / Uint8Array); decoded RGB HWC pixels (`{ data, width, height }`); or a
- * uint8 tensor of shape (H, W, 3) holding RGB pixels.
+ * One source item: a file path, a directory, a glob, a .txt list, a video or a stream URL (strings); an encoded
+ * image file in memory (Buffer / Uint8Array); decoded RGB HWC pixels (`{ data, width, height }`); or a uint8 tensor
+ * of shape (H, W, 3) holding RGB pixels.
  */
 export type ImageInput = string | Uint8Array | RgbImage | Tensor;
 
-/** What a predictor accepts as `source`: one input or a list of them. */
+/** What a predictor accepts as `source`: one input or a list of them (a list holds images only). */
 export type PredictSource = ImageInput | readonly ImageInput[];
 
-/** One batch as Ultralytics' loaders yield it: `(paths, im0s, s)`. */
-export interface InferenceBatch {
-  /** Where each image came from (absolute file path, or `image<i>.jpg` for in-memory images). */
-  paths: string[];
-  /** The original images, decoded to RGB HWC. */
-  images: RgbImage[];
-  /** Per-image log prefix: `image 1/2 /data/bus.jpg: ` for files, the image's index (`0: `) for in-memory sources and lists. */
-  infos: string[];
-}
-
-/** Ultralytics' SourceTypes; yolots reads neither streams nor screenshots, so only these two can be true. */
-export interface SourceType {
-  /** The source was in memory or a list: log lines are prefixed with the image index instead of a path. */
-  fromImg: boolean;
-  /** The source was a tensor. */
-  tensor: boolean;
+/** How videos and streams are read (Ultralytics' `vid_stride` and `stream_buffer`). */
+export interface VideoSourceOptions {
+  /** Read every `vidStride`-th frame (1). */
+  vidStride?: number;
+  /** Streams: keep up to 30 frames instead of the newest only (false). */
+  buffer?: boolean;
 }
 
 /** One image not yet decoded. */
@@ -48,15 +43,20 @@ interface PendingImage {
 }
 
 /**
- * Images resolved from a source, decoded one batch at a time as it is iterated; iterating again starts over.
+ * In-memory images and lists of images (Ultralytics' LoadPilAndNumpy / LoadTensor), decoded one batch at a time as
+ * it is iterated; iterating again starts over.
  *
  * @example
- * const dataset = loadInferenceSource('/data/images', 4);
+ * const dataset = loadInferenceSource([await readFile('a.jpg'), 'b.png'], 2);
  * for await (const { paths, images } of dataset) console.log(paths.length, images[0]?.width);
  */
-export class InferenceSource implements AsyncIterable<InferenceBatch> {
-  /** Ultralytics' `dataset.mode`: always 'image' here. */
+export class InferenceSource implements InferenceDataset {
   readonly mode = 'image';
+  readonly videoFlag: readonly boolean[] = [];
+  readonly frame = 0;
+  readonly frames = 0;
+  readonly fps = 0;
+  count = 0;
 
   constructor(
     private readonly pending: readonly PendingImage[],
@@ -72,49 +72,88 @@ export class InferenceSource implements AsyncIterable<InferenceBatch> {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<InferenceBatch> {
     const nf = this.pending.length;
-    for (let start = 0; start < nf; start += this.bs) {
+    for (this.count = 0; this.count < nf; this.count += this.bs) {
+      const start = this.count;
       const chunk = this.pending.slice(start, start + this.bs);
       const decoded = await Promise.all(chunk.map((p) => p.load()));
-      const batch: InferenceBatch = { paths: [], images: [], infos: [] };
+      const batch: InferenceBatch = { paths: [], images: [], infos: [], frames: [], fps: [] };
       decoded.forEach((image, k) => {
         if (image === null) return;
         const item = chunk[k] as PendingImage;
         batch.paths.push(item.path);
         batch.images.push(image);
         batch.infos.push(this.sourceType.fromImg ? `${start + k}: ` : `image ${start + k + 1}/${nf} ${item.path}: `);
+        batch.frames.push(null);
+        batch.fps.push(null);
       });
       if (batch.images.length) yield batch;
     }
   }
+
+  /** Nothing runs in the background for in-memory images. */
+  close(): void {}
 }
 
 /**
- * Resolves `source` (see `ImageInput`) into an `InferenceSource` of `batch` images per batch, checking up front that
- * every path exists. URLs, webcams, screenshots and videos are refused with an Error saying why; a missing path, an
- * empty folder or an unmatched glob is an Error naming it. A file that exists but cannot be decoded is reported
- * through `warn` when its batch is loaded, and skipped.
+ * Resolves `source` into a dataset of `batch` images per batch (Ultralytics' load_inference_source):
+ * - a file, folder, glob or .txt list of images and videos → `LoadImagesAndVideos` (images first, then videos,
+ *   frame by frame); every path is checked up front;
+ * - an rtsp/rtmp/tcp URL, an http(s) URL without a media suffix, or a `.streams` file → `LoadStreams` (live);
+ * - an http(s) URL ending in a video suffix → read as a video file (FFmpeg reads it over the network);
+ * - in-memory images and lists of images → `InferenceSource`.
+ *
+ * A missing path, an empty folder or an unmatched glob is an Error naming it; so are webcams, screenshots and image
+ * URLs (yolots downloads nothing). A video or stream that cannot be opened is an Error naming it when iteration
+ * reaches it. A still image that exists but cannot be decoded is reported through `warn` and skipped.
  *
  * @example
- * const dataset = loadInferenceSource(['a.jpg', await readFile('b.png')], 2);
+ * const dataset = loadInferenceSource('clips/', 4, console.warn, { vidStride: 2 });
  */
-export function loadInferenceSource(source: PredictSource, batch = 1, warn: (m: string) => void = console.warn): InferenceSource {
+export function loadInferenceSource(
+  source: PredictSource,
+  batch = 1,
+  warn: (m: string) => void = console.warn,
+  options: VideoSourceOptions = {},
+): InferenceDataset {
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch=${batch} must be a positive integer for prediction`);
   if (source === null || source === undefined)
-    throw new TypeError('predict needs a source: an image path, folder, glob, .txt list, Buffer, RGB image or tensor');
+    throw new TypeError('predict needs a source: an image or video path, folder, glob, .txt list, stream URL, Buffer, RGB image or tensor');
+  const vidStride = options.vidStride ?? 1;
+  if (!Number.isInteger(vidStride) || vidStride < 1) throw new RangeError(`vid_stride=${vidStride} must be a positive integer`);
   if (Array.isArray(source)) {
     if (source.length === 0) throw new Error('source is an empty list: nothing to predict on');
     const pending = (source as readonly ImageInput[]).flatMap((item, i) => pendingImages(item, i, warn));
-    return new InferenceSource(pending, batch, { fromImg: true, tensor: false });
+    return new InferenceSource(pending, batch, { stream: false, screenshot: false, fromImg: true, tensor: false });
   }
   const single = source as ImageInput;
+  if (typeof single === 'string') {
+    refuseUnsupported(single);
+    if (isStream(single)) return new LoadStreams(single, { vidStride, buffer: options.buffer, warn });
+    const media = isUrl(single) ? { images: [], videos: [single] } : resolveMediaFiles(single, refuseUnsupported);
+    return new LoadImagesAndVideos(media, { batch, vidStride, warn });
+  }
   const pending = pendingImages(single, 0, warn);
-  return new InferenceSource(pending, batch, { fromImg: typeof single !== 'string', tensor: single instanceof torch.Tensor });
+  return new InferenceSource(pending, batch, { stream: false, screenshot: false, fromImg: true, tensor: single instanceof torch.Tensor });
+}
+
+/** Ultralytics' check_source `webcam` test: a `.streams` file, or a URL that does not name a media file. */
+function isStream(source: string): boolean {
+  if (source.toLowerCase().endsWith('.streams')) return true;
+  return isUrl(source) && !VID_FORMATS.has(suffixOf(source));
 }
 
 function pendingImages(item: ImageInput, index: number, warn: (m: string) => void): PendingImage[] {
   const name = `image${index}.jpg`;
   if (typeof item === 'string') {
-    return imageFiles(item).map((path) => ({ path, load: () => decodeFile(path, warn) }));
+    refuseUnsupported(item);
+    if (isStream(item)) throw new Error(`source item ${index} (${item}) is a stream: pass a stream URL alone, not in a list`);
+    const media = resolveMediaFiles(item, refuseUnsupported);
+    if (media.videos.length) {
+      throw new Error(
+        `source item ${index} holds the video ${media.videos[0]}: a list holds images only; pass a video, folder, glob or .txt list alone`,
+      );
+    }
+    return media.images.map((path) => ({ path, load: () => decodeFile(path, warn) }));
   }
   if (item instanceof torch.Tensor) {
     checkImageTensor(item, name);
@@ -130,75 +169,16 @@ function pendingImages(item: ImageInput, index: number, warn: (m: string) => voi
   );
 }
 
-/** Ultralytics' LoadImagesAndVideos file resolution for one string source; returns absolute image paths. */
-function imageFiles(source: string): string[] {
-  refuseUnsupported(source);
-  let entries: string[] = [source];
-  let parent: string | null = null;
-  if (extname(source).toLowerCase() === '.txt') {
-    if (!existsSync(source)) throw new Error(`${source} does not exist`);
-    parent = dirname(source);
-    entries = readFileSync(source, 'utf8')
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l !== '')
-      .sort();
-  }
-  const files: string[] = [];
-  for (const entry of entries) {
-    if (entry !== source) refuseUnsupported(entry);
-    const a = resolve(entry);
-    if (entry.includes('*')) {
-      const matched = globFiles(a);
-      if (!matched.length) throw new Error(`No images found matching ${entry}. ${FORMATS_HELP}`);
-      files.push(...matched);
-    } else if (isDirectory(a)) files.push(...globFiles(join(a, '*.*')));
-    else if (existsSync(a)) files.push(a);
-    else if (parent !== null && existsSync(join(parent, entry))) files.push(resolve(parent, entry));
-    else throw new Error(`${entry} does not exist${parent === null ? '' : ` (listed in ${source})`}`);
-  }
-  const images: string[] = [];
-  for (const f of files) {
-    const suffix = (f.split('.').pop() ?? '').toLowerCase();
-    if (IMG_FORMATS.has(suffix)) images.push(f);
-    else if (VID_FORMATS.has(suffix)) {
-      throw new Error(`${f} is a video; yolots predicts on images only (extract frames first, e.g. with ffmpeg)`);
-    }
-  }
-  if (!images.length) throw new Error(`No images found in ${source}. ${FORMATS_HELP}`);
-  return images;
-}
-
-/** Sources Ultralytics reads over the network or from devices; this build works offline on files only. */
+/** Sources Ultralytics reads that yolots does not: downloads, webcams, screenshots. */
 function refuseUnsupported(source: string): void {
-  const lower = source.toLowerCase();
-  if (/^(https?|rtsp|rtmp|tcp):\/\//.test(lower)) {
+  if (isUrl(source) && IMG_FORMATS.has(suffixOf(source))) {
     throw new Error(
-      `source ${source} is a URL: yolots predicts offline and does not download sources. Download the file yourself and pass its local path (or its bytes as a Buffer).`,
+      `source ${source} is an image URL: yolots does not download sources. Download the file yourself and pass its local path (or its bytes as a Buffer). Video and stream URLs are read directly.`,
     );
   }
   if (/^\d+$/.test(source) && !existsSync(source))
-    throw new Error(`source '${source}' is a webcam index: webcams are not supported by yolots`);
-  if (lower === 'screen') throw new Error("source 'screen' (screenshots) is not supported by yolots");
-  if (lower.endsWith('.streams')) throw new Error(`${source}: .streams files (video streams) are not supported by yolots`);
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** Decodes a file as Ultralytics' cv2.imread would (EXIF orientation applied), but to RGB; null when unreadable. */
-async function decodeFile(path: string, warn: (m: string) => void): Promise<RgbImage | null> {
-  try {
-    return await decodeImage(path);
-  } catch (cause) {
-    warn(`WARNING ⚠️ Image Read Error ${path}: ${(cause as Error).message}`);
-    return null;
-  }
+    throw new Error(`source '${source}' is a webcam index: webcams are not supported by yolots (an rtsp:// or http:// camera stream is)`);
+  if (source.toLowerCase() === 'screen') throw new Error("source 'screen' (screenshots) is not supported by yolots");
 }
 
 async function decodeEncoded(bytes: Uint8Array, name: string): Promise<RgbImage> {

@@ -9,6 +9,7 @@ import { getCfg } from '../cfg/config.js';
 import { parseMetadata } from '../export/onnx/metadata.js';
 import { decodeModel } from '../export/onnx/schema.js';
 import { loadOnnxBackend, type OnnxBackend } from '../nn/autobackend.js';
+import { type PredictorTracking, registerTracker } from '../trackers/track.js';
 import { type CallbackEvent, Callbacks } from './callbacks.js';
 import type { TrainableModel } from './model-types.js';
 import type { Results } from './results.js';
@@ -81,6 +82,8 @@ export class Model {
   private backend: Promise<OnnxBackend> | null = null;
   /** Class names from the exported model's metadata. */
   private exportedNames: Record<number, string> = {};
+  /** The trackers of `track()` (Ultralytics' `predictor.trackers`), registered on the first call. */
+  tracking: PredictorTracking | null = null;
 
   constructor(
     source: string,
@@ -223,9 +226,43 @@ export class Model {
     await predictor.predictCli(source, this.network ?? (await this.inferenceModel()));
   }
 
+  /**
+   * Tracks objects through a video, stream or image sequence: predicts, then runs the detections through the
+   * tracker that `tracker` names (botsort.yaml by default, or bytetrack.yaml, or a YAML of yours), so each box of
+   * `Results.boxes` carries a track id (`idList`). `persist: true` keeps the tracks across calls, for feeding frames
+   * one call at a time. Defaults: conf 0.1 (the tracker needs low-confidence boxes), batch 1.
+   * @example
+   * const results = await model.track('clip.mp4', { tracker: 'bytetrack.yaml' });
+   * for (const r of results) console.log(r.frame, r.boxes?.idList);
+   */
+  async track(source: unknown, overrides: Record<string, unknown> & { persist?: boolean } = {}): Promise<Results[]> {
+    const predictor = this.trackingPredictor(overrides);
+    return predictor.predict(source, this.network ?? (await this.inferenceModel()));
+  }
+
+  /** As `track`, one result at a time (memory stays flat over any length of video). */
+  trackStream(source: unknown, overrides: Record<string, unknown> & { persist?: boolean } = {}): AsyncGenerator<Results> {
+    const predictor = this.trackingPredictor(overrides);
+    return this.network ? predictor.stream(source, this.network) : this.streamExported(predictor, source);
+  }
+
+  /** The CLI's track: saves and logs as `yolo track` does. */
+  async trackCli(source: unknown, overrides: Record<string, unknown> = {}): Promise<void> {
+    const predictor = this.trackingPredictor({ save: true, ...overrides });
+    await predictor.predictCli(source, this.network ?? (await this.inferenceModel()));
+  }
+
+  /** Ultralytics' model.track: the tracking callbacks registered once, then predict in mode 'track'. */
+  private trackingPredictor(overrides: Record<string, unknown> & { persist?: boolean }): TaskPredictor {
+    const { persist = false, ...rest } = overrides;
+    this.tracking ??= registerTracker(this, Boolean(persist), { onlyInTrackMode: true });
+    this.tracking.persist = Boolean(persist);
+    return this.predictorFor({ ...rest, conf: rest.conf || 0.1, batch: rest.batch || 1, mode: 'track' });
+  }
+
   /** The predictor is kept and re-used across calls, with its arguments updated (as Ultralytics). */
   private predictorFor(overrides: Record<string, unknown>): TaskPredictor {
-    const args: Record<string, unknown> = { conf: 0.25, batch: 1, save: false, ...this.overrides, ...overrides, mode: 'predict' };
+    const args: Record<string, unknown> = { conf: 0.25, batch: 1, save: false, mode: 'predict', ...this.overrides, ...overrides };
     delete args.model;
     if (this.predictor === null) {
       this.predictor = new (this.entry().predictor)({ overrides: args, callbacks: this.callbacks });

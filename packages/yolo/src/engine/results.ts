@@ -82,6 +82,10 @@ export class Results {
   /** Where the predictor saved this image's outputs (set by the predictor). */
   saveDir: string | null = null;
   speed: Speed;
+  /** 1-based frame number within its video (after `vid_stride`), the batch count for a stream; null for an image. */
+  frame: number | null = null;
+  /** Frames per second of its video or stream; null for an image. */
+  fps: number | null = null;
 
   /**
    * @param origImg the original image (RGB HWC)
@@ -277,6 +281,8 @@ export class Results {
   private derive(boxes: Boxes | null): Results {
     const out = new Results(this.origImg, this.path, this.names, { boxes, speed: { ...this.speed } });
     out.saveDir = this.saveDir;
+    out.frame = this.frame;
+    out.fps = this.fps;
     return out;
   }
 }
