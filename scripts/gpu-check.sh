@@ -90,10 +90,16 @@ check cuda-runtime node_ts -e "
   torch.cuda.synchronize(0);
   if (!(d < 1e-2)) throw new Error('cuda matmul differs from the CPU by ' + d);
   console.log('matmul on cuda:0 matches the CPU (max diff ' + d + ')');
+  const [free, total] = torch.cuda.memGetInfo(0);
+  if (!(free > 0 && free <= total)) throw new Error('torch.cuda.memGetInfo(0) = ' + [free, total]);
+  console.log('cuda:0 memory: ' + (free / 2 ** 30).toFixed(2) + 'G free of ' + (total / 2 ** 30).toFixed(2) + 'G');
 "
 train=(train model=yolov8n.yaml "${data_args[@]}" epochs=2 imgsz=128 batch=8 workers=2 plots=False "project=$work" exist_ok=True)
 check train-device0 yolo "${train[@]}" device=0 name=gpu
 best="$work/gpu/weights/best.safetensors"
+# batch=-1: AutoBatch profiles training steps on the GPU and must settle on a measured batch, not the default.
+autobatch() { yolo "${train[@]}" device=0 batch=-1 epochs=1 name=autobatch | tee /dev/stderr | grep 'AutoBatch: Using batch-size' >/dev/null; }
+check train-autobatch autobatch
 check train-device0-wrote-best test -f "$best"
 check val-device0 yolo val "model=$best" "${data_args[@]}" imgsz=128 batch=8 device=0 plots=False
 if [ -n "$images" ]; then

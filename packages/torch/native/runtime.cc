@@ -2,9 +2,13 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/core/DeviceGuard.h>
 #include <c10/core/impl/DeviceGuardImplInterface.h>
+#include <dlfcn.h>
+#include <link.h>
 #include <torch/csrc/api/include/torch/version.h>
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -58,6 +62,51 @@ YOLOTS_FN(cudaSynchronize) {
   return info.Env().Undefined();
 }
 
+// cudaMemGetInfo of the CUDA runtime that libtorch loaded, looked up at run time among the loaded libraries: the addon
+// builds without CUDA headers, and finds pip's libcudart.so.12 as well as an official libtorch's renamed copy
+// (libcudart-<hash>.so.12). Its C signature is stable across CUDA versions. Null when no libcudart is loaded (a
+// CPU-only libtorch, or one that links the CUDA runtime statically).
+using CudaMemGetInfoFn = int (*)(size_t* free, size_t* total);
+
+static CudaMemGetInfoFn findCudaMemGetInfo() {
+  CudaMemGetInfoFn found = nullptr;
+  dl_iterate_phdr(
+      [](dl_phdr_info* lib, size_t, void* out) -> int {
+        if (lib->dlpi_name == nullptr || std::strstr(lib->dlpi_name, "libcudart") == nullptr) return 0;
+        void* handle = dlopen(lib->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+        if (handle == nullptr) return 0;
+        auto fn = reinterpret_cast<CudaMemGetInfoFn>(dlsym(handle, "cudaMemGetInfo"));
+        dlclose(handle);  // only undoes RTLD_NOLOAD's reference: the library stays loaded
+        if (fn == nullptr) return 0;
+        *static_cast<CudaMemGetInfoFn*>(out) = fn;
+        return 1;
+      },
+      &found);
+  return found;
+}
+
+// [free, total] bytes of CUDA device `index`, as torch.cuda.mem_get_info: device-wide, so memory held by other
+// processes and by libtorch's caching allocator counts as used.
+YOLOTS_FN(cudaMemGetInfo) {
+  auto index = info[0].As<Napi::Number>().Int64Value();
+  auto& hooks = at::detail::getCUDAHooks();
+  if (!hooks.hasCUDA()) throw std::runtime_error("cuda.memGetInfo: no CUDA device is available");
+  if (index < 0 || index >= hooks.getNumGPUs())
+    throw std::out_of_range("cuda.memGetInfo: device " + std::to_string(index) + " does not exist (" + std::to_string(hooks.getNumGPUs()) +
+                            " visible)");
+  auto fn = findCudaMemGetInfo();
+  if (fn == nullptr) throw std::runtime_error("cuda.memGetInfo: this libtorch loaded no CUDA runtime library (libcudart) to ask");
+  c10::DeviceGuard guard(c10::Device(c10::DeviceType::CUDA, static_cast<c10::DeviceIndex>(index)));
+  size_t free = 0;
+  size_t total = 0;
+  int status = fn(&free, &total);
+  if (status != 0) throw std::runtime_error("cuda.memGetInfo: cudaMemGetInfo failed with CUDA error " + std::to_string(status));
+  auto out = Napi::Array::New(info.Env(), 2);
+  out.Set(uint32_t(0), Napi::Number::New(info.Env(), static_cast<double>(free)));
+  out.Set(uint32_t(1), Napi::Number::New(info.Env(), static_cast<double>(total)));
+  return out;
+}
+
 YOLOTS_FN(buildInfo) {
   auto env = info.Env();
   auto out = Napi::Object::New(env);
@@ -76,6 +125,7 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaDeviceCount", Napi::Function::New(env, cudaDeviceCount));
   exports.Set("cudaIsBuilt", Napi::Function::New(env, cudaIsBuilt));
   exports.Set("cudaSynchronize", Napi::Function::New(env, cudaSynchronize));
+  exports.Set("cudaMemGetInfo", Napi::Function::New(env, cudaMemGetInfo));
   exports.Set("buildInfo", Napi::Function::New(env, buildInfo));
 }
 

@@ -27,3 +27,13 @@ export function deviceCount(): number {
 export function synchronize(index = 0): void {
   native.cudaSynchronize(index);
 }
+
+/**
+ * Free and total memory of CUDA device `index` (default 0) in bytes, as `torch.cuda.mem_get_info()`: device-wide, so
+ * memory other processes hold, and memory libtorch's caching allocator keeps for reuse, count as used. Throws when
+ * the device does not exist, or when this libtorch loaded no CUDA runtime library to ask.
+ * @example const [free, total] = torch.cuda.memGetInfo(0);
+ */
+export function memGetInfo(index = 0): [free: number, total: number] {
+  return native.cudaMemGetInfo(index);
+}

@@ -49,6 +49,7 @@ export interface NativeAddon {
   cudaDeviceCount(): number;
   cudaIsBuilt(): boolean;
   cudaSynchronize(index: number): void;
+  cudaMemGetInfo(index: number): [number, number];
   buildInfo(): { version: string; config: string; parallelInfo: string; mkldnn: boolean; openmp: boolean };
 }
 

@@ -95,6 +95,13 @@ describe('device errors', () => {
     fails(() => torch.ones([2]).cuda(), /cuda/i);
     fails(() => torch.zeros([2], { device: 'cuda:0' }), /cuda/i);
     fails(() => torch.ones([2]).to('tpu'), /device|tpu/i);
+    fails(() => torch.cuda.memGetInfo(0), /cuda\.memGetInfo: no CUDA device is available/);
+  });
+
+  test('cuda.memGetInfo on a CUDA device: free within total', { skip: torch.cuda.isAvailable() ? false : 'no CUDA device' }, () => {
+    const [free, total] = torch.cuda.memGetInfo(0);
+    assert.ok(total > 0 && free > 0 && free <= total, `free ${free} of ${total}`);
+    fails(() => torch.cuda.memGetInfo(torch.cuda.deviceCount()), /does not exist/);
   });
 });
 

@@ -22,6 +22,7 @@ const HELP = `
     1. Train a detection model on the built-in shapes dataset (no data=) or your own data.yaml
         yolo train model=yolov8n.yaml epochs=10 imgsz=256
         yolo train data=coco8.yaml model=yolov8n.yaml epochs=3 lr0=0.01
+        yolo train resume model=runs/detect/train/weights/last.safetensors   (continue an interrupted run)
 
     2. Validate a trained model
         yolo val model=runs/detect/train/weights/best.safetensors data=coco8.yaml imgsz=640

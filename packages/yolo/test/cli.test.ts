@@ -141,18 +141,20 @@ describe('yolo special commands and errors', () => {
     assert.match(checks.stdout, /^libtorch\s+\S+/m);
   });
 
-  test('an unknown key, a missing model file and a bad mode exit 1 with a one-line reason', async () => {
+  test('an unknown key, a missing model file, a bad mode and a bad batch exit 1 with a one-line reason', async () => {
     const missing = join(dir, 'nowhere', 'best.safetensors');
-    const [unknownKey, missingModel, badMode, modelessVal] = await Promise.all([
+    const [unknownKey, missingModel, badMode, modelessVal, zeroBatch] = await Promise.all([
       yolo(['train', 'model=yolov8n.yaml', 'epoch=1']),
       yolo(['val', `model=${missing}`, `data=${COCO8}`]),
       yolo(['mode=fly', 'model=yolov8n.yaml']),
       yolo(['val']),
+      yolo(['val', 'model=yolov8n.yaml', 'batch=0']), // used to loop until the heap ran out
     ]);
     assertFails(unknownKey, /'epoch' is not a valid YOLO argument\. Similar arguments are i\.e\. \['epochs=100'/);
     assertFails(missingModel, new RegExp(`not found: ${missing}`));
     assertFails(badMode, /Invalid 'mode=fly'\. Valid modes are train, val, predict, export, track, benchmark/);
     assertFails(modelessVal, /'yolo val' needs model=/);
+    assertFails(zeroBatch, /^RangeError: 'batch=0' is an invalid value\. Valid 'batch' values are a positive integer/);
   });
 
   test('train and predict refuse a device this build cannot use, with the same message, before doing anything', async () => {

@@ -139,6 +139,20 @@ describe('label verification', () => {
     );
   });
 
+  test('a split without its labels folder fails at the scan, saying where the labels were expected', async () => {
+    const dir = join(root, 'unlabelled', 'images', 'train');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a.jpg'), readFileSync(join(images, 'good.jpg')));
+    const { log, warn } = collectLog();
+    const expected = join(root, 'unlabelled', 'labels', 'train');
+    await assert.rejects(
+      YOLODataset.create({ imgPath: dir, hyp: dataArgs({ imgsz: 64 }), nc: 80, batchSize: 4, augment: true, log, prefix: 'train: ' }),
+      (e: Error) => e.message.startsWith(`train: no labels found for train, expected ${expected} (one .txt per image`),
+    );
+    assert.deepEqual(warn, [], 'no cache warning first');
+    assert.ok(!existsSync(join(root, 'unlabelled', 'labels.cache.json')), 'no cache of an all-background scan is kept');
+  });
+
   test('the label cache is reused, rebuilt when a file changes, and skipped in read-only folders', async () => {
     const dir = join(root, 'cached');
     mkdirSync(join(dir, 'images', 'x'), { recursive: true });

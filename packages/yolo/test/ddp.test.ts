@@ -1,7 +1,7 @@
 // Distributed data-parallel training over c10d/gloo with two CPU ranks on loopback.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -21,6 +21,42 @@ function run(mode: string, project: string): { status: number | null; output: st
     env: { ...process.env, YOLOTS_DIST_TIMEOUT_MS: '60000' },
   });
   return { status: child.status, output: `${child.stdout}\n${child.stderr}` };
+}
+
+/**
+ * The rank processes `pid` started: its children (the parent id follows the command's closing parenthesis in
+ * /proc/<pid>/stat) running the training script, not tsx's esbuild service.
+ */
+function ranksOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(join('/proc', entry, 'stat'), 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === pid && readFileSync(join('/proc', entry, 'cmdline'), 'utf8').includes(SCRIPT)) out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 describe('distributed data-parallel training (2 CPU ranks, gloo)', { skip }, () => {
@@ -61,6 +97,24 @@ describe('distributed data-parallel training (2 CPU ranks, gloo)', { skip }, () 
     assert.deepEqual(counts, { on_train_epoch_end: 2, optimizer_step: 2, on_model_save: 2, on_fit_epoch_end: 2, on_train_end: 1 });
     const rank1 = JSON.parse(readFileSync(join(project, 'ddp', 'counts-rank1.json'), 'utf8'));
     assert.equal(rank1.on_model_save, undefined, 'only rank 0 saves');
+  });
+
+  test('SIGTERM to the launcher stops its ranks (none is left training) and ends the launcher by SIGTERM', async () => {
+    const launcher = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', SCRIPT, 'ddp', join(project, 'sigterm'), COCO8], {
+      stdio: 'ignore',
+      env: { ...process.env, YOLOTS_DIST_TIMEOUT_MS: '60000' },
+    });
+    const exit = new Promise<string | null>((resolve) => launcher.on('exit', (_code, signal) => resolve(signal)));
+    let ranks: number[] = [];
+    try {
+      await until(() => (ranks = ranksOf(launcher.pid as number)).length === 2, 'the two ranks to start');
+      launcher.kill('SIGTERM');
+      assert.equal(await exit, 'SIGTERM');
+      await until(() => !ranks.some(alive), 'the ranks to stop', 5_000).catch(() => undefined);
+      assert.deepEqual(ranks.filter(alive), [], 'no rank outlives its launcher');
+    } finally {
+      for (const pid of [launcher.pid as number, ...ranks]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   test('a killed rank ends the run with an error naming it, and last.safetensors stays valid', () => {

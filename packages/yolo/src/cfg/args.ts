@@ -24,7 +24,10 @@ export type Args = {
   time: number | null;
   /** Epochs without fitness improvement before early stopping (100). */
   patience: number;
-  /** Images per batch; -1 or a fraction in (0,1) asks AutoBatch (16). */
+  /**
+   * Images per batch, a positive integer (16). In training, -1 asks AutoBatch for the largest batch that fits 60% of
+   * the CUDA memory, and a fraction in (0, 1) for that share; on the CPU AutoBatch gives 16. 0 and other values are refused.
+   */
   batch: number;
   /** Image size: an int for train/val, [h, w] allowed for predict/export (640). */
   imgsz: number | number[];

@@ -178,6 +178,7 @@ export function checkCfg(cfg: Record<string, unknown>): Args {
       if (CFG_FRACTION_KEYS.has(key) && !(value >= 0 && value <= 1)) {
         throw new RangeError(`'${key}=${value}' is an invalid value. Valid '${key}' values are between 0.0 and 1.0.`);
       }
+      if (key === 'batch') checkBatch(value, cfg.mode);
     } else if (CFG_INT_KEYS.has(key)) {
       if (!Number.isInteger(value)) throw new TypeError(`${shown} '${key}' must be an int (i.e. '${key}=8')`);
     } else if (CFG_BOOL_KEYS.has(key)) {
@@ -187,6 +188,26 @@ export function checkCfg(cfg: Record<string, unknown>): Args {
     }
   }
   return cfg as unknown as Args;
+}
+
+/**
+ * `batch` is a positive integer, or asks AutoBatch in training: -1 (60% of the CUDA memory) or a fraction in (0, 1)
+ * (that share). 0, other negatives and non-integers above 1 are refused (0 used to divide by zero in the rect batch
+ * shapes); so is AutoBatch outside training, where nothing measures memory.
+ */
+function checkBatch(batch: number, mode: unknown): void {
+  const auto = batch === -1 || (batch > 0 && batch < 1);
+  if (!auto && !(Number.isInteger(batch) && batch >= 1)) {
+    throw new RangeError(
+      `'batch=${batch}' is an invalid value. Valid 'batch' values are a positive integer (images per batch, i.e. 'batch=16'), ` +
+        `or for training AutoBatch: 'batch=-1' (60% of the CUDA memory) or a fraction such as 'batch=0.70' (that share of it).`,
+    );
+  }
+  if (auto && mode !== undefined && mode !== 'train') {
+    throw new RangeError(
+      `'batch=${batch}' asks AutoBatch, which sizes training batches only; give '${mode}' a batch size, i.e. 'batch=16'.`,
+    );
+  }
 }
 
 /** A value as Python's f-string shows it: True/False/None, lists as [a, b]. */

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { consoleLogger, type DataArgs, type DataLogger } from './args.js';
 import { Format, type FormattedSample } from './augment/format.js';
 import { LetterBox } from './augment/letterbox.js';
@@ -251,6 +253,7 @@ async function getLabels(
   prefix: string,
 ): Promise<{ labels: ImageLabels[]; results: ScanResults }> {
   const labelFiles = img2labelPaths(imFiles);
+  const noLabels = missingLabelsError(labelFiles, imFiles, prefix);
   const cachePath = labelCachePath(labelFiles);
   const hash = filesHash([...labelFiles, ...imFiles]);
   let cache = loadLabelCache(cachePath, hash);
@@ -276,7 +279,7 @@ async function getLabels(
       msgs,
       labels: labels.filter((l): l is ImageLabels => l !== null),
     } satisfies LabelCache;
-    saveLabelCache(cachePath, cache, log, prefix);
+    if (!noLabels) saveLabelCache(cachePath, cache, log, prefix);
   }
   const { found, missing, empty, corrupt } = cache.results;
   log.info(
@@ -287,6 +290,7 @@ async function getLabels(
     const why = cache.msgs.length ? ` The scan reported:\n${cache.msgs.slice(0, 5).join('\n')}` : '';
     throw new Error(`${prefix}No usable images in ${imFiles.length} found (${corrupt} corrupt), cannot build the dataset.${why}`);
   }
+  if (noLabels) throw noLabels;
   if (found === 0) log.warn(`${prefix}WARNING ⚠️ No labels found in ${cachePath}, training may not work correctly.`);
   return { labels: cache.labels, results: cache.results };
 }
@@ -326,6 +330,20 @@ function checkSegments(labels: ImageLabels[], useSegments: boolean, log: DataLog
   }
 }
 
+/**
+ * The error of a split whose label folders are all missing, or null. It fails the scan, naming where the labels were
+ * expected (else every image would count as a background and training fail late, after a misleading cache warning).
+ */
+function missingLabelsError(labelFiles: readonly string[], imFiles: readonly string[], prefix: string): Error | null {
+  const dirs = [...new Set(labelFiles.map((f) => dirname(f)))];
+  if (dirs.some((d) => existsSync(d))) return null;
+  const split = prefix.replace(/:\s*$/, '') || [...new Set(imFiles.map((f) => dirname(f)))].join(', ');
+  const shown = dirs.length > 3 ? `${dirs.slice(0, 3).join(', ')} and ${dirs.length - 3} more` : dirs.join(', ');
+  return new Error(
+    `${prefix}no labels found for ${split}, expected ${shown} (one .txt per image, at the image's path with /images/ replaced by /labels/)`,
+  );
+}
+
 /** Ultralytics' update_labels: keep only `classes`, then map every class to 0 with single_cls. */
 function applyClassFilters(labels: ImageLabels[], classes: number[] | null, singleCls: boolean): void {
   for (const l of labels) {
@@ -353,6 +371,9 @@ export function setRectangle(
   stride: number,
   pad: number,
 ): { batchShapes: [number, number][]; batchOf: number[] } {
+  // A zero or fractional size would make the batch count infinite (or wrong) below.
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new RangeError(`rect batches need a positive integer 'batch', got ${batchSize}`);
   const order = labels.map((l, i) => ({ l, ar: l.shape[0] / l.shape[1], i })).sort((a, b) => a.ar - b.ar || a.i - b.i);
   order.forEach((o, k) => {
     labels[k] = o.l;

@@ -1,7 +1,7 @@
 // Distributed data-parallel plumbing for the trainer: the launcher that starts the ranks a run asks for (device.ts
 // counts them) by re-running the user's own entry script with torchrun's environment variables — so custom trainer
 // classes and callbacks defined in that script exist in every rank (Ultralytics loses them in its generated DDP file).
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
@@ -48,6 +48,7 @@ export async function launchRanks(worldSize: number, saveDir: string): Promise<v
       },
     }),
   );
+  const releaseSignals = passSignalsTo(children);
   // A killed rank makes its peers fail too ("connection closed"), sometimes before its own exit is seen: report
   // a rank killed by a signal first, else the first that failed.
   const failures: { rank: number; code: number | null; signal: NodeJS.Signals | null }[] = [];
@@ -66,11 +67,43 @@ export async function launchRanks(worldSize: number, saveDir: string): Promise<v
         }),
     ),
   );
+  const signal = releaseSignals();
+  if (signal) {
+    // Stopped by a signal: end as it would have ended this process, once the ranks it reached are gone.
+    process.kill(process.pid, signal);
+    throw new Error(`distributed training stopped by ${signal}`);
+  }
   const culprit = failures.find((f) => f.signal !== null && f.signal !== 'SIGTERM') ?? failures[0];
   if (culprit) {
     const how = culprit.signal ? `was killed by ${culprit.signal}` : `exited with code ${culprit.code}`;
     throw new Error(`distributed training failed: rank ${culprit.rank} ${how}; the other ranks were stopped`);
   }
+}
+
+/**
+ * While the ranks run, SIGTERM and SIGHUP sent to the launcher (by a supervisor, `docker stop`, a closed terminal)
+ * are passed on to them, and the launcher's own exit (Ctrl-C's notice exits 130) stops any rank still running: no
+ * rank is left training on its own. Returns the release, which removes the handlers and says which signal came.
+ */
+function passSignalsTo(children: readonly ChildProcess[]): () => NodeJS.Signals | null {
+  let received: NodeJS.Signals | null = null;
+  const running = (): ChildProcess[] => children.filter((c) => c.exitCode === null && c.signalCode === null);
+  const forward = (signal: NodeJS.Signals): void => {
+    received = signal;
+    for (const child of running()) child.kill(signal);
+  };
+  const stopAll = (): void => {
+    for (const child of running()) child.kill('SIGTERM');
+  };
+  process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
+  process.on('exit', stopAll);
+  return () => {
+    process.off('SIGTERM', forward);
+    process.off('SIGHUP', forward);
+    process.off('exit', stopAll);
+    return received;
+  };
 }
 
 // ---- the collectives of a training step (tensors on the rank's device: NCCL needs CUDA tensors) ---------------

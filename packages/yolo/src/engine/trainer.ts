@@ -8,6 +8,7 @@ import type { Args } from '../cfg/args.js';
 import { writeArgsYaml } from '../cfg/args-yaml.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
+import { checkTrainBatchSize } from '../utils/autobatch-probe.js';
 import {
   CHECKPOINT_FORMAT,
   type Checkpoint,
@@ -28,9 +29,11 @@ import { type BuiltOptimizer, buildOptimizer } from './build-optimizer.js';
 import { type Callback, Callbacks, type TrainerEvent, type ValidatorEvent } from './callbacks.js';
 import { parseDevice, selectDevice } from './device.js';
 import { averageGradients, broadcastStop, finiteOnAllRanks, launchRanks, SAVE_DIR_ENV } from './distributed.js';
+import { interruptNotice, withInterruptNotice } from './interrupt.js';
 import type { ModelCfg, StateDict } from './model-types.js';
 import { ProgressBar } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
+import { cleanRunLeftovers } from './run-leftovers.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
 import { allFinite, checkTrainImgsz, freezeLayers } from './train-setup.js';
 import type { TrainValidator, ValidationContext, ValidationMetrics } from './validation-context.js';
@@ -100,8 +103,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   readonly rank: number;
   /** Processes of the run: 1, or the ranks `device` asks for (`0,1`, `cpu,cpu`) or the launcher set. */
   readonly worldSize: number;
-  /** Images per step of this rank (`batch / worldSize`). */
-  readonly batchSize: number;
+  /** Images per step of this rank (`batch / worldSize`); AutoBatch sets it (and `args.batch`) during setup. */
+  batchSize: number;
   /** The loss items' names, in the order `model.loss()` returns them: each task's trainer declares its own. */
   abstract readonly lossNames: readonly string[];
 
@@ -147,7 +150,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   constructor(options: TrainerOptions = {}) {
     this.callbacks = options.callbacks ?? new Callbacks();
     let args = getCfg(options.cfg, options.overrides);
-    const resumePath = args.resume ? findResumeCheckpoint(args.resume) : null;
+    const resumePath = args.resume ? findResumeCheckpoint(args.resume, args.model) : null;
     if (resumePath) {
       this.resumeCheckpoint = loadCheckpoint(resumePath);
       args = resumeArgs(this.resumeCheckpoint.meta, resumePath, options.overrides ?? {});
@@ -301,6 +304,13 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
    * rank, each re-running this same script, and waits for them.
    */
   async train(): Promise<void> {
+    // Ctrl-C says where the last checkpoint is and how to resume it (a distributed run's launcher says it for its ranks).
+    const run = (): Promise<void> => this.runTraining();
+    return this.rank >= 0 ? run() : withInterruptNotice(() => interruptNotice(this.last), run);
+  }
+
+  /** The whole training in this process, or the launch of its ranks. */
+  private async runTraining(): Promise<void> {
     if (this.worldSize > 1 && this.rank < 0) {
       if (this.args.rect) console.warn("WARNING ⚠️ 'rect=True' is incompatible with distributed training, setting 'rect=False'");
       await launchRanks(this.worldSize, this.saveDir);
@@ -345,10 +355,12 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
    */
   protected async setupTrain(): Promise<void> {
     await this.runCallbacks('on_pretrain_routine_start');
+    if (this.isMain) cleanRunLeftovers({ wdir: this.wdir, csv: this.csv, resumedEpoch: this.resumeCheckpoint?.meta.epoch ?? null });
     const [trainSource, valSource] = await this.getDataset();
     await this.setupModel();
     const gs = Math.max(Math.max(...this.net.stride), 32);
     this.args.imgsz = checkTrainImgsz(this.args.imgsz, gs);
+    if (this.args.batch < 1) this.batchSize = this.args.batch = this.autoBatch();
     if (this.processGroup) {
       // Every rank starts from rank 0's weights, as DistributedDataParallel does.
       const pg = this.processGroup;
@@ -416,6 +428,12 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     if (built.warmupBiasLr !== null) this.args.warmup_bias_lr = built.warmupBiasLr;
     this.lf = lrLambda(this.epochs, this.args.lrf, this.args.cos_lr);
     for (const group of this.optimizer.paramGroups) group.initial_lr = group.lr;
+  }
+
+  /** The batch for `batch=-1` or a fraction (Ultralytics' AutoBatch): measured on a CUDA device, 16 on the CPU. */
+  protected autoBatch(): number {
+    const channels = typeof this.net.yaml.ch === 'number' ? this.net.yaml.ch : 3;
+    return checkTrainBatchSize(this.net, this.device, { imgsz: this.args.imgsz as number, batch: this.args.batch, channels });
   }
 
   /** Ultralytics' build_optimizer with the run's arguments. */

@@ -1,5 +1,5 @@
 // results.csv exactly as Ultralytics writes it: fields right-aligned to 23 characters, values as C's %.5g, appended.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 /** C's `%.<precision>g`: shortest of fixed and exponent notation, trailing zeros stripped. */
 export function formatG(value: number, precision = 5): string {
@@ -36,4 +36,23 @@ export function readResultsCsv(file: string): Record<string, number[]> {
     row.split(',').forEach((v, i) => columns[keys[i] as string]?.push(Number(v.trim())));
   }
   return columns;
+}
+
+/**
+ * Drops the rows of epochs after `epoch` (the 1-based first column), rewriting the file atomically (temp file and
+ * rename); returns how many were dropped. A run killed between appending a row and saving that epoch's checkpoint
+ * resumes from the earlier checkpoint: without this, the re-trained epoch would appear twice.
+ */
+export function dropResultsRowsAfter(file: string, epoch: number): number {
+  if (!existsSync(file)) return 0;
+  const [header, ...rows] = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+  if (header === undefined) return 0;
+  const kept = rows.filter((row) => Number(row.split(',')[0]) <= epoch);
+  if (kept.length === rows.length) return 0;
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${[header, ...kept].join('\n')}\n`);
+  renameSync(tmp, file);
+  return rows.length - kept.length;
 }
