@@ -1,6 +1,11 @@
-// Ultralytics' build_optimizer: three parameter groups (biases, decayed weights, norm weights) and the
-// `auto` rule that picks SGD for long runs and AdamW with a fitted lr for short ones.
+// Ultralytics' build_optimizer: parameter groups (biases, decayed weights, norm weights; MuSGD adds Muon matrices)
+// and the `auto` rule, which depends on the Ultralytics release a model family comes from:
+//   yolov8 (8.2) and yolo11 (8.3): SGD(lr 0.01) for > 10000 iterations, else AdamW with the nc-fitted lr;
+//   yolo26 (8.4.104): MuSGD(lr 0.01, muon 0.2, sgd 1.0) for > 10000 iterations, else AdamW with the nc-fitted lr.
 import { type nn, optim, type Tensor } from '@yolots/torch';
+
+/** The model families whose `optimizer=auto` rule differs (see the file comment). */
+export type OptimizerFamily = 'yolov8' | 'yolo11' | 'yolo26';
 
 export interface BuiltOptimizer {
   optimizer: optim.Optimizer<{ lr: number }>;
@@ -12,9 +17,43 @@ export interface BuiltOptimizer {
   warmupBiasLr: number | null;
 }
 
+/** Ultralytics 8.4's MuSGD scales: the Muon half at lr·0.2, the SGD half at lr·1.0. */
+const MUSGD_SCALES = { muon: 0.2, sgd: 1.0 };
+
+/**
+ * Parameters MuSGD trains at lr × 3 (Ultralytics 8.4.104's regex on the parameter name: the class heads of a head at
+ * layer 23 — YOLO26's — and semantic-segmentation heads; a head at another index is not matched, as in 8.4.104).
+ */
+const MUSGD_BOOSTED = /(?=.*23)(?=.*cv3)|proto\.semseg|SemanticSegment/;
+
+type Named = Array<[string, Tensor]>;
+
+/** Each parameter once, in module order, sorted into Ultralytics' kinds. */
+function sortParameters(model: nn.Module<any, any>, muon: boolean): { weight: Named; bn: Named; bias: Named; muon: Named } {
+  const out = { weight: [] as Named, bn: [] as Named, bias: [] as Named, muon: [] as Named };
+  for (const [moduleName, module] of model.namedModules()) {
+    for (const [paramName, param] of module.namedParameters('', false)) {
+      const fullName = moduleName ? `${moduleName}.${paramName}` : paramName;
+      if (muon && (param.dim() === 2 || param.dim() === 4)) out.muon.push([fullName, param]);
+      else if (fullName.includes('bias')) out.bias.push([fullName, param]);
+      else if (module.constructor.name.includes('Norm')) out.bn.push([fullName, param]);
+      else out.weight.push([fullName, param]);
+    }
+  }
+  return out;
+}
+
+function autoMessage(family: OptimizerFamily, lr0: number, momentum: number): string {
+  // 8.4 prints the values it ignores; 8.2/8.3 only their names.
+  const ignoring = family === 'yolo26' ? `'lr0=${lr0}' and 'momentum=${momentum}'` : `'lr0' and 'momentum'`;
+  return `optimizer: 'optimizer=auto' found, ignoring ${ignoring} and determining best 'optimizer', 'lr0' and 'momentum' automatically... `;
+}
+
 /**
  * @param decay weight decay for the weight group (already scaled by batch·accumulate/nbs)
  * @param iterations total optimizer iterations of the run, for `auto`
+ * @param nc the dataset's class count (`auto` fits lr0 to it)
+ * @param family which Ultralytics release's `auto` rule and group layout to follow
  */
 export function buildOptimizer(
   model: nn.Module<any, any>,
@@ -24,49 +63,75 @@ export function buildOptimizer(
   decay = 1e-5,
   iterations = 1e5,
   nc = 80,
+  family: OptimizerFamily = 'yolov8',
 ): BuiltOptimizer {
-  const biases: Tensor[] = [];
-  const decayed: Tensor[] = [];
-  const normWeights: Tensor[] = [];
-  for (const [moduleName, module] of model.namedModules()) {
-    for (const [paramName, param] of module.namedParameters('', false)) {
-      const fullName = moduleName ? `${moduleName}.${paramName}` : paramName;
-      if (fullName.includes('bias')) biases.push(param);
-      else if (module.constructor.name.includes('Norm')) normWeights.push(param);
-      else decayed.push(param);
-    }
-  }
   let resolved = name;
   let warmupBiasLr: number | null = null;
+  const logs: string[] = [];
   if (name === 'auto') {
+    logs.push(autoMessage(family, lr, momentum));
     const lrFit = Math.round(((0.002 * 5) / (4 + nc)) * 1e6) / 1e6;
-    [resolved, lr, momentum] = iterations > 10000 ? ['SGD', 0.01, 0.9] : ['AdamW', lrFit, 0.9];
+    const long = family === 'yolo26' ? 'MuSGD' : 'SGD';
+    [resolved, lr, momentum] = iterations > 10000 ? [long, 0.01, 0.9] : ['AdamW', lrFit, 0.9];
     warmupBiasLr = 0;
-    console.log(
-      `optimizer: 'optimizer=auto' found, ignoring 'lr0' and 'momentum' and determining best 'optimizer', 'lr0' and 'momentum' automatically... \n` +
-        `optimizer: ${resolved}(lr=${lr}, momentum=${momentum}) with parameter groups ${normWeights.length} weight(decay=0.0), ${decayed.length} weight(decay=${decay}), ${biases.length} bias(decay=0.0)`,
-    );
   }
-  const groups = [{ params: biases }, { params: decayed, weight_decay: decay }, { params: normWeights, weight_decay: 0 }];
+  const useMuon = resolved === 'MuSGD';
+  const kinds = sortParameters(model, useMuon);
+  const params = (named: Named) => named.map(([, p]) => p);
+  const weightCount = useMuon ? kinds.muon.length : kinds.weight.length;
+  // 8.4 lists the groups weight, bn, bias(, muon); 8.2/8.3 bias, weight, bn. Warm-up finds the bias group by name.
+  const base =
+    family === 'yolo26' || useMuon
+      ? [
+          { named: kinds.weight, weight_decay: decay, param_group: 'weight' },
+          { named: kinds.bn, weight_decay: 0, param_group: 'bn' },
+          { named: kinds.bias, weight_decay: 0, param_group: 'bias' },
+        ]
+      : [
+          { named: kinds.bias, weight_decay: 0, param_group: 'bias' },
+          { named: kinds.weight, weight_decay: decay, param_group: 'weight' },
+          { named: kinds.bn, weight_decay: 0, param_group: 'bn' },
+        ];
   let optimizer: optim.Optimizer<{ lr: number }>;
   switch (resolved) {
     case 'Adam':
-      optimizer = new optim.Adam(groups, { lr, betas: [momentum, 0.999], weight_decay: 0 });
+    case 'AdamW': {
+      const groups = base.map(({ named, ...g }) => ({ params: params(named), ...g }));
+      const Adam = resolved === 'Adam' ? optim.Adam : optim.AdamW;
+      optimizer = new Adam(groups, { lr, betas: [momentum, 0.999], weight_decay: 0 });
       break;
-    case 'AdamW':
-      optimizer = new optim.AdamW(groups, { lr, betas: [momentum, 0.999], weight_decay: 0 });
-      break;
+    }
     case 'RMSProp':
-      optimizer = new optim.RMSprop(groups, { lr, momentum });
+      optimizer = new optim.RMSprop(
+        base.map(({ named, ...g }) => ({ params: params(named), ...g })),
+        { lr, momentum },
+      );
       break;
     case 'SGD':
-      optimizer = new optim.SGD(groups, { lr, momentum, nesterov: true });
+      optimizer = new optim.SGD(
+        base.map(({ named, ...g }) => ({ params: params(named), ...g })),
+        { lr, momentum, nesterov: true },
+      );
       break;
+    case 'MuSGD': {
+      const all = [...base, { named: kinds.muon, weight_decay: decay, param_group: 'muon', use_muon: true }];
+      // Each kind splits in two groups, the boosted parameters (lr × 3) first; empty groups stay, as in 8.4.
+      const groups = all.flatMap(({ named, ...g }) => [
+        { params: params(named.filter(([n]) => MUSGD_BOOSTED.test(n))), ...g, lr: lr * 3 },
+        { params: params(named.filter(([n]) => !MUSGD_BOOSTED.test(n))), ...g },
+      ]);
+      optimizer = new optim.MuSGD(groups, { lr, momentum, nesterov: true }, MUSGD_SCALES);
+      break;
+    }
     default:
       throw new Error(
-        `Optimizer '${name}' not found in list of available optimizers [Adam, AdamW, RMSProp, SGD, auto]. ` +
+        `Optimizer '${name}' not found in list of available optimizers [Adam, AdamW, RMSProp, SGD, MuSGD, auto]. ` +
           '(Adamax, NAdam and RAdam are not implemented in yolots.)',
       );
   }
+  logs.push(
+    `optimizer: ${resolved}(lr=${lr}, momentum=${momentum}) with parameter groups ${kinds.bn.length} weight(decay=0.0), ${weightCount} weight(decay=${decay === 0 ? '0.0' : decay}), ${kinds.bias.length} bias(decay=0.0)`,
+  );
+  if (logs.length > 0) console.log(logs.join('\n'));
   return { optimizer, name: resolved, lr, momentum, warmupBiasLr };
 }

@@ -8,6 +8,7 @@ import type { Args } from '../cfg/args.js';
 import { writeArgsYaml } from '../cfg/args-yaml.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
+import { modelFamily } from '../nn/family.js';
 import { checkTrainBatchSize } from '../utils/autobatch-probe.js';
 import {
   CHECKPOINT_FORMAT,
@@ -438,7 +439,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
 
   /** Ultralytics' build_optimizer with the run's arguments. */
   buildOptimizer(weightDecay: number, iterations: number): BuiltOptimizer {
-    return buildOptimizer(this.net, this.args.optimizer, this.args.lr0, this.args.momentum, weightDecay, iterations, this.data.nc);
+    const family = modelFamily(this.net.yaml);
+    return buildOptimizer(this.net, this.args.optimizer, this.args.lr0, this.args.momentum, weightDecay, iterations, this.data.nc, family);
   }
 
   /** `freeze` layers (count or indices), always the DFL; other frozen float parameters are unfrozen. */
@@ -628,7 +630,9 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   protected warmup(ni: number, nw: number, epoch: number): void {
     this.accumulate = Math.max(1, Math.round(interp(ni, nw, 1, this.args.nbs / this.batchSize)));
     this.requireOptimizer().paramGroups.forEach((group, j) => {
-      group.lr = interp(ni, nw, j === 0 ? this.args.warmup_bias_lr : 0, (group.initial_lr as number) * this.lf(epoch));
+      // The bias group by its label (Ultralytics 8.4); groups built without labels keep 8.2's rule (the first one).
+      const bias = group.param_group === undefined ? j === 0 : group.param_group === 'bias';
+      group.lr = interp(ni, nw, bias ? this.args.warmup_bias_lr : 0, (group.initial_lr as number) * this.lf(epoch));
       if ('momentum' in group) group.momentum = interp(ni, nw, this.args.warmup_momentum, this.args.momentum);
     });
   }
