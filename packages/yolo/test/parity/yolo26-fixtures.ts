@@ -1,45 +1,12 @@
-// Test helper for the YOLO26 parity tests: where ../shared/fixtures/ultralytics-yolo26 is, whether to skip (absent
-// locally) or fail (absent under CI=true, where a missing fixture would otherwise hide a regression), and readers.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Tensor } from '@yolots/torch';
-import * as torch from '@yolots/torch';
+// Test helper for the YOLO26 parity tests: the ../shared/fixtures/ultralytics-yolo26 set and its readers.
+import { fixtureSet } from './fixture-set.js';
 
-/** The fixture folder (ends with '/'). */
-export const YOLO26_FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/ultralytics-yolo26/', import.meta.url));
+const set = fixtureSet('ultralytics-yolo26');
 
-/**
- * `{ skip }` for describe(): false when every file is there; a reason to skip when not; under CI=true a missing
- * fixture throws, so CI cannot pass by skipping.
- */
-export function fixtureGate(files: string[]): { skip: string | false } {
-  const missing = files.filter((f) => !existsSync(YOLO26_FIXTURES + f));
-  if (missing.length === 0) return { skip: false };
-  const why = `yolo26 fixtures absent at ${YOLO26_FIXTURES} (${missing.join(', ')})`;
-  if (process.env.CI === 'true') throw new Error(`${why}: CI needs them`);
-  return { skip: why };
-}
-
+/** `{ skip }` for describe(): skips locally, fails under CI=true, when a file is missing. */
+export const fixtureGate = (files: string[]) => set.gate(files);
 /** A fixture safetensors file: its tensors and string metadata. */
-export function loadFixture(name: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
-  return torch.io.loadSafetensors(YOLO26_FIXTURES + name);
-}
-
+export const loadFixture = (name: string) => set.load(name);
 /** A JSON fixture file. */
-export function readFixtureJson<T>(name: string): T {
-  return JSON.parse(readFileSync(YOLO26_FIXTURES + name, 'utf8')) as T;
-}
-
-/** A named tensor of a fixture map; throws naming it when absent. */
-export function get(map: Map<string, Tensor>, key: string): Tensor {
-  const t = map.get(key);
-  if (!t) throw new Error(`fixture tensor '${key}' missing`);
-  return t;
-}
-
-/** max |a − b| after checking the shapes agree. */
-export function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
-  if (actual.shape.join() !== expected.shape.join()) throw new Error(`${what}: shape [${actual.shape}] ≠ fixture [${expected.shape}]`);
-  if (actual.numel() === 0) return 0;
-  return torch.tidy(() => actual.float().sub(expected.float()).abs().max().item());
-}
+export const readFixtureJson = <T>(name: string): T => set.json<T>(name);
+export { get, maxAbsDiff } from './segment-fixtures.js';
