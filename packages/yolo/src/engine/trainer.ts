@@ -461,6 +461,12 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       );
     }
     console.log(`Resuming training ${this.args.model} from epoch ${this.startEpoch + 1} to ${this.epochs} total epochs`);
+    // As Ultralytics 8.4: a fresh epoch-scheduled criterion, at the schedule of the epochs already finished.
+    const criterion = this.net.initCriterion?.();
+    if (isEpochScheduled(criterion)) {
+      criterion.setUpdates(this.startEpoch);
+      this.net.criterion = criterion;
+    }
     if (ckpt.optimizer && this.optimizer) this.optimizer.loadStateDict(ckpt.optimizer);
     if (ckpt.ema) this.ema?.load(ckpt.ema, meta.ema_updates);
     this.bestFitness = meta.best_fitness;
@@ -543,6 +549,9 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     bar.stop();
     this.loop.bar = null;
     this.clearMemory();
+    // A loss with a per-epoch schedule (YOLO26's one-to-many/one-to-one weights) moves one epoch along.
+    const criterion = this.net.criterion;
+    if (isEpochScheduled(criterion)) criterion.update();
     this.lr = Object.fromEntries(this.requireOptimizer().paramGroups.map((g, j) => [`lr/pg${j}`, g.lr]));
     await this.runCallbacks('on_train_epoch_end');
   }
@@ -799,4 +808,15 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     if (this.optimizer === null) throw new Error('the optimizer is not set up yet (setupTrain builds it)');
     return this.optimizer;
   }
+}
+
+/** A criterion whose weights follow the epochs (YOLO26's E2ELoss): `update()` per finished epoch, `setUpdates` on resume. */
+interface EpochScheduledCriterion {
+  update(): void;
+  setUpdates(updates: number): void;
+}
+
+function isEpochScheduled(criterion: unknown): criterion is EpochScheduledCriterion {
+  const c = criterion as Partial<EpochScheduledCriterion> | null | undefined;
+  return typeof c?.update === 'function' && typeof c.setUpdates === 'function';
 }
