@@ -1,11 +1,55 @@
 // Ultralytics' build_optimizer: parameter groups (biases, decayed weights, norm weights; MuSGD adds Muon matrices)
-// and the `auto` rule, which depends on the Ultralytics release a model family comes from:
+// and the `auto` rule, chosen by model family (the Ultralytics release the family came with):
 //   yolov8 (8.2) and yolo11 (8.3): SGD(lr 0.01) for > 10000 iterations, else AdamW with the nc-fitted lr;
-//   yolo26 (8.4.104): MuSGD(lr 0.01, muon 0.2, sgd 1.0) for > 10000 iterations, else AdamW with the nc-fitted lr.
+//   yolo26 (8.4.104): MuSGD(lr 0.01, muon 0.2, sgd 1.0) for > 10000 iterations, else AdamW with the nc-fitted lr,
+//   with 8.4's group layout (weight, bn, bias(, muon)) and, for MuSGD, lr × 3 on the class heads.
 import { type nn, optim, type Tensor } from '@yolots/torch';
 
-/** The model families whose `optimizer=auto` rule differs (see the file comment). */
-export type OptimizerFamily = 'yolov8' | 'yolo11' | 'yolo26';
+/** What `optimizer=auto` resolves to. */
+export interface AutoOptimizerChoice {
+  name: string;
+  lr: number;
+  momentum: number;
+}
+
+/** An `optimizer=auto` rule: the run's total optimizer iterations and class count → the optimizer to use. */
+export type AutoOptimizerRule = (iterations: number, nc: number) => AutoOptimizerChoice;
+
+/**
+ * Ultralytics 8.2's and 8.3's rule (YOLOv8, YOLO11, and any family without its own rule): SGD (lr0 0.01, momentum
+ * 0.9) above 10000 iterations, else AdamW with lr0 = round(0.002 · 5 / (4 + nc), 6) and beta1 0.9.
+ * @example ultralytics8AutoRule(100, 80) // { name: 'AdamW', lr: 0.000119, momentum: 0.9 }
+ */
+export const ultralytics8AutoRule: AutoOptimizerRule = (iterations, nc) => {
+  const lrFit = Math.round(((0.002 * 5) / (4 + nc)) * 1e6) / 1e6;
+  return iterations > 10000 ? { name: 'SGD', lr: 0.01, momentum: 0.9 } : { name: 'AdamW', lr: lrFit, momentum: 0.9 };
+};
+
+/**
+ * Ultralytics 8.4.104's rule (YOLO26): MuSGD (lr0 0.01, momentum 0.9) above 10000 iterations, else AdamW as 8.2/8.3.
+ * @example ultralytics84AutoRule(10001, 80) // { name: 'MuSGD', lr: 0.01, momentum: 0.9 }
+ */
+export const ultralytics84AutoRule: AutoOptimizerRule = (iterations, nc) =>
+  iterations > 10000 ? { name: 'MuSGD', lr: 0.01, momentum: 0.9 } : ultralytics8AutoRule(iterations, nc);
+
+const autoRules = new Map<string, AutoOptimizerRule>([
+  ['yolov8', ultralytics8AutoRule],
+  ['yolo11', ultralytics8AutoRule],
+  ['yolo26', ultralytics84AutoRule],
+]);
+
+/**
+ * Makes `rule` the `optimizer=auto` rule of models of `family` (see modelFamily), replacing any earlier one.
+ * @example registerAutoOptimizerRule('my-family', (iterations) => ({ name: 'SGD', lr: 0.02, momentum: 0.9 }));
+ */
+export function registerAutoOptimizerRule(family: string, rule: AutoOptimizerRule): void {
+  autoRules.set(family, rule);
+}
+
+/** The `optimizer=auto` rule of a family; Ultralytics 8.2/8.3's for a family without its own. */
+export function autoOptimizerRule(family: string): AutoOptimizerRule {
+  return autoRules.get(family) ?? ultralytics8AutoRule;
+}
 
 export interface BuiltOptimizer {
   optimizer: optim.Optimizer<{ lr: number }>;
@@ -43,17 +87,15 @@ function sortParameters(model: nn.Module<any, any>, muon: boolean): { weight: Na
   return out;
 }
 
-function autoMessage(family: OptimizerFamily, lr0: number, momentum: number): string {
-  // 8.4 prints the values it ignores; 8.2/8.3 only their names.
-  const ignoring = family === 'yolo26' ? `'lr0=${lr0}' and 'momentum=${momentum}'` : `'lr0' and 'momentum'`;
-  return `optimizer: 'optimizer=auto' found, ignoring ${ignoring} and determining best 'optimizer', 'lr0' and 'momentum' automatically... `;
+function autoMessage(lr0: number, momentum: number): string {
+  return `optimizer: 'optimizer=auto' found, ignoring 'lr0=${lr0}' and 'momentum=${momentum}' and determining best 'optimizer', 'lr0' and 'momentum' automatically... `;
 }
 
 /**
  * @param decay weight decay for the weight group (already scaled by batch·accumulate/nbs)
  * @param iterations total optimizer iterations of the run, for `auto`
  * @param nc the dataset's class count (`auto` fits lr0 to it)
- * @param family which Ultralytics release's `auto` rule and group layout to follow
+ * @param family the model family (modelFamily): its `auto` rule (autoOptimizerRule) and group layout
  */
 export function buildOptimizer(
   model: nn.Module<any, any>,
@@ -63,16 +105,14 @@ export function buildOptimizer(
   decay = 1e-5,
   iterations = 1e5,
   nc = 80,
-  family: OptimizerFamily = 'yolov8',
+  family = 'yolov8',
 ): BuiltOptimizer {
   let resolved = name;
   let warmupBiasLr: number | null = null;
   const logs: string[] = [];
   if (name === 'auto') {
-    logs.push(autoMessage(family, lr, momentum));
-    const lrFit = Math.round(((0.002 * 5) / (4 + nc)) * 1e6) / 1e6;
-    const long = family === 'yolo26' ? 'MuSGD' : 'SGD';
-    [resolved, lr, momentum] = iterations > 10000 ? [long, 0.01, 0.9] : ['AdamW', lrFit, 0.9];
+    logs.push(autoMessage(lr, momentum));
+    ({ name: resolved, lr, momentum } = autoOptimizerRule(family)(iterations, nc));
     warmupBiasLr = 0;
   }
   const useMuon = resolved === 'MuSGD';
