@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { Batch } from '../../src/data/batch.js';
+import { loadDetectionModel } from '../../src/models/yolo/detect/load.js';
 import type { DetectionPrediction84 } from '../../src/nn/modules/head.js';
 import { topkDetections } from '../../src/nn/modules/head-e2e.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
@@ -242,6 +243,25 @@ describe('YOLO26 parity with Ultralytics 8.4.104 (yolo26n fixture weights)', gat
           assert.ok(err <= 1e-3, `${prefix}${name}: gradient error ${err}`);
         }
       }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test("Ultralytics 8.4's best.pt (new classes, extra metadata) loads without executing anything and predicts as the fixture", () => {
+    const forward = fixtures.load('forward.safetensors').tensors;
+    const img = get(fixtures.load('batch.safetensors').tensors, 'img');
+    const model = loadDetectionModel(`${fixtures.dir}model.pt`);
+    try {
+      assert.equal(model.family, 'yolo26');
+      assert.equal(model.head.end2end, true);
+      assert.equal(model.args?.epochs, 100);
+      torch.noGrad(() =>
+        torch.tidy(() => {
+          const [topk] = model.call(img) as DetectionPrediction84;
+          checkTopk(topk, get(forward, 'eval.topk'), '.pt eval top-k');
+        }),
+      );
     } finally {
       model.dispose();
     }
