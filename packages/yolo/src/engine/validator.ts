@@ -126,6 +126,9 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   abstract printResults(): void;
   /** Model output → the task's predictions (detection: per-image boxes after NMS). */
   abstract postprocess(preds: unknown): T['preds'];
+
+  /** What postprocessing did, when the speed line should say it (a task sets it, e.g. 'end-to-end top-k, no NMS'). */
+  protected postprocessNote: string | null = null;
   /** Builds a data loader for a dataset source (standalone runs). */
   abstract getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>>;
   /** Resolves the model (an exported model's backend is passed through) and dataset of a standalone run: [model, dataset source]. */
@@ -208,8 +211,9 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
       this.dataloader = loader;
       const stats = await this.loop(model, loader);
       const s = this.speed;
+      const note = this.postprocessNote ? ` (${this.postprocessNote})` : '';
       console.log(
-        `Speed: ${s.preprocess.toFixed(1)}ms preprocess, ${s.inference.toFixed(1)}ms inference, ${s.loss.toFixed(1)}ms loss, ${s.postprocess.toFixed(1)}ms postprocess per image`,
+        `Speed: ${s.preprocess.toFixed(1)}ms preprocess, ${s.inference.toFixed(1)}ms inference, ${s.loss.toFixed(1)}ms loss, ${s.postprocess.toFixed(1)}ms postprocess${note} per image`,
       );
       if (this.args.save_json || this.args.save_txt || this.args.plots) console.log(`Results saved to ${this.saveDir}`);
       return stats;
