@@ -18,11 +18,19 @@ import type { FinalEvalOptions, TrainValidator, ValidationContext, ValidationMet
 /** Images per forward pass during CPU validation (see `BaseValidator.inference`). */
 const CPU_INFERENCE_CHUNK = 4;
 
-/** Concatenates along the batch dimension the outputs of several forward passes (tensors, or arrays of them). */
+/**
+ * Concatenates along the batch dimension the outputs of several forward passes: tensors, or arrays or plain objects
+ * of them (YOLO26's head returns `{ one2many: { boxes, scores, feats }, one2one: … }`).
+ */
 function concatOutputs(outputs: unknown[]): unknown {
   const first = outputs[0];
   if (first instanceof torch.Tensor) return torch.cat(outputs as Tensor[], 0);
   if (Array.isArray(first)) return first.map((_, i) => concatOutputs(outputs.map((o) => (o as unknown[])[i])));
+  if (first !== null && typeof first === 'object' && Object.getPrototypeOf(first) === Object.prototype) {
+    return Object.fromEntries(
+      Object.keys(first).map((key) => [key, concatOutputs(outputs.map((o) => (o as Record<string, unknown>)[key]))]),
+    );
+  }
   throw new TypeError(`cannot concatenate model outputs of type ${typeof first}`);
 }
 
