@@ -134,6 +134,12 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
     const inputs = froms.map((x) => pick(channels, x, where));
     const c1 = inputs[0] as number;
     const rule = entry.channels;
+    if (entry.head && name !== 'Detect' && (d.reg_max !== undefined || d.end2end !== undefined)) {
+      throw new Error(
+        `${where}: the YAML sets YOLO26's head options (reg_max, end2end), which yolots supports for Detect heads only, not ${name} ` +
+          "(YOLO26's segment/pose/obb heads are not supported yet)",
+      );
+    }
     const withRepeats = (result: ChannelResult) => {
       n = result.repeats ?? n;
       return result;
