@@ -2,7 +2,7 @@
 // reader and predicts as the fixture; yolots checkpoints record the family and reload from their own metadata;
 // optimizer=auto follows 8.3's rule with its log lines; results.csv has 8.3's columns and layout.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -10,6 +10,7 @@ import * as torch from '@yolots/torch';
 import { defaultCfg } from '../../src/cfg/config.js';
 import { buildOptimizer } from '../../src/engine/build-optimizer.js';
 import { loadDetectionModel } from '../../src/models/yolo/detect/load.js';
+import { YOLO } from '../../src/models/yolo/model.js';
 import { modelFamily } from '../../src/nn/family.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
@@ -101,6 +102,28 @@ describe('YOLO11 weights, optimizer=auto and results.csv (Ultralytics 8.3.28)', 
       checkEvalOutput(reloaded, 'reloaded checkpoint eval');
     } finally {
       reloaded.dispose();
+    }
+  });
+
+  test('fine-tuning from the 8.3 .pt: the run writes 8.3 results.csv columns and checkpoints that record the family', async () => {
+    const coco8 = join(fixtures.dir, '../../datasets/coco8.yaml');
+    if (!existsSync(coco8)) return;
+    const pt = join(dir, 'yolo11n.pt');
+    copyFileSync(`${fixtures.dir}model.pt`, pt);
+    const model = new YOLO(pt);
+    try {
+      const args = { data: coco8, epochs: 1, imgsz: 64, batch: 4, plots: false, verbose: false, workers: 0 };
+      await model.train({ ...args, project: dir, name: 'finetune' });
+      const runDir = join(dir, 'finetune');
+      const header = readFileSync(join(runDir, 'results.csv'), 'utf8').split('\n')[0];
+      assert.match(String(header), /^epoch,time,train\/box_loss,train\/cls_loss,train\/dfl_loss,metrics\/precision\(B\),/);
+      const best = join(runDir, 'weights', 'best.safetensors');
+      assert.equal(readCheckpointMeta(best).model.family, 'yolo11');
+      const reloaded = loadDetectionModel(best);
+      assert.equal(reloaded.family, 'yolo11');
+      reloaded.dispose();
+    } finally {
+      await model.dispose();
     }
   });
 
