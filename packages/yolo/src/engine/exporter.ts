@@ -43,6 +43,8 @@ export interface ExportSource extends ExportableModel {
   args?: Partial<Pick<Args, 'data' | 'imgsz'>>;
   /** The task the model serves ('detect' when absent): recorded in the metadata, named in the usage lines. */
   task?: string;
+  /** An end-to-end model (YOLO26): recorded in the metadata; its export outputs the top-k rows (B, k, 6). */
+  end2end?: boolean;
 }
 
 export interface ExporterOptions {
@@ -136,6 +138,7 @@ export class Exporter {
       batch,
       imgsz: this.imgsz,
       names: { ...model.names },
+      ...(model.end2end === undefined ? {} : { end2end: model.end2end }),
     };
 
     const shape = [batch, 3, ...this.imgsz].join(', ');

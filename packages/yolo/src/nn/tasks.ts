@@ -252,6 +252,19 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
     return head instanceof Detect && head.v84;
   }
 
+  /**
+   * Whether inference is end-to-end (YOLO26: one-to-one top-k, no NMS); undefined for heads without the option.
+   * Setting false uses the one-to-many branch and NMS, as Ultralytics' `model.end2end = False`.
+   */
+  get end2end(): boolean | undefined {
+    const head = this.model.at(this.model.length - 1);
+    return head instanceof Detect && head.v84 ? head.end2end : undefined;
+  }
+
+  set end2end(value: boolean) {
+    this.head.end2end = value;
+  }
+
   /** The detection head (the last layer). */
   get head(): Detect<unknown> {
     const head = this.model.at(this.model.length - 1);
