@@ -9,6 +9,7 @@ import { getCfg } from '../cfg/config.js';
 import { type ExportMetadata, metadataProps } from '../export/onnx/metadata.js';
 import { buildOnnxModel, type ExportableModel, MAX_OPSET, MIN_OPSET } from '../export/onnx/model-graph.js';
 import { encodeModel } from '../export/onnx/schema.js';
+import { Detect } from '../nn/modules/head.js';
 import { VERSION } from '../version.js';
 import { type Callback, Callbacks, type ExporterEvent } from './callbacks.js';
 import { selectDevice } from './device.js';
@@ -151,7 +152,18 @@ export class Exporter {
       );
     console.log(`ONNX: starting export with protobufjs opset ${opset}...`);
     const onnxStart = performance.now();
-    const proto = buildOnnxModel(model, { imgsz: this.imgsz, batch, dynamic: args.dynamic, opset, metadata: metadataProps(this.metadata) });
+    // As Ultralytics' exporter: an end-to-end head keeps max_det rows (capped at the anchors by the export itself).
+    const heads = model.modules().filter((m): m is Detect<unknown> => m instanceof Detect);
+    const maxDets = heads.map((h) => h.maxDet);
+    for (const h of heads) h.maxDet = args.max_det;
+    let proto: ReturnType<typeof buildOnnxModel>;
+    try {
+      proto = buildOnnxModel(model, { imgsz: this.imgsz, batch, dynamic: args.dynamic, opset, metadata: metadataProps(this.metadata) });
+    } finally {
+      heads.forEach((h, i) => {
+        h.maxDet = maxDets[i] as number;
+      });
+    }
     writeFileSync(file, encodeModel(proto));
     const seconds = (ms: number) => (ms / 1000).toFixed(1);
     console.log(

@@ -139,6 +139,11 @@ describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by on
     } finally {
       await backend.dispose();
     }
+    // max_det reaches the head: 50 rows.
+    const fewer = join(dir, 'max-det.onnx');
+    await new Exporter({ overrides: { format: 'onnx', imgsz: 320, batch: 1, opset: 17, max_det: 50 } }).call(model, { file: fewer });
+    assert.deepEqual(dims(decodeModel(readFileSync(fewer)).graph.output[0]!), [1, 50, 6]);
+    assert.equal(model.head.maxDet, 300, 'restored after the export');
     model.end2end = false;
     try {
       const nms = join(dir, 'nms.onnx');
