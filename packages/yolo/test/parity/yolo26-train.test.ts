@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { loadDetectionModel } from '../../src/models/yolo/detect/load.js';
 import { DetectionPredictor } from '../../src/models/yolo/detect/predict.js';
 import { DetectionTrainer } from '../../src/models/yolo/detect/train.js';
+import { YOLO } from '../../src/models/yolo/model.js';
 import type { DetectionModel } from '../../src/nn/tasks.js';
+import { readCheckpointMeta } from '../../src/utils/checkpoint.js';
 import type { E2ELoss } from '../../src/utils/loss-e2e.js';
 
 const COCO8 = fileURLToPath(new URL('../../../../../shared/datasets/coco8.yaml', import.meta.url));
@@ -102,6 +104,22 @@ describe('YOLO26 training, validation and prediction', { skip }, () => {
     });
     await resumed.train();
     assert.deepEqual(seen.slice(0, 1), [1], 'the resumed epoch 2 starts with one update done');
+  });
+
+  test("fine-tuning from Ultralytics 8.4's best.pt: YOLO26 weights, l1_loss columns, a checkpoint recording the family", async () => {
+    const pt = fileURLToPath(new URL('../../../../../shared/fixtures/ultralytics-yolo26/model.pt', import.meta.url));
+    if (!existsSync(pt)) return;
+    const model = new YOLO(pt);
+    try {
+      await model.train(overrides({ name: 'finetune', epochs: 1, model: undefined }));
+      const runDir = join(project, 'finetune');
+      const header = readFileSync(join(runDir, 'results.csv'), 'utf8').split('\n')[0];
+      assert.match(String(header), /^epoch,time,train\/box_loss,train\/cls_loss,train\/l1_loss,/);
+      const best = join(runDir, 'weights', 'best.safetensors');
+      assert.equal(readCheckpointMeta(best).model.family, 'yolo26');
+    } finally {
+      await model.dispose();
+    }
   });
 });
 
