@@ -115,6 +115,23 @@ describe('YOLO26 parity with Ultralytics 8.4.104 (yolo26n fixture weights)', gat
     }
   });
 
+  test("m/l/x (C3k forced, attention kept in layer 22) match the yaml's summaries", () => {
+    const summaries: Record<string, [number, number, number]> = {
+      m: [280, 21896248, 75.4],
+      l: [392, 26299704, 93.8],
+      x: [392, 58993368, 209.5],
+    };
+    for (const [scale, [layers, parameters, gflops]] of Object.entries(summaries)) {
+      const model = new DetectionModel(`yolo26${scale}.yaml`, { verbose: false });
+      try {
+        const info = model.info({ verbose: false });
+        assert.deepEqual([info.layers, info.parameters, Number(info.gflops.toFixed(1))], [layers, parameters, gflops], `yolo26${scale}`);
+      } finally {
+        model.dispose();
+      }
+    }
+  });
+
   test('eval: one-to-one and one-to-many outputs, top-k [B, 300, 6]; end2end=false decodes xywh; fused top-k', () => {
     const forward = fixtures.load('forward.safetensors').tensors;
     const img = get(fixtures.load('batch.safetensors').tensors, 'img');
