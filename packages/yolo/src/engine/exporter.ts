@@ -152,16 +152,17 @@ export class Exporter {
       );
     console.log(`ONNX: starting export with protobufjs opset ${opset}...`);
     const onnxStart = performance.now();
-    // As Ultralytics' exporter: an end-to-end head keeps max_det rows (capped at the anchors by the export itself).
+    // As Ultralytics' exporter: an end-to-end head keeps max_det rows (capped at the anchors by the export itself),
+    // one class per anchor with agnostic_nms.
     const heads = model.modules().filter((m): m is Detect<unknown> => m instanceof Detect);
-    const maxDets = heads.map((h) => h.maxDet);
-    for (const h of heads) h.maxDet = args.max_det;
+    const saved = heads.map((h) => [h.maxDet, h.agnosticNms] as const);
+    for (const h of heads) [h.maxDet, h.agnosticNms] = [args.max_det, Boolean(args.agnostic_nms)];
     let proto: ReturnType<typeof buildOnnxModel>;
     try {
       proto = buildOnnxModel(model, { imgsz: this.imgsz, batch, dynamic: args.dynamic, opset, metadata: metadataProps(this.metadata) });
     } finally {
       heads.forEach((h, i) => {
-        h.maxDet = maxDets[i] as number;
+        [h.maxDet, h.agnosticNms] = saved[i] as readonly [number, boolean];
       });
     }
     writeFileSync(file, encodeModel(proto));

@@ -144,6 +144,24 @@ describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by on
     await new Exporter({ overrides: { format: 'onnx', imgsz: 320, batch: 1, opset: 17, max_det: 50 } }).call(model, { file: fewer });
     assert.deepEqual(dims(decodeModel(readFileSync(fewer)).graph.output[0]!), [1, 50, 6]);
     assert.equal(model.head.maxDet, 300, 'restored after the export');
+    // agnostic_nms: one class per anchor, as the head's own top-k.
+    const agnostic = join(dir, 'agnostic.onnx');
+    await new Exporter({ overrides: { format: 'onnx', imgsz: 320, batch: 2, opset: 17, agnostic_nms: true } }).call(model, {
+      file: agnostic,
+    });
+    model.head.agnosticNms = true;
+    const wantAgnostic = torch.noGrad(() => torch.tidy(() => (model.call(img) as DetectionPrediction84)[0].keep()));
+    model.head.agnosticNms = false;
+    const agnosticBackend = await loadOnnxBackend(agnostic);
+    try {
+      const pred = await agnosticBackend.infer(img);
+      const diff = compareRows(pred, wantAgnostic, 'agnostic onnx vs libtorch');
+      pred.dispose();
+      assert.ok(diff.boxes <= 1e-3 && diff.scores <= 1e-6, JSON.stringify(diff));
+    } finally {
+      wantAgnostic.dispose();
+      await agnosticBackend.dispose();
+    }
     model.end2end = false;
     try {
       const nms = join(dir, 'nms.onnx');

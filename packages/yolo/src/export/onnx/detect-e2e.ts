@@ -1,7 +1,8 @@
 // YOLO26's detection head as ONNX (Ultralytics 8.4 Detect in export mode): the branch inference uses (one-to-one
 // when end-to-end, else one-to-many), boxes decoded against the anchor grid, and — end-to-end — the top-k of
 // Detect.postprocess written with TopK / GatherElements: output (B, k, 6) rows x1, y1, x2, y2, score, class, with
-// k = min(max_det, anchors at the export size) a constant, as Ultralytics' exporter fixes it. Without end2end the
+// k = min(max_det, anchors at the export size) a constant, as Ultralytics' exporter fixes it (with agnostic_nms, one
+// class per anchor). Without end2end the
 // output is (B, 4 + nc, anchors) xywh + scores, for NMS, as YOLOv8's.
 import type { Detect } from '../../nn/modules/head.js';
 import { constantAnchors, graphAnchors } from './detect.js';
@@ -51,11 +52,19 @@ export function emitDetect84(ctx: EmitContext, m: Detect<unknown>, x: Value): st
     const kTensor = g.int64s([k]);
     const topk = (input: string, kk: string, axis: number) =>
       g.node('TopK', [input, kk], { axis: attr.int(axis), largest: attr.int(1), sorted: attr.int(1) }, 2) as [string, string];
-    // The k anchors of best class score, then the k best of their k·nc scores (Detect.get_topk_index).
-    const [best] = topk(scores, g.int64s([1]), 2); // (B, A, 1)
-    const [, anchorIdx] = topk(g.op('Reshape', [best, g.int64s([0, -1])]), kTensor, 1); // (B, k)
     const widen = (idx: string, width: number) =>
       g.op('Expand', [g.unsqueeze(idx, [2]), g.op('Concat', [g.op('Shape', [idx]), g.int64s([width])], { axis: attr.int(0) })]);
+    const [best, bestClass] = topk(scores, g.int64s([1]), 2); // (B, A, 1) each
+    if (m.agnosticNms) {
+      // agnostic: the k anchors of best class score, each with that class.
+      const [values, anchorIdx] = topk(g.op('Reshape', [best, g.int64s([0, -1])]), kTensor, 1); // (B, k)
+      const labels = g.op('GatherElements', [g.op('Reshape', [bestClass, g.int64s([0, -1])]), anchorIdx], { axis: attr.int(1) });
+      const rowBoxes = g.op('GatherElements', [boxes, widen(anchorIdx, 4)], { axis: attr.int(1) });
+      const classes = g.op('Cast', [labels], { to: attr.int(1) });
+      return g.op('Concat', [rowBoxes, g.unsqueeze(values, [2]), g.unsqueeze(classes, [2])], { axis: attr.int(2) });
+    }
+    // The k anchors of best class score, then the k best of their k·nc scores (Detect.get_topk_index).
+    const [, anchorIdx] = topk(g.op('Reshape', [best, g.int64s([0, -1])]), kTensor, 1); // (B, k)
     const candidates = g.op('GatherElements', [scores, widen(anchorIdx, m.nc)], { axis: attr.int(1) }); // (B, k, nc)
     const [values, flatIdx] = topk(g.op('Reshape', [candidates, g.int64s([0, -1])]), kTensor, 1); // (B, k)
     const nc = g.int64s([m.nc], []);

@@ -62,9 +62,9 @@ export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
    * (`{ boxes, scores, feats }`), box bias 2.0, and the end-to-end option.
    */
   readonly v84: boolean;
-  /** Detections kept by the end-to-end top-k (the run's `max_det`). */
+  /** Detections kept by the end-to-end top-k (the exporter sets it from `max_det`, as Ultralytics'). */
   maxDet = 300;
-  /** End-to-end top-k: one class per anchor (the run's `agnostic_nms`). */
+  /** End-to-end top-k: one class per anchor (the exporter sets it from `agnostic_nms`, as Ultralytics'). */
   agnosticNms = false;
   one2oneCv2: torch.nn.ModuleList<torch.nn.Sequential> | null = null;
   one2oneCv3: torch.nn.ModuleList<torch.nn.Sequential> | null = null;
@@ -77,7 +77,10 @@ export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
   dynamic = false;
   /** Return only the decoded tensor in eval mode. */
   export = false;
-  /** The (one-to-many) box and class branches; null after an end-to-end head is fused (Ultralytics deletes them). */
+  /**
+   * The (one-to-many) box and class branches. Fusing an end-to-end head removes them from the module tree and frees
+   * them (Ultralytics deletes them); inference then reads only the one-to-one branch.
+   */
   cv2: torch.nn.ModuleList<torch.nn.Sequential>;
   cv3: torch.nn.ModuleList<torch.nn.Sequential>;
   dfl: DFL | torch.nn.Identity;
