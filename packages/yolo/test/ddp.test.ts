@@ -107,7 +107,10 @@ describe('distributed data-parallel training (2 CPU ranks, gloo)', { skip }, () 
     const exit = new Promise<string | null>((resolve) => launcher.on('exit', (_code, signal) => resolve(signal)));
     let ranks: number[] = [];
     try {
-      await until(() => (ranks = ranksOf(launcher.pid as number)).length === 2, 'the two ranks to start');
+      await until(() => {
+        ranks = ranksOf(launcher.pid as number);
+        return ranks.length === 2;
+      }, 'the two ranks to start');
       launcher.kill('SIGTERM');
       assert.equal(await exit, 'SIGTERM');
       await until(() => !ranks.some(alive), 'the ranks to stop', 5_000).catch(() => undefined);

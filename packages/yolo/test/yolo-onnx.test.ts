@@ -173,7 +173,7 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
       // Images of one shape: a batch of two is letterboxed as each alone.
       for await (const r of onnx.stream([IMAGES[1], IMAGES[1]], { ...args, batch: 2 })) streamed.push(r);
       assert.equal(torch.liveTensors(), baseline, 'ONNX inference frees its inputs and outputs');
-      streamed.forEach((r) => assertSameBoxes(r, actual[1] as Results, 1e-3));
+      for (const r of streamed) assertSameBoxes(r, actual[1] as Results, 1e-3);
     } finally {
       await onnx.dispose();
     }

@@ -19,8 +19,8 @@ export interface BuiltOptimizer {
 export function buildOptimizer(
   model: nn.Module<any, any>,
   name = 'auto',
-  lr = 0.001,
-  momentum = 0.9,
+  lr0 = 0.001,
+  momentum0 = 0.9,
   decay = 1e-5,
   iterations = 1e5,
   nc = 80,
@@ -37,6 +37,8 @@ export function buildOptimizer(
     }
   }
   let resolved = name;
+  let lr = lr0;
+  let momentum = momentum0;
   let warmupBiasLr: number | null = null;
   if (name === 'auto') {
     const lrFit = Math.round(((0.002 * 5) / (4 + nc)) * 1e6) / 1e6;

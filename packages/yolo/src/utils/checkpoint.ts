@@ -67,8 +67,10 @@ export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
     const scalars: Record<number, Record<string, number>> = {};
     for (const [index, state] of ckpt.optimizer.state) {
       for (const [key, value] of state) {
-        if (typeof value === 'number') (scalars[index] ??= {})[key] = value;
-        else tensors.set(`optimizer.${index}.${key}`, value);
+        if (typeof value === 'number') {
+          scalars[index] ??= {};
+          scalars[index][key] = value;
+        } else tensors.set(`optimizer.${index}.${key}`, value);
       }
     }
     meta.optimizer = {

@@ -64,14 +64,14 @@ describe('segment masks parity with Ultralytics 8.2.103', gate, () => {
     const { tensors, metadata } = loadFixture('batch.safetensors');
     const files = JSON.parse(metadata.im_file as string) as string[];
     for (const split of ['images', 'labels']) mkdirSync(join(scratch, split, 'val'), { recursive: true });
-    files.forEach((f) => {
+    for (const f of files) {
       const stem = f
         .split('/')
         .pop()
         ?.replace(/\.jpg$/, '') as string;
       copyFileSync(join(SEGMENT_FIXTURES, 'dataset/labels/val', `${stem}.txt`), join(scratch, 'labels/val', `${stem}.txt`));
       copyFileSync(join(SEGMENT_FIXTURES, f), join(scratch, 'images/val', `${stem}.jpg`));
-    });
+    }
     const ds = await YOLODataset.create({
       imgPath: join(scratch, 'images/val'),
       hyp: dataArgs({ imgsz: 256 }),

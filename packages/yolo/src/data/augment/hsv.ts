@@ -77,8 +77,8 @@ export function adjustHsv(d: Uint8Array, lutH: Uint8Array, lutS: Uint8Array, lut
     const r = d[i] as number;
     const g = d[i + 1] as number;
     const b = d[i + 2] as number;
-    const v = r > g ? (r > b ? r : b) : g > b ? g : b;
-    const diff = v - (r < g ? (r < b ? r : b) : g < b ? g : b);
+    const v = Math.max(r, g, b);
+    const diff = v - Math.min(r, g, b);
     const s = (diff * (SDIV[v] as number) + half) >> HSV_SHIFT;
     let h = v === r ? g - b : v === g ? b - r + 2 * diff : r - g + 4 * diff;
     h = (h * (HDIV[diff] as number) + half) >> HSV_SHIFT;
