@@ -158,12 +158,12 @@ describe('optimizer mechanics', () => {
       }
       const [p2, opt2] = make();
       p2.setData_(p1.detach().clone());
-      opt2.paramGroups[0].lr = 0.5;
+      opt2.paramGroups[0]!.lr = 0.5;
       const saved = opt1.stateDict();
       assert.equal(saved.state.get(0)?.get('step'), 2);
       opt2.loadStateDict(saved);
-      assert.equal(opt2.paramGroups[0].lr, 0.1);
-      assert.equal(opt2.paramGroups[0].weight_decay, 0.05);
+      assert.equal(opt2.paramGroups[0]!.lr, 0.1);
+      assert.equal(opt2.paramGroups[0]!.weight_decay, 0.05);
       const grad = GRADS[2] as number[];
       for (const [p, opt] of [
         [p1, opt1],

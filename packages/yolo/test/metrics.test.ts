@@ -52,14 +52,14 @@ describe('Ultralytics 8.2.103 parity (shared/fixtures/ultralytics/metrics.json)'
       );
       tp.push(
         ...matchPredictions(
-          image.pred.map((row) => row[5]),
+          image.pred.map((row) => row[5]!),
           image.gt_cls,
           iou,
           IOUV,
         ),
       );
-      conf.push(...image.pred.map((row) => row[4]));
-      predCls.push(...image.pred.map((row) => row[5]));
+      conf.push(...image.pred.map((row) => row[4]!));
+      predCls.push(...image.pred.map((row) => row[5]!));
       targetCls.push(...image.gt_cls);
       cm.processBatch(image.pred.length ? image.pred.flat() : null, image.gt_boxes.flat(), image.gt_cls);
     }
@@ -68,7 +68,7 @@ describe('Ultralytics 8.2.103 parity (shared/fixtures/ultralytics/metrics.json)'
 
     assert.deepEqual(Array.from(metrics.apClassIndex), fx.expected.classes_present);
     metrics.apClassIndex.forEach((c, i) => {
-      const want = fx.expected.per_class[String(c)];
+      const want = fx.expected.per_class[String(c)]!;
       const [p, r, ap50, ap] = metrics.classResult(i);
       close(p, want.p, `class ${c} P`);
       close(r, want.r, `class ${c} R`);
@@ -83,8 +83,8 @@ describe('Ultralytics 8.2.103 parity (shared/fixtures/ultralytics/metrics.json)'
     close(metrics.fitness, fx.expected.fitness, 'fitness');
     const results = metrics.resultsDict;
     assert.deepEqual(Object.keys(results), [...metrics.keys, 'fitness']);
-    close(results['metrics/mAP50(B)'], 0.757484, 'results_dict mAP50', 1e-6);
-    close(results['metrics/mAP50-95(B)'], 0.439566, 'results_dict mAP50-95', 1e-6);
+    close(results['metrics/mAP50(B)']!, 0.757484, 'results_dict mAP50', 1e-6);
+    close(results['metrics/mAP50-95(B)']!, 0.439566, 'results_dict mAP50-95', 1e-6);
     assert.deepEqual(cm.toArray(), fx.expected.confusion_matrix);
   });
 });
@@ -93,10 +93,10 @@ describe('boxIou', () => {
   test('identical, disjoint, half-overlapping and contained boxes, computed in float32', () => {
     const iou = boxIou([0, 0, 10, 10, 0, 0, 4, 4], [0, 0, 10, 10, 20, 20, 30, 30, 5, 0, 15, 10]);
     assert.equal(iou.length, 6);
-    close(iou[0], 1, 'identical', 1e-6);
+    close(iou[0]!, 1, 'identical', 1e-6);
     assert.equal(iou[1], 0);
     assert.equal(iou[2], Math.fround(1 / 3));
-    close(iou[3], 0.16, 'contained', 1e-6);
+    close(iou[3]!, 0.16, 'contained', 1e-6);
     assert.ok(iou instanceof Float32Array);
   });
 
@@ -148,12 +148,12 @@ describe('computeAp and apPerClass', () => {
     const tp = [1, 0, 1, 1];
     const r = apPerClass(tp, [0.9, 0.8, 0.7, 0.95], [0, 0, 0, 5], [0, 3, 0], 1);
     assert.deepEqual(Array.from(r.uniqueClasses), [0, 3]);
-    assert.equal(r.ap[1][0], 0);
+    assert.equal(r.ap[1]![0], 0);
     assert.equal(r.p[1], 0);
     assert.equal(r.precValues.length, 1, 'only classes with detections get a PR envelope');
     // recall 0.5, 0.5, 1; precision 1, 0.5, 2/3 → envelope 1 up to recall 0.5, then 2/3.
     const expected = computeAp([0.5, 0.5, 1], [1, 0.5, 2 / 3]).ap;
-    assert.equal(r.ap[0][0], expected);
+    assert.equal(r.ap[0]![0], expected);
     assert.equal(r.px.length, 1000);
     assert.equal(r.f1Curve.length, 2);
   });

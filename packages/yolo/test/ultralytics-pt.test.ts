@@ -28,11 +28,11 @@ describe('Ultralytics model.pt against model.safetensors', { skip: !haveFixtures
     assert.deepEqual(ckpt.stateDict.get('model.0.conv.weight')?.shape, [16, 3, 3, 3]);
     assert.equal(ckpt.stateDict.get('model.22.dfl.conv.weight')?.dtype, 'float32');
 
-    assert.deepEqual(ckpt.yaml, JSON.parse(reference.metadata.yaml));
-    assert.deepEqual(ckpt.names, JSON.parse(reference.metadata.names));
+    assert.deepEqual(ckpt.yaml, JSON.parse(reference.metadata.yaml!));
+    assert.deepEqual(ckpt.names, JSON.parse(reference.metadata.names!));
     assert.equal(ckpt.names[0], 'person');
-    assert.equal(ckpt.nc, JSON.parse(reference.metadata.nc));
-    assert.deepEqual(ckpt.stride, JSON.parse(reference.metadata.stride));
+    assert.equal(ckpt.nc, JSON.parse(reference.metadata.nc!));
+    assert.deepEqual(ckpt.stride, JSON.parse(reference.metadata.stride!));
 
     assert.equal(ckpt.epoch, -1);
     assert.equal(ckpt.version, '8.2.103');

@@ -249,7 +249,7 @@ class Unpickler {
   run(): unknown {
     while (this.pos < this.bytes.byteLength) {
       this.opStart = this.pos;
-      const op = this.bytes[this.pos++];
+      const op = this.view.getUint8(this.pos++);
       if (op === 0x2e) return this.pop();
       this.step(op);
     }
@@ -472,7 +472,7 @@ class Unpickler {
     return this.bytes.subarray(at, at + n);
   }
   private u8(): number {
-    return this.bytes[this.advance(1)];
+    return this.view.getUint8(this.advance(1));
   }
   private u16(): number {
     return this.view.getUint16(this.advance(2), true);
@@ -508,8 +508,8 @@ class Unpickler {
   private littleEndianInt(n: number): number | bigint {
     const digits = this.take(n);
     let value = 0n;
-    for (let i = n - 1; i >= 0; i--) value = (value << 8n) | BigInt(digits[i]);
-    if (n > 0 && digits[n - 1] & 0x80) value -= 1n << BigInt(8 * n);
+    for (let i = n - 1; i >= 0; i--) value = (value << 8n) | BigInt(digits[i]!);
+    if (n > 0 && digits[n - 1]! & 0x80) value -= 1n << BigInt(8 * n);
     return narrow(value);
   }
   private textInt(text: string): number | bigint {

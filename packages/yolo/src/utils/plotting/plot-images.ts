@@ -128,7 +128,8 @@ export async function plotImages(input: PlotImagesInput): Promise<string> {
     const y = h * (i % ns);
     if (input.masks) paintTileMasks(mosaic, input, i, [x, y, w, h]);
     annotator.rectangle([x, y, x + w, y + h], { outline: [255, 255, 255], width: 2 });
-    if (paths?.[i] !== undefined) annotator.text([x + 5, y + 5], basename(paths[i]).slice(0, 40), { color: FILENAME_COLOR });
+    const path = paths?.[i];
+    if (path !== undefined) annotator.text([x + 5, y + 5], basename(path).slice(0, 40), { color: FILENAME_COLOR });
     const members: number[] = [];
     for (let k = 0; k < cls.length; k++) if (batchIdx[k] === i) members.push(k);
     if (boxes) {

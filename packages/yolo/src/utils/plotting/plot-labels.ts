@@ -87,7 +87,11 @@ function classHistogramPanel(cls: ArrayLike<number>, nc: number, names: string[]
   const showNames = names.length > 0 && names.length < 30;
   const bars = showNames ? Math.max(nc, names.length) : nc;
   const counts = new Array<number>(bars).fill(0);
-  for (let i = 0; i < cls.length; i++) counts[Math.trunc(cls[i] as number)] += 1;
+  // Class ids were checked against nc when the labels were read.
+  for (let i = 0; i < cls.length; i++) {
+    const c = Math.trunc(cls[i]!);
+    counts[c] = (counts[c] ?? 0) + 1;
+  }
   const values = counts.map((count, c) => ({ c0: c - 0.4, c1: c + 0.4, count, color: rgbToHex(classColor(c)) }));
   return {
     width: PANEL,
