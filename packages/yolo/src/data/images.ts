@@ -77,7 +77,7 @@ export async function writeNpy(file: string, img: RgbImage): Promise<void> {
 export async function readNpy(file: string): Promise<RgbImage> {
   const buf = await readFile(file);
   if (buf.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(`${file}: not a .npy file`);
-  const major = buf[6] as number;
+  const major = buf[6]!;
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
   const header = buf.toString('latin1', start, start + headerLen);
@@ -95,9 +95,9 @@ export async function readNpy(file: string): Promise<RgbImage> {
 function swapRedBlue(src: Uint8Array): Uint8Array {
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i += 3) {
-    out[i] = src[i + 2] as number;
-    out[i + 1] = src[i + 1] as number;
-    out[i + 2] = src[i] as number;
+    out[i] = src[i + 2]!;
+    out[i + 1] = src[i + 1]!;
+    out[i + 2] = src[i]!;
   }
   return out;
 }

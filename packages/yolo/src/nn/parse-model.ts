@@ -75,7 +75,7 @@ function scaling(d: ModelYaml, source: string): { depth: number; width: number; 
   if (d.scales && Object.keys(d.scales).length > 0) {
     let scale = d.scale;
     if (!scale) {
-      scale = Object.keys(d.scales)[0] as string;
+      scale = Object.keys(d.scales)[0]!;
       console.warn(`WARNING ⚠️ no model scale passed. Assuming scale='${scale}'.`);
     }
     const constants = d.scales[scale];
@@ -129,7 +129,7 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
     const froms = typeof f === 'number' ? [f] : f;
     if (i === 0 && froms.some((x) => x !== -1)) throw new Error(`${where}: the first layer can only read the input (from -1)`);
     const inputs = froms.map((x) => pick(channels, x, where));
-    const c1 = inputs[0] as number;
+    const c1 = inputs[0]!;
     const rule = entry.channels;
     if (rule === 'conv' || rule === 'csp') {
       const target = args[0];

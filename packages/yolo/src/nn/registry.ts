@@ -84,7 +84,7 @@ add(
   Segment,
   ({ args, inputs, scaleChannels }) => {
     const [nc, nm = 32, npr = 256] = args as [number, number?, number?];
-    return { args: [nc, nm, scaleChannels(npr), inputs], c2: inputs[0] as number };
+    return { args: [nc, nm, scaleChannels(npr), inputs], c2: inputs[0]! };
   },
   'ultralytics.nn.modules.head.Segment',
 );

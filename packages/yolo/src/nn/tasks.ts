@@ -221,7 +221,7 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
         if (!Array.isArray(maps) || !maps.every((m) => m instanceof torch.Tensor)) {
           throw new Error(`${this.constructor.name}: the head must return its raw maps in training mode`);
         }
-        return (maps as Tensor[]).map((m) => s / (m.shape[m.shape.length - 2] as number));
+        return (maps as Tensor[]).map((m) => s / m.shape[m.shape.length - 2]!);
       }),
     );
   }

@@ -21,7 +21,7 @@ export function appendResultsRow(file: string, epoch: number, row: Record<string
   const keys = Object.keys(row);
   const lines: string[] = [];
   if (!existsSync(file)) lines.push(['epoch', ...keys].map((k) => k.padStart(23)).join(','));
-  lines.push([epoch, ...keys.map((k) => row[k] as number)].map((v) => formatG(v).padStart(23)).join(','));
+  lines.push([epoch, ...keys.map((k) => row[k]!)].map((v) => formatG(v).padStart(23)).join(','));
   appendFileSync(file, `${lines.join('\n')}\n`);
 }
 
@@ -33,7 +33,7 @@ export function readResultsCsv(file: string): Record<string, number[]> {
   const keys = header.split(',').map((k) => k.trim());
   const columns: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
   for (const row of rows) {
-    row.split(',').forEach((v, i) => columns[keys[i] as string]?.push(Number(v.trim())));
+    row.split(',').forEach((v, i) => columns[keys[i]!]?.push(Number(v.trim())));
   }
   return columns;
 }

@@ -101,7 +101,7 @@ export class OnnxGraph {
 
   /** Adds a single-output node; returns the output name. */
   op(opType: string, inputs: string[], attrs: Record<string, Attr> = {}): string {
-    return this.node(opType, inputs, attrs, 1)[0] as string;
+    return this.node(opType, inputs, attrs, 1)[0]!;
   }
 
   /** Stores `tensor` (copied as float32 from any device) as an initializer named after the current scope. */

@@ -68,7 +68,7 @@ function dryRun(model: ExportableModel, options: OnnxModelOptions): DryRun {
         const raw = (segment ? second[0] : second) as Tensor[];
         const featureSizes = raw.map((r) => r.shape.slice(2) as [number, number]);
         const protos = segment ? ((second[2] as Tensor).shape.slice(1) as [number, number, number]) : null;
-        return { channels: pred.shape[1] as number, anchors: pred.shape[2] as number, featureSizes, protos };
+        return { channels: pred.shape[1]!, anchors: pred.shape[2]!, featureSizes, protos };
       }),
     );
   } finally {
