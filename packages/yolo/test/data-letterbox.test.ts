@@ -66,7 +66,7 @@ describe('LetterBox matches Ultralytics (letterbox640.safetensors)', { skip: mis
     const want = tensors.lb1 as { data: Uint8Array };
     const hwc = new Uint8Array(item.img.length);
     const plane = item.height * item.width;
-    for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) hwc[p * 3 + c] = item.img[c * plane + p] as number;
+    for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) hwc[p * 3 + c] = item.img[c * plane + p]!;
     assert.deepEqual(pixelDiff(hwc, want.data), [0, 0]);
     assert.deepEqual(item.ratioPad, [
       [1, 1],

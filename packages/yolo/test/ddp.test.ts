@@ -87,9 +87,7 @@ describe('distributed data-parallel training (2 CPU ranks, gloo)', { skip }, () 
     const ca = readResultsCsv(join(project, 'single', 'results.csv'));
     const cb = readResultsCsv(join(project, 'ddp', 'results.csv'));
     for (const key of ['train/box_loss', 'train/cls_loss', 'train/dfl_loss']) {
-      (ca[key] as number[]).forEach((v, i) =>
-        assert.ok(Math.abs(v - (cb[key] as number[])[i]!) <= 1e-4 * Math.abs(v), `${key}: ${v} vs ${cb[key]}`),
-      );
+      ca[key]!.forEach((v, i) => assert.ok(Math.abs(v - cb[key]![i]!) <= 1e-4 * Math.abs(v), `${key}: ${v} vs ${cb[key]}`));
     }
 
     // Callbacks registered in the user's script fire in rank 0, with the counts of a normal run.

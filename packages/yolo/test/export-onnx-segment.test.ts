@@ -24,7 +24,7 @@ async function runOnnx(file: string, img: Tensor): Promise<Tensor[]> {
     const data = img.contiguous().toTypedArray() as Float32Array;
     const out = await session.run({ images: new ort.Tensor('float32', data, [...img.shape]) });
     return session.outputNames.map((name) => {
-      const t = out[name] as InstanceType<typeof ort.Tensor>;
+      const t = out[name]!;
       return torch.fromTypedArray((t.data as Float32Array).slice(), [...t.dims]);
     });
   } finally {

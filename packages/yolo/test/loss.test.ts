@@ -47,7 +47,7 @@ describe('DetectionLoss parity with Ultralytics 8.2.103 (fixture batch, train-mo
     assertRelClose(loss.item(), get(expected, 'loss').item(), 1e-4, 'loss');
     const want = get(expected, 'loss_items').toArray();
     const got = items.toArray();
-    for (const [i, v] of got.entries()) assertRelClose(v, want[i] as number, 1e-4, ['box', 'cls', 'dfl'][i] as string);
+    for (const [i, v] of got.entries()) assertRelClose(v, want[i]!, 1e-4, ['box', 'cls', 'dfl'][i]!);
     console.log(`loss ${loss.item()} (fixture ${get(expected, 'loss').item()}), items ${got.join(', ')} (fixture ${want.join(', ')})`);
     loss.dispose();
     items.dispose();
@@ -150,7 +150,7 @@ describe('DFLoss and BboxLoss', () => {
     const target = torch.tensor([[3, 0, 7.5, 14.99]]);
     const got = new DFLoss(16).compute(logits, target).item();
     const logp = logits.logSoftmax(1).tolist() as number[][];
-    const ce = (row: number, bin: number): number => -(logp[row] as number[])[bin]!;
+    const ce = (row: number, bin: number): number => -logp[row]![bin]!;
     const sides = [ce(0, 3), ce(1, 0), 0.5 * ce(2, 7) + 0.5 * ce(2, 8), 0.01 * ce(3, 14) + 0.99 * ce(3, 15)];
     assertRelClose(got, sides.reduce((a, b) => a + b) / 4, 1e-5, 'dfl');
   });

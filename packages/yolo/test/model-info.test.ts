@@ -23,7 +23,7 @@ describe('model.info() parity with Ultralytics 8.2.103', { skip: !HAVE_INFO }, (
 
   for (const scale of ['n', 's'] as const) {
     test(`yolov8${scale}: layers, parameters, gradients and GFLOPs, unfused and fused`, () => {
-      const want = expected[scale] as Counts & { fused: Counts };
+      const want = expected[scale]!;
       const baseline = torch.liveTensors();
       const model = new DetectionModel(`yolov8${scale}.yaml`, { verbose: false });
       try {
@@ -65,7 +65,7 @@ describe('model.info() parity with Ultralytics 8.2.103', { skip: !HAVE_INFO }, (
       assert.equal(lines.length, 1 + model.parameters().length + 1);
       assert.equal(lines[0], `layer ${'name'.padStart(40)}  gradient   parameters ${'shape'.padStart(20)}         mu      sigma`);
       assert.match(
-        lines[1] as string,
+        lines[1]!,
         /^ {4}0 {22}model\.0\.conv\.weight {6}True {10}432 {8}\[16, 3, 3, 3\] +-?[\d.e+-]+ +[\d.e+-]+ torch\.float32$/,
       );
       assert.match(

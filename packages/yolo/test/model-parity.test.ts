@@ -78,7 +78,7 @@ describe('DetectionModel parity with Ultralytics 8.2.103 (yolov8n fixture weight
       const trainDiffs = torch.noGrad(() =>
         torch.tidy(() => {
           const maps = model.call(img) as Tensor[];
-          return ['train_p3', 'train_p4', 'train_p5'].map((key, i) => assertClose(maps[i] as Tensor, get(forward.tensors, key), key));
+          return ['train_p3', 'train_p4', 'train_p5'].map((key, i) => assertClose(maps[i]!, get(forward.tensors, key), key));
         }),
       );
 

@@ -22,11 +22,11 @@ function assertSameDetections(actual: Tensor, expected: number[][], what: string
   const rows = actual.tolist() as number[][];
   assert.equal(rows.length, expected.length, `${what}: ${rows.length} detections, expected ${expected.length}`);
   rows.forEach((row, r) => {
-    const want = expected[r] as number[];
+    const want = expected[r]!;
     for (let c = 0; c < 4; c++) {
-      assert.ok(Math.abs((row[c] as number) - (want[c] as number)) <= 1e-3, `${what} row ${r} col ${c}: ${row[c]} vs ${want[c]}`);
+      assert.ok(Math.abs(row[c]! - want[c]!) <= 1e-3, `${what} row ${r} col ${c}: ${row[c]} vs ${want[c]}`);
     }
-    assert.ok(Math.abs((row[4] as number) - (want[4] as number)) <= 1e-6, `${what} row ${r} conf: ${row[4]} vs ${want[4]}`);
+    assert.ok(Math.abs(row[4]! - want[4]!) <= 1e-6, `${what} row ${r} conf: ${row[4]} vs ${want[4]}`);
     assert.equal(row[5], want[5], `${what} row ${r} class`);
   });
 }
@@ -50,7 +50,7 @@ describe('nonMaxSuppression parity with Ultralytics 8.2.103 (nms.json)', { skip:
       const baseline = torch.liveTensors();
       const out = nonMaxSuppression(pred, { ...parseSetting(key), iouThres: iou, maxDet });
       assert.equal(out.length, perImage.length);
-      for (const [i, dets] of out.entries()) assertSameDetections(dets, perImage[i] as number[][], `${key} image ${i}`);
+      for (const [i, dets] of out.entries()) assertSameDetections(dets, perImage[i]!, `${key} image ${i}`);
       torch.dispose(out);
       assert.equal(torch.liveTensors(), baseline, `${key}: leaked tensors`);
     }
@@ -64,7 +64,7 @@ describe('nonMaxSuppression parity with Ultralytics 8.2.103 (nms.json)', { skip:
       assert.equal(out.length, perImage.length);
       out.forEach((dets, i) => {
         assert.deepEqual(dets.shape.slice(1), [6]);
-        assertSameDetections(dets, perImage[i] as number[][], `conf ${conf} image ${i}`);
+        assertSameDetections(dets, perImage[i]!, `conf ${conf} image ${i}`);
       });
     }
   });
@@ -102,11 +102,11 @@ describe('nms (torchvision semantics)', () => {
     const suppressed = new Uint8Array(n);
     const want: number[] = [];
     for (let p = 0; p < n; p++) {
-      const i = order[p] as number;
+      const i = order[p]!;
       if (suppressed[i]) continue;
       want.push(i);
       for (let q = p + 1; q < n; q++) {
-        const j = order[q] as number;
+        const j = order[q]!;
         if (suppressed[j]) continue;
         const w = Math.max(0, f(Math.min(b[i * 4 + 2]!, b[j * 4 + 2]!) - Math.max(b[i * 4]!, b[j * 4]!)));
         const h = Math.max(0, f(Math.min(b[i * 4 + 3]!, b[j * 4 + 3]!) - Math.max(b[i * 4 + 1]!, b[j * 4 + 1]!)));

@@ -99,10 +99,10 @@ describe('TaskAlignedAssigner behaviour', () => {
       [0, 1, 4, 5],
     );
     const scores = out.targetScores.select(2, 2).toArray();
-    assert.ok(Math.abs((scores[0] as number) - 1) < 1e-5, `best anchor target ${scores[0]}`);
+    assert.ok(Math.abs(scores[0]! - 1) < 1e-5, `best anchor target ${scores[0]}`);
     const iou = bboxIou(torch.tensor([0, 0, 16, 16]), torch.tensor([0, 0, 12, 12]), { xywh: false, kind: 'ciou' }).item();
     const metricRatio = iou ** 6 / 1; // align of anchor 1 relative to anchor 0 (same score)
-    assert.ok(Math.abs((scores[1] as number) - metricRatio) < 1e-5, `second anchor target ${scores[1]} vs ${metricRatio}`);
+    assert.ok(Math.abs(scores[1]! - metricRatio) < 1e-5, `second anchor target ${scores[1]} vs ${metricRatio}`);
     assert.equal(out.targetScores.select(2, 0).abs().sum().item(), 0, 'no score on other classes');
     assert.deepEqual(
       out.targetGtIdx.toArray().filter((_, i) => fg[i]),
@@ -182,6 +182,6 @@ describe('assigner helpers', () => {
     ]);
     const back = bbox2dist(anchorsPts, xyxy, 15).tolist() as number[][];
     assert.deepEqual(back[0], [1, 2, 3, 4]);
-    assert.ok(Math.abs((back[1] as number[])[2]! - 14.99) < 1e-5, 'distance clamped to regMax - 0.01');
+    assert.ok(Math.abs(back[1]![2]! - 14.99) < 1e-5, 'distance clamped to regMax - 0.01');
   });
 });
