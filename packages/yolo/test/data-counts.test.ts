@@ -29,7 +29,7 @@ describe('label counts match Ultralytics (data_counts.json)', { skip: missing },
       const labelsDir = `${shared}datasets/${name}/labels`;
       const before = readdirSync(labelsDir).sort();
       const ds = await buildYoloDataset(dataArgs(), split === 'train' ? data.train : data.val, 16, data, 'val', false, 32, log);
-      const want = expected[name]?.[key]!;
+      const want = expected[name]![key]!;
       const scan = ds.scan;
       assert.ok(scan);
       assert.equal(scan.found, want.labelled);

@@ -102,7 +102,7 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
     const [top5] = await predictor({ max_det: 5 }).predict(BUS, model);
     assert.deepEqual(rowsOf(top5 as Results), rowsOf(all as Results).slice(0, 5 * 6));
 
-    const topClass = (all as Results).boxes?.clsList[0]!;
+    const topClass = (all as Results).boxes!.clsList[0]!;
     const [onlyTop] = await predictor({ classes: topClass }).predict(BUS, model);
     assert.ok((onlyTop as Results).length > 0);
     assert.ok([...((onlyTop as Results).boxes as Boxes).clsList].every((c) => c === topClass));
@@ -170,7 +170,7 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
     assert.equal(labelLines.length, bus.length);
     assert.equal(labelLines[0]?.split(' ').length, 6);
     const cropClasses = readdirSync(join(out, 'crops'));
-    assert.ok(cropClasses.includes(bus.names[bus.boxes?.clsList[0]!]!));
+    assert.ok(cropClasses.includes(bus.names[bus.boxes!.clsList[0]!]!));
 
     assert.equal(predictor(overrides).saveDir, join(dir, 'predict2'));
   });

@@ -200,7 +200,7 @@ describe('camera-motion compensation (GMC)', () => {
     ) as number[][];
     // RANSAC draws the same samples; OpenCV's Levenberg-Marquardt refinement and our closed form agree to ~1e-4.
     ours.forEach((w, t) =>
-      w.forEach((v, k) => assert.ok(Math.abs(v - theirs[t]?.[k]!) < 1e-3, `frame ${t} H[${k}]: ${v} vs ${theirs[t]?.[k]}`)),
+      w.forEach((v, k) => assert.ok(Math.abs(v - theirs[t]![k]!) < 1e-3, `frame ${t} H[${k}]: ${v} vs ${theirs[t]?.[k]}`)),
     );
   });
 
