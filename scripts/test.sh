@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --no-train
 echo "lint: biome ci (format and lint rules of biome.jsonc)"
-npx biome ci packages bench scripts examples
+npx biome ci --error-on-warnings packages bench scripts examples
 echo "typecheck: tsc -p tsconfig.check.json (sources, tests, benchmarks, examples)"
 npx tsc -p tsconfig.check.json
 files=$(ls packages/*/test/*.test.ts packages/*/test/parity/*.test.ts "$@" 2>/dev/null | sort)

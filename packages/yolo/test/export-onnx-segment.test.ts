@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { exportOnnx } from '../src/engine/exporter.js';
-import { decodeModel } from '../src/export/onnx/schema.js';
 import type { SegmentPrediction } from '../src/nn/modules/segment.js';
 import { SegmentationModel } from '../src/nn/segmentation-model.js';
+import { decodeModel } from '../src/utils/onnx/schema.js';
 import { fixtureGate, get, loadFixture, maxAbsDiff } from './parity/segment-fixtures.js';
 
 const gate = fixtureGate(['model.safetensors', 'batch.safetensors', 'forward.safetensors']);

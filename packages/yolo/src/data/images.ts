@@ -12,11 +12,6 @@ export interface RgbImage {
   width: number;
 }
 
-/** A fresh image of the given size filled with one grey level (114 is Ultralytics' border colour). */
-export function filledImage(height: number, width: number, value = 114): RgbImage {
-  return { data: new Uint8Array(height * width * 3).fill(value), height, width };
-}
-
 /**
  * Decodes a file (or its encoded bytes) to RGB HWC with EXIF orientation applied: the pixels cv2.imread gives, in
  * RGB order. An embedded ICC profile is ignored, as OpenCV ignores it (libvips' conversion to sRGB moved an Adobe

@@ -1,4 +1,4 @@
-// BasePredictor (spec §8): streams any image source through letterbox → model → postprocess → Results, batch by
+// BasePredictor (Ultralytics' engine/predictor.py; usage in docs/predict.md): streams any image source through letterbox → model → postprocess → Results, batch by
 // batch, logging and saving as Ultralytics' predictor does. Tasks override `postprocess` (and may override
 // `preprocess`, `inference`, `setupSource`, `writeResults`); nothing here knows about detection.
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { Instances } from '../data/instances.js';
 import { type InferenceBatch, type InferenceDataset, loadInferenceSource, type PredictSource, type SourceType } from '../data/sources.js';
 import { VideoWriter } from '../data/video/writer.js';
 import { type InferenceBackend, loadOnnxBackend } from '../nn/autobackend.js';
+import { checkImgsz } from '../utils/imgsz.js';
 import { Callbacks, type PredictorEvent } from './callbacks.js';
 import { selectDevice } from './device.js';
 import { type Results, writeImage } from './results.js';
@@ -519,27 +520,6 @@ export async function inferBackend(backend: InferenceBackend, img: Tensor): Prom
   } finally {
     padded.dispose();
   }
-}
-
-/**
- * Ultralytics' `check_imgsz(imgsz, stride, min_dim=2)`: an int or [h, w] (or [s]) rounded up to multiples of
- * `stride`, with a warning when that changed it. Returns [h, w].
- *
- * @example
- * checkImgsz(641, 32); // [672, 672], after a warning
- */
-export function checkImgsz(imgsz: number | readonly number[], stride: number): [number, number] {
-  const sizes = typeof imgsz === 'number' ? [imgsz] : [...imgsz];
-  if (sizes.length === 0 || sizes.length > 2 || !sizes.every((s) => Number.isFinite(s) && s > 0)) {
-    throw new RangeError(
-      `imgsz=[${sizes.join(', ')}] is not a valid image size. 'predict' imgsz may be a [h, w] list or an integer, i.e. imgsz=640 or imgsz=[640, 480]`,
-    );
-  }
-  const fixed = sizes.map((s) => Math.ceil(s / stride) * stride);
-  if (fixed.some((s, i) => s !== sizes[i])) {
-    console.warn(`WARNING ⚠️ imgsz=[${sizes.join(', ')}] must be multiple of max stride ${stride}, updating to [${fixed.join(', ')}]`);
-  }
-  return fixed.length === 1 ? [fixed[0]!, fixed[0]!] : [fixed[0]!, fixed[1]!];
 }
 
 /** Waits for queued CUDA work by reading one value back, so stage timings are real (a no-op on CPU). */

@@ -1,6 +1,7 @@
 // parse_model: a model YAML dict → the layer list, following Ultralytics' rules for scaling repeats and
 // channels, channel bookkeeping between layers and the savelist of outputs later layers read.
 import * as torch from '@yolots/torch';
+import { pyAt } from '../utils/indexing.js';
 import { parseActivation } from './modules/activation.js';
 import { Conv } from './modules/conv.js';
 import { NOT_A_LITERAL, pythonLiteral, pythonRepr, pythonRound } from './python-format.js';
@@ -47,13 +48,6 @@ export type ModelLayer = torch.nn.Module<any, any> & LayerMeta;
  */
 export function makeDivisible(x: number, divisor: number): number {
   return Math.ceil(x / divisor) * divisor;
-}
-
-/** Python list indexing: negative indices count from the end. */
-function pick(list: number[], index: number, where: string): number {
-  const value = list[index < 0 ? list.length + index : index];
-  if (value === undefined) throw new Error(`${where}: 'from' ${index} points at no earlier layer (there are ${list.length})`);
-  return value;
 }
 
 function checkLayer(row: unknown, where: string): LayerSpec {
@@ -128,7 +122,9 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
     let n = nScaled;
     const froms = typeof f === 'number' ? [f] : f;
     if (i === 0 && froms.some((x) => x !== -1)) throw new Error(`${where}: the first layer can only read the input (from -1)`);
-    const inputs = froms.map((x) => pick(channels, x, where));
+    const inputs = froms.map((x) =>
+      pyAt(channels, x, () => `${where}: 'from' ${x} points at no earlier layer (there are ${channels.length})`),
+    );
     const c1 = inputs[0]!;
     const rule = entry.channels;
     if (rule === 'conv' || rule === 'csp') {

@@ -4,7 +4,14 @@
 
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import { type AttributeProto, AttributeType, DataType, type DataTypeCode, type NodeProto, type TensorProto } from './schema.js';
+import {
+  type AttributeProto,
+  AttributeType,
+  DataType,
+  type DataTypeCode,
+  type NodeProto,
+  type TensorProto,
+} from '../../utils/onnx/schema.js';
 
 /** An attribute value, tagged with its ONNX type (JS numbers cannot tell 1 from 1.0). */
 export type Attr =

@@ -4,12 +4,13 @@
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { ModelLayer } from '../../nn/parse-model.js';
+import { pyAt } from '../../utils/indexing.js';
 import { VERSION } from '../../version.js';
 import './detect.js';
 import './segment.js';
+import { DataType, type Dim, type ModelProto, type StringStringEntryProto, tensorValueInfo } from '../../utils/onnx/schema.js';
 import { type EmitContext, emitterFor, type Value } from './emitters.js';
 import { OnnxGraph } from './graph.js';
-import { DataType, type Dim, type ModelProto, type StringStringEntryProto, tensorValueInfo } from './schema.js';
 
 /** The opsets the exporter writes (the operators it uses are defined for each). */
 export const MIN_OPSET = 12;
@@ -74,10 +75,6 @@ function dryRun(model: ExportableModel, options: OnnxModelOptions): DryRun {
   } finally {
     model.train(wasTraining);
   }
-}
-
-function pyAt<T>(list: T[], index: number): T {
-  return list[index < 0 ? list.length + index : index] as T;
 }
 
 /**
