@@ -6,6 +6,7 @@ import * as torch from '@yolots/torch';
 import type { ModelLayer } from '../../nn/parse-model.js';
 import { pyAt } from '../../utils/indexing.js';
 import { VERSION } from '../../version.js';
+import './block-yolo11.js';
 import './detect.js';
 import './segment.js';
 import { DataType, type Dim, type ModelProto, type StringStringEntryProto, tensorValueInfo } from '../../utils/onnx/schema.js';
