@@ -100,14 +100,16 @@ function autoMessage(lr0: number, momentum: number): string {
 export function buildOptimizer(
   model: nn.Module<any, any>,
   name = 'auto',
-  lr = 0.001,
-  momentum = 0.9,
+  lr0 = 0.001,
+  momentum0 = 0.9,
   decay = 1e-5,
   iterations = 1e5,
   nc = 80,
   family = 'yolov8',
 ): BuiltOptimizer {
   let resolved = name;
+  let lr = lr0;
+  let momentum = momentum0;
   let warmupBiasLr: number | null = null;
   const logs: string[] = [];
   if (name === 'auto') {

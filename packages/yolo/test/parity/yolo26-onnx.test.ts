@@ -11,11 +11,11 @@ import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { Exporter, exportOnnx } from '../../src/engine/exporter.js';
 import type { Results } from '../../src/engine/results.js';
-import { decodeModel } from '../../src/export/onnx/schema.js';
 import { YOLO } from '../../src/models/yolo/model.js';
 import { loadOnnxBackend } from '../../src/nn/autobackend.js';
 import type { DetectionPrediction84 } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
+import { decodeModel } from '../../src/utils/onnx/schema.js';
 import { fixtureSet } from './fixture-set.js';
 import { get } from './segment-fixtures.js';
 
