@@ -2,11 +2,10 @@
 // end-to-end loss moves along its schedule at every epoch end and is reset when resuming, the validator and the
 // predictor take the one-to-one top-k without NMS (and say so), and the checkpoint reloads as a YOLO26.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { loadDetectionModel } from '../../src/models/yolo/detect/load.js';
 import { DetectionPredictor } from '../../src/models/yolo/detect/predict.js';
 import { DetectionTrainer } from '../../src/models/yolo/detect/train.js';
@@ -14,9 +13,9 @@ import { YOLO } from '../../src/models/yolo/model.js';
 import type { DetectionModel } from '../../src/nn/tasks.js';
 import { readCheckpointMeta } from '../../src/utils/checkpoint.js';
 import type { E2ELoss } from '../../src/utils/loss-e2e.js';
+import { requireShared, sharedPath } from '../helpers/shared.js';
 
-const COCO8 = fileURLToPath(new URL('../../../../../shared/datasets/coco8.yaml', import.meta.url));
-const skip = existsSync(COCO8) ? false : `../shared/datasets/coco8.yaml not found (${COCO8})`;
+const COCO8 = sharedPath('datasets/coco8.yaml');
 const project = mkdtempSync(join(tmpdir(), 'yolots-yolo26-'));
 after(() => rmSync(project, { recursive: true, force: true }));
 
@@ -36,92 +35,95 @@ function overrides(extra: Record<string, unknown> = {}): Record<string, unknown>
   };
 }
 
-describe('YOLO26 training, validation and prediction', { skip }, () => {
-  test("results.csv in 8.4's layout with l1_loss; the E2E schedule advances per epoch; NMS-free validation and prediction", async () => {
-    const trainer = new DetectionTrainer({ overrides: overrides({ name: 'e2e' }) });
-    const schedules: number[] = [];
-    trainer.addCallback('on_train_epoch_end', (t) => {
-      const criterion = ((t as DetectionTrainer).model as DetectionModel).criterion as E2ELoss | null;
-      schedules.push(criterion?.updates ?? -1);
-    });
-    await trainer.train();
-    assert.deepEqual(schedules, [1, 2], 'criterion.update() ran at each epoch end');
-    const header = readFileSync(join(trainer.saveDir, 'results.csv'), 'utf8').split('\n')[0]?.split(',');
-    assert.deepEqual(header, [
-      'epoch',
-      'time',
-      'train/box_loss',
-      'train/cls_loss',
-      'train/l1_loss',
-      'metrics/precision(B)',
-      'metrics/recall(B)',
-      'metrics/mAP50(B)',
-      'metrics/mAP50-95(B)',
-      'val/box_loss',
-      'val/cls_loss',
-      'val/l1_loss',
-      'lr/pg0',
-      'lr/pg1',
-      'lr/pg2',
-    ]);
-
-    const model = loadDetectionModel(join(trainer.saveDir, 'weights', 'best.safetensors'));
-    try {
-      assert.equal(model.family, 'yolo26');
-      assert.equal(model.head.end2end, true);
-      const predictor = new DetectionPredictor({ overrides: { imgsz: 64, conf: 0.0, save: false, verbose: true, max_det: 7 } });
-      let results: Awaited<ReturnType<DetectionPredictor['predict']>> = [];
-      const lines = await captureLogAsync(async () => {
-        results = await predictor.predict(
-          fileURLToPath(new URL('../../../../../shared/datasets/coco8/images/val/000000000049.jpg', import.meta.url)),
-          model,
-        );
+describe(
+  'YOLO26 training, validation and prediction',
+  requireShared(
+    ['datasets/coco8.yaml', 'datasets/coco8/images/val/000000000049.jpg', 'fixtures/ultralytics-yolo26/model.pt'],
+    'YOLO26 training',
+  ),
+  () => {
+    test("results.csv in 8.4's layout with l1_loss; the E2E schedule advances per epoch; NMS-free validation and prediction", async () => {
+      const trainer = new DetectionTrainer({ overrides: overrides({ name: 'e2e' }) });
+      const schedules: number[] = [];
+      trainer.addCallback('on_train_epoch_end', (t) => {
+        const criterion = ((t as DetectionTrainer).model as DetectionModel).criterion as E2ELoss | null;
+        schedules.push(criterion?.updates ?? -1);
       });
-      assert.equal(results.length, 1);
-      assert.ok((results[0]?.boxes?.length ?? 0) <= 7, 'at most max_det detections, from the top-k');
-      assert.ok(
-        lines.some((l) => /Speed: .*end-to-end.*no NMS/.test(l)),
-        `the speed line says NMS was skipped: ${lines.join(' | ')}`,
-      );
-    } finally {
-      model.dispose();
-    }
-  });
+      await trainer.train();
+      assert.deepEqual(schedules, [1, 2], 'criterion.update() ran at each epoch end');
+      const header = readFileSync(join(trainer.saveDir, 'results.csv'), 'utf8').split('\n')[0]?.split(',');
+      assert.deepEqual(header, [
+        'epoch',
+        'time',
+        'train/box_loss',
+        'train/cls_loss',
+        'train/l1_loss',
+        'metrics/precision(B)',
+        'metrics/recall(B)',
+        'metrics/mAP50(B)',
+        'metrics/mAP50-95(B)',
+        'val/box_loss',
+        'val/cls_loss',
+        'val/l1_loss',
+        'lr/pg0',
+        'lr/pg1',
+        'lr/pg2',
+      ]);
 
-  test('resuming sets the E2E schedule to the epochs already finished', async () => {
-    const first = new DetectionTrainer({ overrides: overrides({ name: 'resume', epochs: 3 }) });
-    // Interrupted after epoch 1 was saved: last.safetensors is resumable.
-    first.addCallback('on_train_epoch_start', (t) => {
-      if ((t as DetectionTrainer).epoch === 1) throw new Error('interrupted');
+      const model = loadDetectionModel(join(trainer.saveDir, 'weights', 'best.safetensors'));
+      try {
+        assert.equal(model.family, 'yolo26');
+        assert.equal(model.head.end2end, true);
+        const predictor = new DetectionPredictor({ overrides: { imgsz: 64, conf: 0.0, save: false, verbose: true, max_det: 7 } });
+        let results: Awaited<ReturnType<DetectionPredictor['predict']>> = [];
+        const lines = await captureLogAsync(async () => {
+          results = await predictor.predict(sharedPath('datasets/coco8/images/val/000000000049.jpg'), model);
+        });
+        assert.equal(results.length, 1);
+        assert.ok((results[0]?.boxes?.length ?? 0) <= 7, 'at most max_det detections, from the top-k');
+        assert.ok(
+          lines.some((l) => /Speed: .*end-to-end.*no NMS/.test(l)),
+          `the speed line says NMS was skipped: ${lines.join(' | ')}`,
+        );
+      } finally {
+        model.dispose();
+      }
     });
-    await assert.rejects(first.train(), /interrupted/);
-    const last = join(first.saveDir, 'weights', 'last.safetensors');
-    const resumed = new DetectionTrainer({ overrides: overrides({ resume: last }) });
-    const seen: number[] = [];
-    resumed.addCallback('on_train_epoch_start', (t) => {
-      const criterion = ((t as DetectionTrainer).model as DetectionModel).criterion as E2ELoss | null;
-      seen.push(criterion?.updates ?? -1);
-    });
-    await resumed.train();
-    assert.deepEqual(seen.slice(0, 1), [1], 'the resumed epoch 2 starts with one update done');
-  });
 
-  test("fine-tuning from Ultralytics 8.4's best.pt: YOLO26 weights, l1_loss columns, a checkpoint recording the family", async () => {
-    const pt = fileURLToPath(new URL('../../../../../shared/fixtures/ultralytics-yolo26/model.pt', import.meta.url));
-    if (!existsSync(pt)) return;
-    const model = new YOLO(pt);
-    try {
-      await model.train(overrides({ name: 'finetune', epochs: 1, model: undefined }));
-      const runDir = join(project, 'finetune');
-      const header = readFileSync(join(runDir, 'results.csv'), 'utf8').split('\n')[0];
-      assert.match(String(header), /^epoch,time,train\/box_loss,train\/cls_loss,train\/l1_loss,/);
-      const best = join(runDir, 'weights', 'best.safetensors');
-      assert.equal(readCheckpointMeta(best).model.family, 'yolo26');
-    } finally {
-      await model.dispose();
-    }
-  });
-});
+    test('resuming sets the E2E schedule to the epochs already finished', async () => {
+      const first = new DetectionTrainer({ overrides: overrides({ name: 'resume', epochs: 3 }) });
+      // Interrupted after epoch 1 was saved: last.safetensors is resumable.
+      first.addCallback('on_train_epoch_start', (t) => {
+        if ((t as DetectionTrainer).epoch === 1) throw new Error('interrupted');
+      });
+      await assert.rejects(first.train(), /interrupted/);
+      const last = join(first.saveDir, 'weights', 'last.safetensors');
+      const resumed = new DetectionTrainer({ overrides: overrides({ resume: last }) });
+      const seen: number[] = [];
+      resumed.addCallback('on_train_epoch_start', (t) => {
+        const criterion = ((t as DetectionTrainer).model as DetectionModel).criterion as E2ELoss | null;
+        seen.push(criterion?.updates ?? -1);
+      });
+      await resumed.train();
+      assert.deepEqual(seen.slice(0, 1), [1], 'the resumed epoch 2 starts with one update done');
+    });
+
+    test("fine-tuning from Ultralytics 8.4's best.pt: YOLO26 weights, l1_loss columns, a checkpoint recording the family", async () => {
+      const pt = sharedPath('fixtures/ultralytics-yolo26/model.pt');
+      const model = new YOLO(pt);
+      try {
+        await model.train(overrides({ name: 'finetune', epochs: 1, model: undefined }));
+        const runDir = join(project, 'finetune');
+        const header = readFileSync(join(runDir, 'results.csv'), 'utf8').split('\n')[0];
+        assert.match(String(header), /^epoch,time,train\/box_loss,train\/cls_loss,train\/l1_loss,/);
+        const best = join(runDir, 'weights', 'best.safetensors');
+        assert.equal(readCheckpointMeta(best).model.family, 'yolo26');
+      } finally {
+        await model.dispose();
+      }
+    });
+  },
+);
 
 async function captureLogAsync(fn: () => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
