@@ -60,7 +60,14 @@ export type { FinalEvalOptions, TrainValidator, ValidationContext, ValidationMet
 export { BaseValidator, type ValidatorOptions, type ValidatorRunOptions } from './engine/validator.js';
 export { registerOnnxEmitter } from './export/onnx/emitters.js';
 export { resolveDataset } from './models/yolo/detect/data.js';
-export { checkpointArgs, type LoadedWeights, loadDetectionModel, readWeightsFile, type WeightsMeta } from './models/yolo/detect/load.js';
+export {
+  checkActivations,
+  checkpointArgs,
+  type LoadedWeights,
+  loadDetectionModel,
+  readWeightsFile,
+  type WeightsMeta,
+} from './models/yolo/detect/load.js';
 export { DetectionPredictor } from './models/yolo/detect/predict.js';
 export { DetectionTrainer } from './models/yolo/detect/train.js';
 export type { DetectTypes } from './models/yolo/detect/types.js';
