@@ -90,8 +90,9 @@ describe(
       }
     });
 
-    test('resuming sets the E2E schedule to the epochs already finished', async () => {
-      const first = new DetectionTrainer({ overrides: overrides({ name: 'resume', epochs: 3 }) });
+    test('resuming sets the E2E schedule to the epochs already finished (MuSGD state restored too)', async () => {
+      // MuSGD: its two buffers per Muon parameter go through the checkpoint and back.
+      const first = new DetectionTrainer({ overrides: overrides({ name: 'resume', epochs: 3, optimizer: 'MuSGD', lr0: 0.01 }) });
       // Interrupted after epoch 1 was saved: last.safetensors is resumable.
       first.addCallback('on_train_epoch_start', (t) => {
         if ((t as DetectionTrainer).epoch === 1) throw new Error('interrupted');
@@ -121,6 +122,20 @@ describe(
       } finally {
         await model.dispose();
       }
+    });
+
+    test('optimizer=MuSGD trains: eight parameter groups (lr/pg0…7), finite losses, a checkpoint recording the family', async () => {
+      const trainer = new DetectionTrainer({ overrides: overrides({ name: 'musgd', epochs: 1, optimizer: 'MuSGD', lr0: 0.01 }) });
+      await trainer.train();
+      const [header, row] = readFileSync(join(trainer.saveDir, 'results.csv'), 'utf8').trim().split('\n');
+      const columns = String(header).split(',');
+      assert.deepEqual(
+        columns.filter((c) => c.startsWith('lr/')),
+        Array.from({ length: 8 }, (_, i) => `lr/pg${i}`),
+      );
+      const values = String(row).split(',').map(Number);
+      assert.ok(values.every(Number.isFinite), `finite row: ${row}`);
+      assert.equal(readCheckpointMeta(join(trainer.saveDir, 'weights', 'last.safetensors')).model.family, 'yolo26');
     });
   },
 );
