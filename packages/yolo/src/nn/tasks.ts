@@ -292,7 +292,8 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
       // Ultralytics 8.4: E2ELoss for an end-to-end head, else v8DetectionLoss (with the L1 term when reg_max is 1).
       const info = { stride: this.stride, nc: this.nc, regMax: head.regMax };
       const gains = { box: hyp.box, cls: hyp.cls, dfl: hyp.dfl };
-      return head.end2end ? new E2ELoss(info, gains, hyp.epochs) : new BranchDetectionLoss(info, gains);
+      // The schedule reads the epochs of the model's current args at each update, as Ultralytics' hyp.epochs.
+      return head.end2end ? new E2ELoss(info, gains, () => (this.args ?? hyp).epochs) : new BranchDetectionLoss(info, gains);
     }
     return new DetectionLoss({ stride: this.stride, nc: this.nc, regMax: this.head.regMax }, { box: hyp.box, cls: hyp.cls, dfl: hyp.dfl });
   }

@@ -197,12 +197,9 @@ export class E2ELoss {
   private readonly initialO2m = 0.8;
   private readonly finalO2m = 0.1;
 
-  constructor(
-    head: BranchHeadInfo,
-    hyp: LossGains,
-    readonly epochs: number,
-  ) {
-    if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`E2ELoss: epochs must be a positive integer, got ${epochs}`);
+  constructor(head: BranchHeadInfo, hyp: LossGains, epochs: number | (() => number)) {
+    this.epochsOf = typeof epochs === 'number' ? () => epochs : epochs;
+    this.checkEpochs();
     this.one2many = new BranchDetectionLoss(head, hyp, { topk: 10 });
     this.one2one = new BranchDetectionLoss(head, hyp, { topk: 7, topk2: 1 });
     this.o2o = 1 - this.o2m;
@@ -213,10 +210,27 @@ export class E2ELoss {
     this.setUpdates(this.updates + 1);
   }
 
+  /**
+   * The run's epoch count, read at every update: Ultralytics reads `hyp.epochs` there, so a run whose epochs change
+   * (a `time` limit, resuming for more epochs) moves along the new schedule. A number, or a function reading it.
+   */
+  private readonly epochsOf: () => number;
+
+  get epochs(): number {
+    return this.epochsOf();
+  }
+
+  private checkEpochs(): number {
+    const epochs = this.epochsOf();
+    if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`E2ELoss: epochs must be a positive integer, got ${epochs}`);
+    return epochs;
+  }
+
   /** Sets the weights for `updates` finished epochs (resume). */
   setUpdates(updates: number): void {
     this.updates = updates;
-    this.o2m = Math.max(1 - updates / Math.max(this.epochs - 1, 1), 0) * (this.initialO2m - this.finalO2m) + this.finalO2m;
+    const epochs = this.checkEpochs();
+    this.o2m = Math.max(1 - updates / Math.max(epochs - 1, 1), 0) * (this.initialO2m - this.finalO2m) + this.finalO2m;
     this.o2o = Math.max(1 - this.o2m, 0);
   }
 

@@ -118,10 +118,15 @@ describe('YOLO26 E2ELoss, reg_max 1 (Ultralytics 8.4.104)', fixtureGate(FILES), 
       relClose(v60.toArray(), get(expected, 'epoch60.loss_vec').toArray(), 1e-4, 'epoch60.loss_vec');
       relClose([v60.sum().item()], get(expected, 'epoch60.loss').toArray(), 1e-4, 'epoch60.loss');
     });
-    const fresh = new E2ELoss(head, hyp, 100);
+    // The epoch count is read at each update: a run whose epochs change moves along the new schedule.
+    let epochs = 100;
+    const fresh = new E2ELoss(head, hyp, () => epochs);
     for (const { epoch, o2m, o2o } of info.e2e_weight_schedule) {
       fresh.setUpdates(epoch);
       assert.ok(Math.abs(fresh.o2m - o2m) < 1e-6 && Math.abs(fresh.o2o - o2o) < 1e-6, `epoch ${epoch}: ${fresh.o2m}/${fresh.o2o}`);
     }
+    epochs = 50;
+    fresh.setUpdates(49);
+    assert.equal(fresh.o2m, 0.1, 'the last epoch of a 50-epoch run reaches the final weight');
   });
 });
