@@ -2,6 +2,7 @@
 // `globals()[name]`, a KeyError for anything it did not import), it is open: registerModule adds a class.
 import * as torch from '@yolots/torch';
 import { Bottleneck, C1, C2, C2f, C3, C3x, DFL, SPP, SPPF } from './modules/block.js';
+import { Classify } from './modules/classify.js';
 import { Concat, Conv, ConvTranspose, DWConv, Focus } from './modules/conv.js';
 import { Detect } from './modules/head.js';
 import { ConvTranspose2d, Upsample } from './modules/layers.js';
@@ -78,6 +79,8 @@ add('C3', C3, 'csp', `${block}.C3`);
 add('C3x', C3x, 'csp', `${block}.C3x`);
 add('DFL', DFL, 'same', `${block}.DFL`);
 add('Detect', Detect, 'detect', 'ultralytics.nn.modules.head.Detect');
+// Classify(c1, c2): sized as a Conv whose output channels are the class count (never width-scaled).
+add('Classify', Classify, 'conv', 'ultralytics.nn.modules.head.Classify');
 // Segment(nc, nm, npr): the prototype channels npr are width-scaled like a layer's output channels.
 add(
   'Segment',
