@@ -3,6 +3,7 @@
 // sample's own seeded generator, so a sample's augmentation depends only on (seed, epoch, index).
 import type { RgbImage } from '../images.js';
 import type { Random } from '../random.js';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation } from './pil-ops.js';
 import { randAugment } from './randaugment.js';
 import { eraseChw, hflip, resizedCrop, toChw } from './transforms.js';
 
@@ -17,6 +18,11 @@ export interface ClassifyAugmentOptions {
   vflip: number;
   /** 'randaugment', or null for none (Ultralytics' other policies are refused with a clear error). */
   autoAugment: string | null;
+  /**
+   * ColorJitter's hue, saturation and brightness/contrast ranges (Ultralytics' hsv_h, hsv_s, hsv_v), applied only
+   * without an auto_augment policy (which disables colour jitter, as in Ultralytics).
+   */
+  hsv: [number, number, number];
   erasing: number;
 }
 
@@ -70,6 +76,27 @@ export function randomErasingParams(height: number, width: number, rng: Random):
   return null;
 }
 
+/**
+ * torchvision's ColorJitter(brightness=v, contrast=v, saturation=s, hue=h): the four adjustments in a random order,
+ * each factor uniform in [max(0, 1 − x), 1 + x] (hue in [−h, h]); a zero range skips its adjustment.
+ */
+export function colorJitter(img: RgbImage, [hsvH, hsvS, hsvV]: readonly [number, number, number], rng: Random): RgbImage {
+  const order = rng.shuffle([0, 1, 2, 3]);
+  const factor = (x: number) => rng.uniform(Math.max(0, 1 - x), 1 + x);
+  const brightness = hsvV > 0 ? factor(hsvV) : null;
+  const contrast = hsvV > 0 ? factor(hsvV) : null;
+  const saturation = hsvS > 0 ? factor(hsvS) : null;
+  const hue = hsvH > 0 ? rng.uniform(-hsvH, hsvH) : null;
+  let out = img;
+  for (const k of order) {
+    if (k === 0 && brightness !== null) out = adjustBrightness(out, brightness);
+    else if (k === 1 && contrast !== null) out = adjustContrast(out, contrast);
+    else if (k === 2 && saturation !== null) out = adjustSaturation(out, saturation);
+    else if (k === 3 && hue !== null) out = adjustHue(out, hue);
+  }
+  return out;
+}
+
 /** Flips an image upside down (F.vflip). */
 function vflip(img: RgbImage): RgbImage {
   const row = img.width * 3;
@@ -83,7 +110,7 @@ function vflip(img: RgbImage): RgbImage {
  *
  * @example
  * const chw = classifyAugment(img, { size: 224, scale: [0.5, 1], ratio: [3 / 4, 4 / 3], hflip: 0.5, vflip: 0,
- *   autoAugment: 'randaugment', erasing: 0.4 }, Random.forSample(0, epoch, i));
+ *   autoAugment: 'randaugment', hsv: [0.015, 0.7, 0.4], erasing: 0.4 }, Random.forSample(0, epoch, i));
  */
 export function classifyAugment(img: RgbImage, o: ClassifyAugmentOptions, rng: Random): Uint8Array {
   const [top, left, h, w] = randomResizedCropParams(img.height, img.width, o.scale, o.ratio, rng);
@@ -91,6 +118,7 @@ export function classifyAugment(img: RgbImage, o: ClassifyAugmentOptions, rng: R
   if (o.hflip > 0 && rng.random() < o.hflip) out = hflip(out);
   if (o.vflip > 0 && rng.random() < o.vflip) out = vflip(out);
   if (o.autoAugment === 'randaugment') out = randAugment(out, rng);
+  else if (o.hsv.some((x) => x > 0)) out = colorJitter(out, o.hsv, rng);
   const chw = toChw(out);
   if (o.erasing > 0 && rng.random() < o.erasing) {
     const rect = randomErasingParams(o.size, o.size, rng);

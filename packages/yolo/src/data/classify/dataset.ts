@@ -18,6 +18,9 @@ export interface ClassifyDataArgs {
   flipud: number;
   erasing: number;
   auto_augment: string | null;
+  hsv_h: number;
+  hsv_s: number;
+  hsv_v: number;
   crop_fraction: number;
   seed: number;
   cache: boolean | string | null;
@@ -59,6 +62,7 @@ export class ClassificationDataset {
           hflip: args.fliplr,
           vflip: args.flipud,
           autoAugment: checkAutoAugment(args.auto_augment),
+          hsv: [args.hsv_h, args.hsv_s, args.hsv_v],
           erasing: args.erasing,
         }
       : null;

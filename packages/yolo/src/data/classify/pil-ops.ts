@@ -207,3 +207,58 @@ export function rotate(img: RgbImage, angle: number): RgbImage {
   m[5] = d * -cx + e * -cy + cy;
   return affineTransform(img, m);
 }
+
+/**
+ * torchvision's adjust_hue on a PIL image: to PIL's HSV (8-bit hue), hue shifted by hue_factor·255 with uint8
+ * wrap-around, back to RGB.
+ */
+export function adjustHue(img: RgbImage, hueFactor: number): RgbImage {
+  const shift = (((Math.trunc(hueFactor * 255) % 256) + 256) % 256) as number;
+  const d = img.data;
+  const out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i += 3) {
+    const r = d[i] as number;
+    const g = d[i + 1] as number;
+    const b = d[i + 2] as number;
+    const maxc = Math.max(r, g, b);
+    const minc = Math.min(r, g, b);
+    let h = 0;
+    let s = 0;
+    if (maxc !== minc) {
+      const cr = maxc - minc;
+      s = Math.min(Math.trunc((cr / maxc) * 255), 255);
+      const rc = (maxc - r) / cr;
+      const gc = (maxc - g) / cr;
+      const bc = (maxc - b) / cr;
+      let hf = r === maxc ? bc - gc : g === maxc ? 2 + rc - bc : 4 + gc - rc;
+      hf = (hf / 6 + 1) % 1;
+      h = Math.min(Math.trunc(hf * 255), 255);
+    }
+    h = (h + shift) & 0xff;
+    const v = maxc;
+    if (s === 0) {
+      out[i] = v;
+      out[i + 1] = v;
+      out[i + 2] = v;
+      continue;
+    }
+    const sector = Math.floor((h * 6) / 255);
+    const f = (h * 6) / 255 - sector;
+    const fs = s / 255;
+    const p = Math.min(Math.max(Math.round(v * (1 - fs)), 0), 255);
+    const q = Math.min(Math.max(Math.round(v * (1 - fs * f)), 0), 255);
+    const t = Math.min(Math.max(Math.round(v * (1 - fs * (1 - f))), 0), 255);
+    const rgb = [
+      [v, t, p],
+      [q, v, p],
+      [p, v, t],
+      [p, q, v],
+      [t, p, v],
+      [v, p, q],
+    ][sector % 6] as [number, number, number];
+    out[i] = rgb[0];
+    out[i + 1] = rgb[1];
+    out[i + 2] = rgb[2];
+  }
+  return withData(img, out);
+}
