@@ -4,6 +4,7 @@
 import type { Tensor } from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
 import { ClassificationLoss, type ClassLabels } from '../utils/loss-classify.js';
+import { type ModelFamily, modelFamily } from './family.js';
 import { Classify } from './modules/classify.js';
 import type { ModelYaml } from './parse-model.js';
 import { BaseModel, type Criterion, type DetectionModelOptions } from './tasks.js';
@@ -23,6 +24,8 @@ export class ClassificationModel extends BaseModel<Tensor> {
   readonly task = 'classify';
   nc: number;
   names: Record<number, string>;
+  /** The model family ('yolov8', 'yolo11', …) from the YAML (see modelFamily); a checkpoint's record replaces it. */
+  family: ModelFamily;
 
   constructor(cfg: string | ModelYaml | Record<string, unknown> = 'yolov8n-cls.yaml', options: DetectionModelOptions = {}) {
     super();
@@ -41,6 +44,7 @@ export class ClassificationModel extends BaseModel<Tensor> {
       throw new Error(`ClassificationModel: ${file} does not end in a Classify head (use a -cls model YAML such as yolov8n-cls.yaml)`);
     }
     this.nc = yaml.nc;
+    this.family = modelFamily(yaml);
     this.stride = [1];
     this.names = Object.fromEntries(Array.from({ length: yaml.nc }, (_, i) => [i, String(i)]));
     if (verbose) this.info();
