@@ -16,7 +16,7 @@ export interface ClassifyAugmentOptions {
   ratio: [number, number];
   hflip: number;
   vflip: number;
-  /** 'randaugment', or null for none (Ultralytics' other policies are refused with a clear error). */
+  /** 'randaugment', or null for none ('' in the arguments; Ultralytics' other policies are refused with a clear error). */
   autoAugment: string | null;
   /**
    * ColorJitter's hue, saturation and brightness/contrast ranges (Ultralytics' hsv_h, hsv_s, hsv_v), applied only

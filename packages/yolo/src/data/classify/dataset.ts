@@ -68,7 +68,7 @@ export class ClassificationDataset {
       : null;
   }
 
-  /** Scans `root` (classes = its sorted sub-folders), keeps `fraction` of the samples and verifies each image. */
+  /** Scans `root` (classes = its sorted sub-folders), keeps `fraction` of a training split's samples, verifies each image. */
   static async create(
     root: string,
     args: ClassifyDataArgs,
@@ -78,7 +78,8 @@ export class ClassificationDataset {
   ): Promise<ClassificationDataset> {
     const classes = classFolders(root);
     let samples = imageFolderSamples(root, classes);
-    samples = samples.slice(0, Math.round(samples.length * args.fraction));
+    // Ultralytics reduces the training split only: validation always sees every image.
+    if (augment && args.fraction < 1) samples = samples.slice(0, Math.round(samples.length * args.fraction));
     const ok = new Uint8Array(samples.length);
     const messages: string[] = [];
     await forEachLimited(samples.length, 8, async (i) => {
