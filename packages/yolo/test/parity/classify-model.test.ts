@@ -105,9 +105,20 @@ describe('ClassificationModel parity with Ultralytics 8.2.103 (yolov8n-cls fixtu
     relWithin(valStyle, json.val_style_loss, 1e-5, 'val-style loss (CE of the softmax output)');
   });
 
-  test('layer tables and model.info() counts (n and s, nc 1000 and 4)', () => {
-    const info = readFixtureJson<Record<string, { unfused: Record<string, number>; fused: Record<string, number> }>>('model_info.json');
-    for (const name of ['yolov8n-cls', 'yolov8n-cls_nc4', 'yolov8s-cls', 'yolov8s-cls_nc4']) {
+  test('layer tables and model.info() counts: YOLOv8 (8.2.103) and YOLO11 (8.3.28), n and s, nc 1000/80 and 4', () => {
+    type Counts = { unfused: Record<string, number>; fused: Record<string, number> };
+    const info = readFixtureJson<Record<string, Counts> & { 'yolo11 (Ultralytics 8.3.28)': Record<string, Counts> }>('model_info.json');
+    const names = [
+      'yolov8n-cls',
+      'yolov8n-cls_nc4',
+      'yolov8s-cls',
+      'yolov8s-cls_nc4',
+      'yolo11n-cls',
+      'yolo11n-cls_nc4',
+      'yolo11s-cls',
+      'yolo11s-cls_nc4',
+    ];
+    for (const name of names) {
       const [file, nc] = name.endsWith('_nc4') ? [`${name.slice(0, -4)}.yaml`, 4] : [`${name}.yaml`, undefined];
       const expected = readFileSync(`${CLASSIFY_FIXTURES}layers_${name}.txt`, 'utf8').trimEnd().split('\n');
       let model: ClassificationModel | null = null;
@@ -126,11 +137,13 @@ describe('ClassificationModel parity with Ultralytics 8.2.103 (yolov8n-cls fixtu
         name,
       );
       const m = model as unknown as ClassificationModel;
-      const entry = info[name] as { unfused: Record<string, number>; fused: Record<string, number> };
-      const fused = m.info({ verbose: false, imgsz: 224 });
-      assert.equal(fused.parameters, entry.fused.parameters);
-      assert.equal(fused.layers, entry.fused.layers);
-      assert.ok(Math.abs(fused.gflops - (entry.fused.gflops_224 as number)) < 1e-9, `${name} fused GFLOPs at 224`);
+      const entry = (name.startsWith('yolo11') ? info['yolo11 (Ultralytics 8.3.28)'][name] : info[name]) as Counts;
+      for (const size of [64, 224, 640]) {
+        const fused = m.info({ verbose: false, imgsz: size });
+        assert.equal(fused.parameters, entry.fused.parameters);
+        assert.equal(fused.layers, entry.fused.layers);
+        assert.ok(Math.abs(fused.gflops - (entry.fused[`gflops_${size}`] as number)) < 1e-9, `${name} fused GFLOPs at ${size}`);
+      }
     }
   });
 });
