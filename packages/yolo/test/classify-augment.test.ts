@@ -1,9 +1,11 @@
-// classify_augmentations' pieces on synthetic images: the PIL operations RandAugment and ColorJitter use behave as
+// classify_augmentations' pieces on synthetic images, and the loader's worker threads: the PIL operations RandAugment and ColorJitter use behave as
 // Pillow's (identities at neutral factors, posterize/solarize/autocontrast/equalize tables, affine sampling), and a
 // sample's augmentation depends only on (seed, epoch, index).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type ClassifyAugmentOptions, checkAutoAugment, classifyAugment, randomResizedCropParams } from '../src/data/classify/augment.js';
+import { ClassificationDataset } from '../src/data/classify/dataset.js';
+import { ClassificationLoader } from '../src/data/classify/loader.js';
 import {
   adjustBrightness,
   adjustContrast,
@@ -18,6 +20,7 @@ import {
 } from '../src/data/classify/pil-ops.js';
 import type { RgbImage } from '../src/data/images.js';
 import { Random } from '../src/data/random.js';
+import { CLASSIFY_FIXTURES, fixtureGate } from './parity/classify-fixtures.js';
 
 /** A 40 × 30 gradient with a bright square: varied colours, levels 20..230. */
 function sample(): RgbImage {
@@ -103,5 +106,43 @@ describe('classification augmentations', () => {
     assert.equal(checkAutoAugment(null), null);
     assert.throws(() => checkAutoAugment('augmix'), /auto_augment=augmix is not supported by yolots yet/);
     assert.throws(() => checkAutoAugment('bogus'), /invalid/);
+  });
+});
+
+describe('classification loader', fixtureGate(['dataset/train/circle']), () => {
+  test('worker threads give the same batches as the calling thread', async () => {
+    const args = {
+      imgsz: 32,
+      fraction: 1,
+      scale: 0.5,
+      fliplr: 0.5,
+      flipud: 0,
+      erasing: 0.4,
+      auto_augment: 'randaugment',
+      hsv_h: 0.015,
+      hsv_s: 0.7,
+      hsv_v: 0.4,
+      crop_fraction: 1,
+      seed: 0,
+      cache: false,
+    };
+    const quiet = { info: () => {}, warn: () => {} };
+    const dataset = await ClassificationDataset.create(`${CLASSIFY_FIXTURES}dataset/train`, args, true, 'train', quiet);
+    const batches = async (workers: number) => {
+      const loader = new ClassificationLoader(dataset, { batchSize: 16, shuffle: true, workers });
+      loader.setEpoch(1);
+      const out = [];
+      for await (const b of loader) out.push(b);
+      await loader.close();
+      return out;
+    };
+    const inline = await batches(0);
+    const threaded = await batches(2);
+    assert.equal(threaded.length, inline.length);
+    threaded.forEach((b, i) => {
+      assert.deepEqual(Array.from(b.cls), Array.from(inline[i]?.cls ?? []));
+      assert.deepEqual(b.imFile, inline[i]?.imFile);
+      assert.ok(Buffer.from(b.img).equals(Buffer.from(inline[i]?.img ?? [])), `batch ${i} pixels`);
+    });
   });
 });

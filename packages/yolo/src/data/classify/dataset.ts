@@ -26,6 +26,15 @@ export interface ClassifyDataArgs {
   cache: boolean | string | null;
 }
 
+/** What a loader worker thread needs to rebuild the dataset without rescanning it. */
+export interface ClassificationDatasetState {
+  root: string;
+  samples: [string, number][];
+  classes: string[];
+  args: ClassifyDataArgs;
+  augment: boolean;
+}
+
 /** One sample: CHW uint8 planes (size × size) and its class. */
 export interface ClassifySample {
   img: Uint8Array;
@@ -101,6 +110,16 @@ export class ClassificationDataset {
 
   get length(): number {
     return this.samples.length;
+  }
+
+  /** The scanned dataset as plain data, for loader worker threads (`fromState`). */
+  toState(): ClassificationDatasetState {
+    return { root: this.root, samples: this.samples, classes: this.classes, args: this.args, augment: this.augment };
+  }
+
+  /** The dataset `toState` described (no scan, no verification). */
+  static fromState(state: ClassificationDatasetState): ClassificationDataset {
+    return new ClassificationDataset(state.root, state.samples, state.classes, state.args, state.augment);
   }
 
   /** The image of sample `index` decoded (RGB), from RAM when cached. */

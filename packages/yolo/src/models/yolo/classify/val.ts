@@ -135,7 +135,7 @@ export class ClassificationValidator<T extends ClassifyTypes = ClassifyTypes> ex
 
   async getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>> {
     const dataset = await ClassificationDataset.create(datasetPath, classifyDataArgs(this.args), false, this.args.split);
-    return new ClassificationLoader(dataset, { batchSize, shuffle: false }) as unknown as TrainLoader<T['raw']>;
+    return new ClassificationLoader(dataset, { batchSize, shuffle: false, workers: this.args.workers }) as unknown as TrainLoader<T['raw']>;
   }
 
   protected async setupStandalone(
