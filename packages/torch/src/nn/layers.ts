@@ -263,7 +263,7 @@ export class Sequential extends Module {
   }
 
   at(index: number): Module<[Tensor], Tensor> {
-    return this.children()[index] as Module<[Tensor], Tensor>;
+    return this.children()[index]!;
   }
 
   forward(x: Tensor): Tensor {
