@@ -1,6 +1,6 @@
 // ONNX export of a classifier: the fixture yolov8n-cls (Ultralytics' best.pt) exported static and dynamic; onnxruntime
 // gives the libtorch probabilities, and a YOLO on the .onnx predicts the fixture's top-5 with the class names from
-// the metadata.
+// the metadata, and validates to the fixture's top-1 / top-5.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,5 +45,9 @@ describe('ONNX export of a classification model', fixtureGate(['model.pt', 'tran
     result?.probs?.top5conf.forEach((v, i) => {
       assert.ok(Math.abs(v - (fixture.top5conf[i] as number)) <= 1e-5);
     });
+    // Validation through onnxruntime gives the fixture's metrics (README §5).
+    const metrics = await onnx.val({ data: `${CLASSIFY_FIXTURES}dataset`, batch: 2, plots: false, verbose: false, project: dir });
+    assert.equal(metrics['metrics/accuracy_top1'], 0.75);
+    assert.equal(metrics['metrics/accuracy_top5'], 1);
   });
 });
