@@ -156,15 +156,20 @@ export function affineTransform(img: RgbImage, m: readonly number[]): RgbImage {
       const y0 = Math.floor(yin);
       const dx = xin - x0;
       const dy = yin - y0;
-      const xa = Math.max(x0, 0);
-      const xb = Math.min(x0 + 1, w - 1);
-      const ya = Math.max(y0, 0);
-      const yb = Math.min(y0 + 1, h - 1);
+      // Neighbours clamped to the image, as Pillow's XCLIP/YCLIP.
+      const xa = Math.max(x0, 0) * 3;
+      const xb = Math.min(x0 + 1, w - 1) * 3;
+      const ya = Math.max(y0, 0) * w * 3;
+      const yb = Math.min(y0 + 1, h - 1) * w * 3;
+      const o = (y * w + x) * 3;
       for (let ch = 0; ch < 3; ch++) {
-        const p = (yy: number, xx: number) => data[(yy * w + xx) * 3 + ch] as number;
-        const top = p(ya, xa) + (p(ya, xb) - p(ya, xa)) * dx;
-        const bottom = p(yb, xa) + (p(yb, xb) - p(yb, xa)) * dx;
-        out[(y * w + x) * 3 + ch] = clampByte(Math.round(top + (bottom - top) * dy));
+        const p00 = data[ya + xa + ch]!;
+        const p01 = data[ya + xb + ch]!;
+        const p10 = data[yb + xa + ch]!;
+        const p11 = data[yb + xb + ch]!;
+        const top = p00 + (p01 - p00) * dx;
+        const bottom = p10 + (p11 - p10) * dx;
+        out[o + ch] = clampByte(Math.round(top + (bottom - top) * dy));
       }
     }
   }
