@@ -59,7 +59,8 @@ describe('classification validation and prediction parity with Ultralytics 8.2.1
 
   test('predictor: imgsz from the checkpoint, probabilities ≤ 1e-5, top1 / top5 identical', async () => {
     const expected = readFixtureJson<{ image: string; probs: number[]; top1: number; top5: number[]; top5conf: number[] }>('predict.json');
-    const predictor = new ClassificationPredictor({ overrides: { imgsz: 64, save: false, verbose: false } });
+    // No imgsz: the checkpoint's transforms (its training imgsz, 64) apply, as in Ultralytics.
+    const predictor = new ClassificationPredictor({ overrides: { save: false, verbose: false } });
     const [result] = await predictor.predict(CLASSIFY_FIXTURES + expected.image, `${CLASSIFY_FIXTURES}model.pt`);
     const probs = result?.probs;
     assert.ok(probs);

@@ -19,9 +19,15 @@ import { loadClassificationModel } from './load.js';
  * result.probs?.top1; // the most probable class
  */
 export class ClassificationPredictor extends BasePredictor<ClassificationModel> {
-  /** classify_transforms(imgsz[0], crop_fraction): what Ultralytics' checkpoints record as their `transforms`. */
+  /**
+   * classify_transforms at the size the model was trained at (its checkpoint's imgsz and crop_fraction: what an
+   * Ultralytics checkpoint pickles as `transforms` and its predictor uses whatever `imgsz` says), else at `imgsz`.
+   */
   override preTransform(images: RgbImage[]): RgbImage[] {
-    return images.map((img) => classifyTransforms(img, this.imgsz[0], this.args.crop_fraction));
+    const trained = this.model?.args;
+    const size = trained ? (Array.isArray(trained.imgsz) ? (trained.imgsz[0] as number) : (trained.imgsz as number)) : this.imgsz[0];
+    const cropFraction = trained ? trained.crop_fraction : this.args.crop_fraction;
+    return images.map((img) => classifyTransforms(img, size, cropFraction));
   }
 
   postprocess(preds: unknown, _img: Tensor, origImgs: RgbImage[]): Results[] {
