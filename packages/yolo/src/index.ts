@@ -20,7 +20,7 @@ export {
   steadyScenario,
   type TruthObject,
 } from './data/shapes/motion.js';
-export { BUILTIN_DATASET, ensureShapesDataset, isBuiltinDataset } from './data/shapes.js';
+export { BUILTIN_DATASET, ensureShapesClassifyDataset, ensureShapesDataset, isBuiltinDataset } from './data/shapes.js';
 export {
   type InferenceBatch,
   type InferenceDataset,
