@@ -72,7 +72,14 @@ export { ClassificationTrainer } from './models/yolo/classify/train.js';
 export type { ClassifyBatch, ClassifyTypes } from './models/yolo/classify/types.js';
 export { ClassificationValidator } from './models/yolo/classify/val.js';
 export { resolveDataset } from './models/yolo/detect/data.js';
-export { checkpointArgs, type LoadedWeights, loadDetectionModel, readWeightsFile, type WeightsMeta } from './models/yolo/detect/load.js';
+export {
+  checkActivations,
+  checkpointArgs,
+  type LoadedWeights,
+  loadDetectionModel,
+  readWeightsFile,
+  type WeightsMeta,
+} from './models/yolo/detect/load.js';
 export { DetectionPredictor } from './models/yolo/detect/predict.js';
 export { DetectionTrainer } from './models/yolo/detect/train.js';
 export type { DetectTypes } from './models/yolo/detect/types.js';
