@@ -5,7 +5,7 @@ import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { Args } from '../../../cfg/args.js';
 import { checkCfg, defaultCfg } from '../../../cfg/config.js';
-import { DetectionModel, type DetectionModelOptions } from '../../../nn/tasks.js';
+import { type BaseModel, DetectionModel, type DetectionModelOptions } from '../../../nn/tasks.js';
 import { disposeCheckpoint, inferenceWeights, loadCheckpoint } from '../../../utils/checkpoint.js';
 import { loadUltralyticsCheckpoint } from '../../../utils/ultralytics-pt.js';
 
@@ -109,8 +109,11 @@ function fromNewerRelease(key: string, value: unknown, fallback: unknown): unkno
   return value;
 }
 
+/** A network loadYoloModel can build and fill: any YAML-built model with class names (detect, segment, classify). */
+export type NamedModel = BaseModel<unknown> & { names: Record<number, string>; family?: string };
+
 /** How a task builds its network from a YAML or a checkpoint's architecture (DetectionModel's constructor signature). */
-export type ModelBuilder<M extends DetectionModel<unknown>> = (cfg: string | Record<string, unknown>, options: DetectionModelOptions) => M;
+export type ModelBuilder<M extends NamedModel> = (cfg: string | Record<string, unknown>, options: DetectionModelOptions) => M;
 
 /**
  * A ready model of any task built on detection. A YAML: a new network with random weights, in training mode. A
@@ -118,11 +121,7 @@ export type ModelBuilder<M extends DetectionModel<unknown>> = (cfg: string | Rec
  * `model.args` (so `model.loss()` uses its gains), as Ultralytics' loader returns it.
  * @example const model = loadYoloModel('best.safetensors', (cfg, o) => new SegmentationModel(cfg, o));
  */
-export function loadYoloModel<M extends DetectionModel<unknown>>(
-  source: string,
-  build: ModelBuilder<M>,
-  options: { verbose?: boolean } = {},
-): M {
+export function loadYoloModel<M extends NamedModel>(source: string, build: ModelBuilder<M>, options: { verbose?: boolean } = {}): M {
   if (!/\.(pt|safetensors)$/.test(source)) return build(source, { verbose: options.verbose ?? false });
   const { cfg, weights, names, fused, family, activations, meta } = readWeightsFile(source);
   try {
