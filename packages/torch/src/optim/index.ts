@@ -2,6 +2,7 @@
 
 export { Adam, type AdamOptions, AdamW } from './adam.js';
 export { clipGradNorm } from './clip.js';
+export { MuSGD, type MuSGDOptions, type MuSGDScales, newtonSchulz5 } from './musgd.js';
 export { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { SGD, type SGDOptions } from './sgd.js';

@@ -136,6 +136,9 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
   /** Model output → one Results per image of the batch (runs inside the batch's memory scope). */
   abstract postprocess(preds: unknown, img: Tensor, origImgs: RgbImage[]): Results[];
 
+  /** What postprocessing did, when the speed line should say it (a task sets it, e.g. 'end-to-end top-k, no NMS'). */
+  protected postprocessNote: string | null = null;
+
   /** Builds the model named by a path (or by `args.model` when none is given); tasks know how. */
   protected abstract loadModel(source: string | null): Model;
 
@@ -414,7 +417,8 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
       if (this.args.verbose && this.seen) {
         const [pre, inf, post] = totals.map((t) => (t / this.seen).toFixed(1));
         const shape = [Math.min(this.args.batch, this.seen), 3, lastShape[2], lastShape[3]].join(', ');
-        console.log(`Speed: ${pre}ms preprocess, ${inf}ms inference, ${post}ms postprocess per image at shape (${shape})`);
+        const note = this.postprocessNote ? ` (${this.postprocessNote})` : '';
+        console.log(`Speed: ${pre}ms preprocess, ${inf}ms inference, ${post}ms postprocess${note} per image at shape (${shape})`);
       }
       if (this.args.save || this.args.save_txt || this.args.save_crop) {
         const labels = join(this.saveDir, 'labels');

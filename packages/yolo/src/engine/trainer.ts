@@ -467,6 +467,12 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       );
     }
     console.log(`Resuming training ${this.args.model} from epoch ${this.startEpoch + 1} to ${this.epochs} total epochs`);
+    // As Ultralytics 8.4: a fresh epoch-scheduled criterion, at the schedule of the epochs already finished.
+    const criterion = this.net.initCriterion?.();
+    if (isEpochScheduled(criterion)) {
+      criterion.setUpdates(this.startEpoch);
+      this.net.criterion = criterion;
+    }
     if (ckpt.optimizer && this.optimizer) this.optimizer.loadStateDict(ckpt.optimizer);
     if (ckpt.ema) this.ema?.load(ckpt.ema, meta.ema_updates);
     this.bestFitness = meta.best_fitness;
@@ -548,6 +554,9 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     bar.stop();
     this.loop.bar = null;
     this.clearMemory();
+    // A loss with a per-epoch schedule (YOLO26's one-to-many/one-to-one weights) moves one epoch along.
+    const criterion = this.net.criterion;
+    if (isEpochScheduled(criterion)) criterion.update();
     this.lr = Object.fromEntries(this.requireOptimizer().paramGroups.map((g, j) => [`lr/pg${j}`, g.lr]));
     await this.runCallbacks('on_train_epoch_end');
   }
@@ -635,7 +644,9 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   protected warmup(ni: number, nw: number, epoch: number): void {
     this.accumulate = Math.max(1, Math.round(interp(ni, nw, 1, this.args.nbs / this.batchSize)));
     this.requireOptimizer().paramGroups.forEach((group, j) => {
-      group.lr = interp(ni, nw, j === 0 ? this.args.warmup_bias_lr : 0, (group.initial_lr as number) * this.lf(epoch));
+      // The bias group by its label (Ultralytics 8.4); groups built without labels keep 8.2's rule (the first one).
+      const bias = group.param_group === undefined ? j === 0 : group.param_group === 'bias';
+      group.lr = interp(ni, nw, bias ? this.args.warmup_bias_lr : 0, (group.initial_lr as number) * this.lf(epoch));
       if ('momentum' in group) group.momentum = interp(ni, nw, this.args.warmup_momentum, this.args.momentum);
     });
   }
@@ -803,4 +814,15 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     if (this.optimizer === null) throw new Error('the optimizer is not set up yet (setupTrain builds it)');
     return this.optimizer;
   }
+}
+
+/** A criterion whose weights follow the epochs (YOLO26's E2ELoss): `update()` per finished epoch, `setUpdates` on resume. */
+interface EpochScheduledCriterion {
+  update(): void;
+  setUpdates(updates: number): void;
+}
+
+function isEpochScheduled(criterion: unknown): criterion is EpochScheduledCriterion {
+  const c = criterion as Partial<EpochScheduledCriterion> | null | undefined;
+  return typeof c?.update === 'function' && typeof c.setUpdates === 'function';
 }

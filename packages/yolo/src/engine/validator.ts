@@ -18,11 +18,19 @@ import type { FinalEvalOptions, TrainValidator, ValidationContext, ValidationMet
 /** Images per forward pass during CPU validation (see `BaseValidator.inference`). */
 const CPU_INFERENCE_CHUNK = 4;
 
-/** Concatenates along the batch dimension the outputs of several forward passes (tensors, or arrays of them). */
+/**
+ * Concatenates along the batch dimension the outputs of several forward passes: tensors, or arrays or plain objects
+ * of them (YOLO26's head returns `{ one2many: { boxes, scores, feats }, one2one: … }`).
+ */
 function concatOutputs(outputs: unknown[]): unknown {
   const first = outputs[0];
   if (first instanceof torch.Tensor) return torch.cat(outputs as Tensor[], 0);
   if (Array.isArray(first)) return first.map((_, i) => concatOutputs(outputs.map((o) => (o as unknown[])[i])));
+  if (first !== null && typeof first === 'object' && Object.getPrototypeOf(first) === Object.prototype) {
+    return Object.fromEntries(
+      Object.keys(first).map((key) => [key, concatOutputs(outputs.map((o) => (o as Record<string, unknown>)[key]))]),
+    );
+  }
   throw new TypeError(`cannot concatenate model outputs of type ${typeof first}`);
 }
 
@@ -126,6 +134,9 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   abstract printResults(): void;
   /** Model output → the task's predictions (detection: per-image boxes after NMS). */
   abstract postprocess(preds: unknown): T['preds'];
+
+  /** What postprocessing did, when the speed line should say it (a task sets it, e.g. 'end-to-end top-k, no NMS'). */
+  protected postprocessNote: string | null = null;
   /** Builds a data loader for a dataset source (standalone runs). */
   abstract getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>>;
   /** Resolves the model (an exported model's backend is passed through) and dataset of a standalone run: [model, dataset source]. */
@@ -208,8 +219,9 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
       this.dataloader = loader;
       const stats = await this.loop(model, loader);
       const s = this.speed;
+      const note = this.postprocessNote ? ` (${this.postprocessNote})` : '';
       console.log(
-        `Speed: ${s.preprocess.toFixed(1)}ms preprocess, ${s.inference.toFixed(1)}ms inference, ${s.loss.toFixed(1)}ms loss, ${s.postprocess.toFixed(1)}ms postprocess per image`,
+        `Speed: ${s.preprocess.toFixed(1)}ms preprocess, ${s.inference.toFixed(1)}ms inference, ${s.loss.toFixed(1)}ms loss, ${s.postprocess.toFixed(1)}ms postprocess${note} per image`,
       );
       if (this.args.save_json || this.args.save_txt || this.args.plots) console.log(`Results saved to ${this.saveDir}`);
       return stats;

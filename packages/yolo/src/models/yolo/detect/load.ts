@@ -86,12 +86,27 @@ export function readWeightsFile(path: string): LoadedWeights {
  */
 export function checkpointArgs(trainArgs: Record<string, unknown>, source: string): Args {
   const defaults = defaultCfg();
-  const known = Object.fromEntries(Object.entries(trainArgs).filter(([key]) => Object.hasOwn(defaults, key)));
+  const known = Object.fromEntries(
+    Object.entries(trainArgs)
+      .filter(([key]) => Object.hasOwn(defaults, key))
+      .map(([key, value]) => [key, fromNewerRelease(key, value, defaults[key as keyof Args])]),
+  );
   try {
     return checkCfg({ ...defaults, ...known });
   } catch (cause) {
     throw new Error(`${source}: its train_args do not check: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * A train_args value of a newer Ultralytics release in the type yolots' key has: 8.4 made `multi_scale` a fraction
+ * of imgsz (0 = off), which yolots' on/off `multi_scale` (±50%) reads as on when positive; 8.4 gives some keys a null
+ * default meaning "automatic" (`workspace`), where yolots keeps its own default.
+ */
+function fromNewerRelease(key: string, value: unknown, fallback: unknown): unknown {
+  if (key === 'multi_scale' && typeof value === 'number') return value > 0;
+  if (value === null && fallback !== null) return fallback;
+  return value;
 }
 
 /** A network loadYoloModel can build and fill: any YAML-built model with class names (detect, segment, classify). */
