@@ -1,6 +1,9 @@
 // yolots — the Ultralytics YOLO engine in TypeScript on libtorch.
 // The names a user imports: the YOLO front end, the engine executors to subclass, models, data, and helpers.
 
+// @yolots/torch as a namespace, so one dependency gives a user `torch.Tensor` for overrides and callbacks.
+export * as torch from '@yolots/torch';
+
 export type { Args } from './cfg/args.js';
 export { defaultCfg, getCfg } from './cfg/config.js';
 export { type Batch, toBatch } from './data/batch.js';
