@@ -6,6 +6,7 @@ import * as torch from '@yolots/torch';
 import sharp from 'sharp';
 import { parseCliArgs } from './cfg/cli-args.js';
 import { DEFAULT_CFG_PATH } from './cfg/config.js';
+import { readSettings, resetSettings, settingsFile, updateSettings } from './cfg/settings.js';
 import { runMode } from './cli-modes.js';
 import { VERSION } from './version.js';
 
@@ -47,6 +48,7 @@ const HELP = `
         yolo checks
         yolo version
         yolo cfg
+        yolo settings tensorboard=True    (TensorBoard event files in each run; 'yolo settings reset' undoes)
 
     Ultralytics .pt checkpoints load too (model=yolov8n.pt). Errors print without a stack trace; set
     YOLOTS_DEBUG=1 to see it.
@@ -93,9 +95,13 @@ export async function main(argv: string[]): Promise<number> {
         );
         return 0;
       }
-      case 'settings':
-        console.log('yolots keeps no global settings file: pass project=, name= and other arguments per command.');
+      case 'settings': {
+        // As Ultralytics: `yolo settings` shows them, `yolo settings key=value` sets, `yolo settings reset` resets.
+        const words = command.args;
+        const settings = words.length === 0 ? readSettings() : words[0] === 'reset' ? resetSettings() : updateSettings(words);
+        console.log(`${JSON.stringify(settings, null, 2)}\nSettings file: ${settingsFile()} (YOLOTS_CONFIG_DIR moves it)`);
         return 0;
+      }
     }
   }
   for (const warning of command.warnings) console.warn(warning);

@@ -6,6 +6,7 @@ export * as torch from '@yolots/torch';
 
 export type { Args } from './cfg/args.js';
 export { defaultCfg, getCfg } from './cfg/config.js';
+export { DEFAULT_SETTINGS, readSettings, resetSettings, type Settings, settingsFile, updateSettings } from './cfg/settings.js';
 export { type Batch, toBatch } from './data/batch.js';
 export * from './data/index.js';
 export {
@@ -85,6 +86,7 @@ export { STrack } from './trackers/strack.js';
 export { PredictorTracking, registerTracker, TRACKER_MAP, type Tracker, type TrackerFactory } from './trackers/track.js';
 export { GMC, loadOpenCv } from './trackers/utils/gmc.js';
 export { type IdBox, MotAccumulator, type MotScores } from './trackers/utils/mot-metrics.js';
+export { type TensorBoardTrainer, tensorboardCallbacks } from './utils/callbacks/tensorboard.js';
 export {
   type Checkpoint,
   type CheckpointMeta,
@@ -93,6 +95,8 @@ export {
   saveCheckpoint,
   stripCheckpoint,
 } from './utils/checkpoint.js';
+export { type DownloadOptions, downloadFile } from './utils/download-file.js';
+export { assetUrl, attemptDownloadAsset, GITHUB_ASSETS_NAMES, GITHUB_ASSETS_RELEASE, weightsDir } from './utils/downloads.js';
 export { ModelEMA } from './utils/ema.js';
 export { BboxLoss, DetectionLoss, DFLoss } from './utils/loss.js';
 export { SegmentationLoss } from './utils/loss-segment.js';
@@ -101,6 +105,7 @@ export { maskTruePositives, SegmentMetrics } from './utils/metrics-segment.js';
 export { nonMaxSuppression } from './utils/nms.js';
 export { cropMask, maskIou, masks2segments, processMask, processMaskNative, scaleCoords, scaleMasks } from './utils/ops-mask.js';
 export { TaskAlignedAssigner } from './utils/tal.js';
+export { EventFileWriter } from './utils/tensorboard/event-file.js';
 export {
   extractUltralyticsCheckpoint,
   float16ToFloat32,

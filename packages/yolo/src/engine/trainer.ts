@@ -8,7 +8,9 @@ import type { Args } from '../cfg/args.js';
 import { writeArgsYaml } from '../cfg/args-yaml.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
+import { readSettings } from '../cfg/settings.js';
 import { checkTrainBatchSize } from '../utils/autobatch-probe.js';
+import { integrationCallbacks } from '../utils/callbacks/base.js';
 import {
   CHECKPOINT_FORMAT,
   type Checkpoint,
@@ -173,6 +175,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.csv = join(this.saveDir, 'results.csv');
     this.epochs = args.epochs;
     this.stopper = new EarlyStopping(args.patience);
+    // Loggers the user's settings turn on (`yolo settings tensorboard=True`), on the process that writes results.
+    if (this.isMain) for (const [event, fn] of integrationCallbacks(readSettings())) this.callbacks.add(event, fn as Callback<unknown>);
   }
 
   // ---- callbacks ------------------------------------------------------------------------------
