@@ -1,4 +1,5 @@
 // Dispatch of `yolo MODE ...` to the YOLO class, with Ultralytics' per-mode defaults.
+import { SUPPORTED_MODES } from './cfg/keys.js';
 import { YOLO, YOLO_TASK_MAP } from './models/yolo/model.js';
 
 const WEIGHTS_HINT = 'a yolots .safetensors checkpoint, an Ultralytics .pt, a model .yaml, or an exported .onnx for val and predict';
@@ -47,7 +48,7 @@ export async function runMode(task: string | null, mode: string, overrides: Reco
       return;
     }
     default:
-      throw new Error(`mode '${mode}' is not supported by yolots yet; supported modes: train, val, predict, track, export`);
+      throw new Error(`mode '${mode}' is not supported by yolots yet; supported modes: ${SUPPORTED_MODES.join(', ')}`);
   }
 }
 

@@ -54,13 +54,22 @@ const HELP = `
     YOLOTS_DEBUG=1 to see it.
 `;
 
+/**
+ * libtorch's version as built: Debian's 1.13.1 package keeps the 1.13.0 of its version.h (TORCH_VERSION), so the
+ * source version recorded in the build flags (`…/pytorch-1.13.1+dfsg=.`) is shown when it differs.
+ */
+function libtorchVersion(headerVersion: string, config: string): string {
+  const source = /\/pytorch-(\d+\.\d+\.\d+)/.exec(config)?.[1];
+  return source && source !== headerVersion ? `${source} (its version.h says ${headerVersion})` : headerVersion;
+}
+
 /** Everything a bug report needs: versions, threads, devices, libraries. */
 async function checks(): Promise<void> {
   const info = torch.buildInfo();
   const rows: [string, string][] = [
     ['yolots', VERSION],
     ['Node.js', process.version],
-    ['libtorch', info.version],
+    ['libtorch', libtorchVersion(info.version, info.config)],
     ['threads', `${torch.getNumThreads()} (OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS ?? 'unset'})`],
     ['CUDA', torch.cuda.isBuilt() ? `${torch.cuda.deviceCount()} device(s)` : 'not in this build (CPU-only libtorch, see docs/devices.md)'],
     ['oneDNN (MKLDNN)', String(info.mkldnn)],
