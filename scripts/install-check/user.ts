@@ -15,3 +15,13 @@ export async function main(): Promise<number> {
   const first = results[0];
   return (first ? (first.boxes?.length ?? 0) : 0) + t.numel() + (LoudTrainer.name.length > 0 ? 1 : 0);
 }
+
+export async function typedOverrides(model: YOLO): Promise<void> {
+  await model.train({ epochs: 1, imgsz: 64, plots: false });
+  // @ts-expect-error a misspelt key does not compile
+  await model.train({ epocs: 1 });
+  // @ts-expect-error nor does a wrong type
+  await model.val({ imgsz: 'large' });
+  // @ts-expect-error tidy refuses an async function
+  torch.tidy(async () => torch.ones([1]));
+}

@@ -44,7 +44,7 @@ export async function runMode(task: string | null, mode: string, overrides: Reco
       const { format, ...exportArgs } = rest;
       // Ultralytics defaults to its own default format; ONNX is the one yolots writes.
       if (format === undefined || format === null) console.warn("WARNING ⚠️ 'format' argument is missing. Using default 'format=onnx'.");
-      await new YOLO(requireModel(modelArg, mode), task ?? undefined).export({ ...exportArgs, format: format ?? 'onnx' });
+      await new YOLO(requireModel(modelArg, mode), task ?? undefined).export({ ...exportArgs, format: String(format ?? 'onnx') });
       return;
     }
     default:

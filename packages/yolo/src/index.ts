@@ -47,7 +47,7 @@ export {
 export { type CudaStatus, cudaStatus, type DeviceRequest, parseDevice, selectDevice } from './engine/device.js';
 export { Exporter, exportOnnx } from './engine/exporter.js';
 export { Masks } from './engine/masks.js';
-export { Model, type TaskEntry, type TaskMap } from './engine/model.js';
+export { Model, type Overrides, type TaskEntry, type TaskMap } from './engine/model.js';
 export type { ModelCfg, StateDict, TensorBatch, TrainableModel } from './engine/model-types.js';
 export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
 export { Results } from './engine/results.js';

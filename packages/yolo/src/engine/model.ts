@@ -15,6 +15,12 @@ import type { TrainableModel } from './model-types.js';
 import type { Results } from './results.js';
 import type { BaseTrainer, TrainerOptions } from './trainer.js';
 
+/**
+ * Per-call arguments of train/val/predict/track/export: any default.yaml key, typed as `Args` types it (Ultralytics'
+ * `**kwargs`), so a misspelt key or a wrong type fails to compile. `yolo` CLI strings are checked at run time instead.
+ */
+export type Overrides = Partial<Args>;
+
 /** Constructors of one task's executors and how to load its network. */
 export interface TaskEntry {
   trainer: new (options: TrainerOptions) => BaseTrainer<any>;
@@ -166,7 +172,7 @@ export class Model {
    * Returns the final validation metrics; afterwards `this.model` holds the best weights.
    * @example const metrics = await new YOLO('yolov8n.yaml').train({ data: 'coco8.yaml', epochs: 3, imgsz: 320 });
    */
-  async train(overrides: Record<string, unknown> & { trainer?: TaskEntry['trainer'] } = {}): Promise<Record<string, number>> {
+  async train(overrides: Overrides & { trainer?: TaskEntry['trainer'] } = {}): Promise<Record<string, number>> {
     const network = this.requireNetwork('train()');
     const { trainer: TrainerClass = this.entry().trainer, ...kwargs } = overrides;
     const args: Record<string, unknown> = { ...this.overrides, ...kwargs, mode: 'train' };
@@ -189,7 +195,7 @@ export class Model {
    * validates at its own batch and imgsz, without rect batches.
    * @example const metrics = await model.val({ data: 'coco8.yaml', imgsz: 320 });
    */
-  async val(overrides: Record<string, unknown> = {}): Promise<Record<string, number>> {
+  async val(overrides: Overrides = {}): Promise<Record<string, number>> {
     const args: Record<string, unknown> = { rect: true, ...this.overrides, ...overrides, mode: 'val' };
     delete args.model;
     const validator = new (this.entry().validator)({ args, callbacks: this.callbacks });
@@ -202,7 +208,7 @@ export class Model {
    * returns one Results per image. Defaults: conf 0.25, batch 1, nothing saved (pass `save: true` for runs/detect/predict).
    * @example const [result] = await model.predict('bus.jpg', { conf: 0.4 }); console.log(result.verbose());
    */
-  async predict(source: unknown, overrides: Record<string, unknown> = {}): Promise<Results[]> {
+  async predict(source: unknown, overrides: Overrides = {}): Promise<Results[]> {
     const predictor = this.predictorFor(overrides);
     return predictor.predict(source, this.network ?? (await this.inferenceModel()));
   }
@@ -235,7 +241,7 @@ export class Model {
    * const results = await model.track('clip.mp4', { tracker: 'bytetrack.yaml' });
    * for (const r of results) console.log(r.frame, r.boxes?.idList);
    */
-  async track(source: unknown, overrides: Record<string, unknown> & { persist?: boolean } = {}): Promise<Results[]> {
+  async track(source: unknown, overrides: Overrides & { persist?: boolean } = {}): Promise<Results[]> {
     const predictor = this.trackingPredictor(overrides);
     return predictor.predict(source, this.network ?? (await this.inferenceModel()));
   }
@@ -279,7 +285,7 @@ export class Model {
    * model's callbacks.
    * @example const file = await new YOLO('best.safetensors').export({ format: 'onnx', imgsz: 320, dynamic: true });
    */
-  async export(overrides: Record<string, unknown> = {}): Promise<string> {
+  async export(overrides: Overrides = {}): Promise<string> {
     const network = this.requireNetwork('export()');
     const imgsz = this.overrides.imgsz ?? network.args?.imgsz;
     const custom = { format: 'onnx', ...(imgsz === undefined ? {} : { imgsz }), batch: 1, device: null, verbose: false };
