@@ -25,3 +25,10 @@ export async function typedOverrides(model: YOLO): Promise<void> {
   // @ts-expect-error tidy refuses an async function
   torch.tidy(async () => torch.ones([1]));
 }
+
+export function typedCallbacks(model: YOLO): void {
+  model.addCallback('on_train_epoch_end', (trainer) => console.log(trainer.epoch, trainer.tloss));
+  model.addCallback('on_predict_batch_end', (predictor) => console.log(predictor.results.length));
+  // @ts-expect-error a misspelt event does not compile
+  model.addCallback('on_train_epoch_ends', () => {});
+}

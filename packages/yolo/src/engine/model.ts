@@ -10,10 +10,27 @@ import { parseMetadata } from '../export/onnx/metadata.js';
 import { decodeModel } from '../export/onnx/schema.js';
 import { loadOnnxBackend, type OnnxBackend } from '../nn/autobackend.js';
 import { type PredictorTracking, registerTracker } from '../trackers/track.js';
-import { type CallbackEvent, Callbacks } from './callbacks.js';
+import { type Callback, type CallbackEvent, Callbacks, type OwnerOf } from './callbacks.js';
+import type { Exporter } from './exporter.js';
 import type { TrainableModel } from './model-types.js';
+import type { BasePredictor } from './predictor.js';
 import type { Results } from './results.js';
 import type { BaseTrainer, TrainerOptions } from './trainer.js';
+import type { BaseValidator } from './validator.js';
+
+/**
+ * A callback of a model, checked bivariantly (method syntax): the model's task decides the concrete class, so a
+ * callback may take the task's own trainer or validator (`(v: DetectionValidator) => …`), not only the base class.
+ */
+type OwnerCallback<T> = { bivariant(owner: T): void | Promise<void> }['bivariant'];
+
+/** What a model's callbacks receive, by event family. */
+export interface ModelCallbackOwners {
+  trainer: BaseTrainer;
+  validator: BaseValidator;
+  predictor: BasePredictor;
+  exporter: Exporter;
+}
 
 /**
  * Per-call arguments of train/val/predict/track/export: any default.yaml key, typed as `Args` types it (Ultralytics'
@@ -159,8 +176,14 @@ export class Model {
     return this.network ? this.network.names : this.exportedNames;
   }
 
-  addCallback(event: CallbackEvent, fn: (owner: any) => void | Promise<void>): void {
-    this.callbacks.add(event, fn);
+  /**
+   * Adds `fn` to the callbacks of `event` for every trainer, validator, predictor and exporter this model creates.
+   * Typed per event: a misspelt event does not compile, and `fn` receives the trainer, validator, predictor or
+   * exporter that fires it.
+   * @example model.addCallback('on_predict_batch_end', (predictor) => console.log(predictor.results.length));
+   */
+  addCallback<E extends CallbackEvent>(event: E, fn: OwnerCallback<OwnerOf<E, ModelCallbackOwners>>): void {
+    this.callbacks.add(event as CallbackEvent, fn as Callback<unknown>);
   }
 
   clearCallback(event: CallbackEvent): void {
