@@ -32,3 +32,9 @@ export function typedCallbacks(model: YOLO): void {
   // @ts-expect-error a misspelt event does not compile
   model.addCallback('on_train_epoch_ends', () => {});
 }
+
+export async function typedSources(model: YOLO, jpeg: Buffer): Promise<void> {
+  await model.predict(['a.jpg', jpeg, { data: new Uint8Array(12), width: 2, height: 2 }, torch.zeros([2, 2, 3], { dtype: 'uint8' })]);
+  // @ts-expect-error a number is no source
+  await model.predict(42);
+}

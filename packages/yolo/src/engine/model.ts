@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as torch from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
 import { getCfg } from '../cfg/config.js';
+import type { PredictSource } from '../data/sources.js';
 import { parseMetadata } from '../export/onnx/metadata.js';
 import { decodeModel } from '../export/onnx/schema.js';
 import { loadOnnxBackend, type OnnxBackend } from '../nn/autobackend.js';
@@ -231,7 +232,7 @@ export class Model {
    * returns one Results per image. Defaults: conf 0.25, batch 1, nothing saved (pass `save: true` for runs/detect/predict).
    * @example const [result] = await model.predict('bus.jpg', { conf: 0.4 }); console.log(result.verbose());
    */
-  async predict(source: unknown, overrides: Overrides = {}): Promise<Results[]> {
+  async predict(source: PredictSource, overrides: Overrides = {}): Promise<Results[]> {
     const predictor = this.predictorFor(overrides);
     return predictor.predict(source, this.network ?? (await this.inferenceModel()));
   }
@@ -240,7 +241,7 @@ export class Model {
    * As `predict`, as an async iterator holding one batch at a time: memory stays flat over any number of images.
    * @example for await (const r of model.stream('frames/')) console.log(r.boxes.length);
    */
-  stream(source: unknown, overrides: Record<string, unknown> = {}): AsyncGenerator<Results> {
+  stream(source: PredictSource, overrides: Overrides = {}): AsyncGenerator<Results> {
     const predictor = this.predictorFor(overrides);
     return this.network ? predictor.stream(source, this.network) : this.streamExported(predictor, source);
   }
@@ -264,13 +265,13 @@ export class Model {
    * const results = await model.track('clip.mp4', { tracker: 'bytetrack.yaml' });
    * for (const r of results) console.log(r.frame, r.boxes?.idList);
    */
-  async track(source: unknown, overrides: Overrides & { persist?: boolean } = {}): Promise<Results[]> {
+  async track(source: PredictSource, overrides: Overrides & { persist?: boolean } = {}): Promise<Results[]> {
     const predictor = this.trackingPredictor(overrides);
     return predictor.predict(source, this.network ?? (await this.inferenceModel()));
   }
 
   /** As `track`, one result at a time (memory stays flat over any length of video). */
-  trackStream(source: unknown, overrides: Record<string, unknown> & { persist?: boolean } = {}): AsyncGenerator<Results> {
+  trackStream(source: PredictSource, overrides: Overrides & { persist?: boolean } = {}): AsyncGenerator<Results> {
     const predictor = this.trackingPredictor(overrides);
     return this.network ? predictor.stream(source, this.network) : this.streamExported(predictor, source);
   }
