@@ -9,7 +9,7 @@ import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
 import type { InferenceBackend } from '../nn/autobackend.js';
 import { Callbacks, type ValidatorEvent } from './callbacks.js';
-import { selectDevice } from './device.js';
+import { batchImagesToInput, selectDevice } from './device.js';
 import { inferBackend, openExportedModel } from './predictor.js';
 import { ProgressBar } from './progress.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
@@ -135,9 +135,9 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   /** Metric key names (results.csv columns). */
   abstract get metricKeys(): string[];
 
-  /** The images to the device, as float in [0, 1]. */
+  /** The images to the device as float in [0, 1] (channels-last on the CPU, see `batchImagesToInput`). */
   preprocess(batch: T['batch']): T['batch'] {
-    return { ...batch, img: batch.img.to(this.device).float().div(255) };
+    return { ...batch, img: batchImagesToInput(batch.img, this.device) };
   }
 
   async plotValSamples(_batch: T['raw'], _ni: number): Promise<void> {}
@@ -272,18 +272,16 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   }
 
   /**
-   * The model's output for a batch. On CPU the images go in NHWC (the weights' layout) and in chunks of
+   * The model's output for a batch. On CPU the images (NHWC there, see `preprocess`) go in chunks of
    * `CPU_INFERENCE_CHUNK`: measured for YOLOv8n at 640, 66 ms per image in chunks of 4 against 84 ms in one batch
    * of 32 (the activations of a small chunk stay in cache). Chunks are concatenated, so results do not change.
    */
   protected inference(model: T['model'], img: Tensor): unknown {
-    if (img.device !== 'cpu') return model.call(img);
-    const input = img.contiguous('channels_last');
-    const n = input.size(0);
-    if (n <= CPU_INFERENCE_CHUNK) return model.call(input);
+    const n = img.size(0);
+    if (img.device !== 'cpu' || n <= CPU_INFERENCE_CHUNK) return model.call(img);
     const outputs: unknown[] = [];
     for (let start = 0; start < n; start += CPU_INFERENCE_CHUNK) {
-      outputs.push(model.call(input.narrow(0, start, Math.min(CPU_INFERENCE_CHUNK, n - start))));
+      outputs.push(model.call(img.narrow(0, start, Math.min(CPU_INFERENCE_CHUNK, n - start))));
     }
     return concatOutputs(outputs);
   }
