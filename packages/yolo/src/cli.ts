@@ -48,7 +48,7 @@ const HELP = `
         yolo checks
         yolo version
         yolo cfg
-        yolo settings tensorboard=True    (TensorBoard event files in each run; 'yolo settings reset' undoes)
+        yolo settings tensorboard=True    (TensorBoard event files in each run; also mlflow=True; 'yolo settings reset')
 
     Ultralytics .pt checkpoints load too (model=yolov8n.pt). Errors print without a stack trace; set
     YOLOTS_DEBUG=1 to see it.

@@ -86,6 +86,7 @@ export { STrack } from './trackers/strack.js';
 export { PredictorTracking, registerTracker, TRACKER_MAP, type Tracker, type TrackerFactory } from './trackers/track.js';
 export { GMC, loadOpenCv } from './trackers/utils/gmc.js';
 export { type IdBox, MotAccumulator, type MotScores } from './trackers/utils/mot-metrics.js';
+export { type MlflowTrainer, mlflowCallbacks } from './utils/callbacks/mlflow.js';
 export { type TensorBoardTrainer, tensorboardCallbacks } from './utils/callbacks/tensorboard.js';
 export {
   type Checkpoint,

@@ -71,7 +71,7 @@ describe('TensorBoard', () => {
     process.env.YOLOTS_CONFIG_DIR = mkdtempSync(join(tmpdir(), 'yolots-settings-'));
     assert.deepEqual(readSettings(), DEFAULT_SETTINGS);
     assert.deepEqual(integrationCallbacks(readSettings()), []);
-    assert.throws(() => updateSettings(['tensorbord=True']), /'tensorbord' is not a yolots setting \(valid: tensorboard\)/);
+    assert.throws(() => updateSettings(['tensorbord=True']), /'tensorbord' is not a yolots setting \(valid: tensorboard, mlflow\)/);
     assert.throws(() => updateSettings(['tensorboard=yes']), /'tensorboard' must be a boolean, got "yes"/);
     assert.equal(updateSettings(['tensorboard=True']).tensorboard, true);
     assert.equal(readSettings().tensorboard, true);

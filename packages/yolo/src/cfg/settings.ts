@@ -9,9 +9,11 @@ import { dirname, join } from 'node:path';
 export interface Settings {
   /** Write TensorBoard event files into each training's save_dir. */
   tensorboard: boolean;
+  /** Log each training to the MLflow server at MLFLOW_TRACKING_URI. */
+  mlflow: boolean;
 }
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = { tensorboard: false };
+export const DEFAULT_SETTINGS: Readonly<Settings> = { tensorboard: false, mlflow: false };
 
 /** The settings file: $YOLOTS_CONFIG_DIR/settings.json, default ~/.config/yolots/settings.json. */
 export function settingsFile(): string {
