@@ -45,7 +45,7 @@ describe('pretrained weights by name', () => {
   test("Ultralytics' release URL and names by default", () => {
     delete process.env.YOLOTS_ASSETS_URL;
     assert.equal(assetUrl('yolo11n.pt'), 'https://github.com/ultralytics/assets/releases/download/v8.4.0/yolo11n.pt');
-    for (const name of ['yolov8n.pt', 'yolo11x-seg.pt', 'yolo26s.pt']) assert.ok(GITHUB_ASSETS_NAMES.has(name), name);
+    for (const name of ['yolov8n.pt', 'yolo11x-seg.pt', 'yolo26s.pt', 'yolo11n-cls.pt']) assert.ok(GITHUB_ASSETS_NAMES.has(name), name);
     assert.ok(!GITHUB_ASSETS_NAMES.has('yolov8n-pose.pt'), 'a task yolots does not run is not downloaded');
   });
 

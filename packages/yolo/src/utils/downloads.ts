@@ -12,11 +12,11 @@ export const GITHUB_ASSETS_RELEASE = 'v8.4.0';
 
 /**
  * The release assets yolots can load: Ultralytics' GITHUB_ASSETS_NAMES for the families and tasks yolots runs
- * (YOLOv8, YOLO11, YOLO26; detect and segment). Other names are not downloaded: a clear "not found" says so.
+ * (YOLOv8, YOLO11, YOLO26; detect, segment, classify). Other names are not downloaded: a clear "not found" says so.
  */
 export const GITHUB_ASSETS_NAMES: ReadonlySet<string> = new Set(
   ['yolov8', 'yolo11', 'yolo26'].flatMap((family) =>
-    [...'nsmlx'].flatMap((size) => ['', '-seg'].map((task) => `${family}${size}${task}.pt`)),
+    [...'nsmlx'].flatMap((size) => ['', '-seg', '-cls'].map((task) => `${family}${size}${task}.pt`)),
   ),
 );
 
