@@ -34,7 +34,7 @@ import { parseDevice, selectDevice } from './device.js';
 import { averageGradients, broadcastStop, finiteOnAllRanks, launchRanks, SAVE_DIR_ENV } from './distributed.js';
 import { interruptNotice, withInterruptNotice } from './interrupt.js';
 import type { ModelCfg, StateDict } from './model-types.js';
-import { ProgressBar } from './progress.js';
+import { ProgressBar, runEta } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
 import { cleanRunLeftovers } from './run-leftovers.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
@@ -541,7 +541,14 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   /** The epoch's batches (stopping early when `stop` is set, e.g. by the time limit), then on_train_epoch_end. */
   protected async trainEpoch(epoch: number): Promise<void> {
     const loader = this.requireTrainLoader();
-    const bar = new ProgressBar(this.loop.nb, { enabled: this.verbose });
+    // After the epoch's own ETA, the whole run's: epochs done (with this epoch's batches) since training began.
+    const suffix = (done: number) =>
+      runEta(
+        (Date.now() - this.loop.trainStart) / 1000,
+        epoch - this.startEpoch + done / Math.max(this.loop.nb, 1),
+        this.epochs - this.startEpoch,
+      );
+    const bar = new ProgressBar(this.loop.nb, { enabled: this.verbose, suffix });
     this.loop.bar = bar;
     let i = 0;
     for await (const raw of loader) {
