@@ -47,5 +47,5 @@ export {
   resetPeakMemory,
   setNumThreads,
 } from './runtime.js';
-export { dispose, keep, scopeDepth, tidy } from './scope.js';
+export { dispose, keep, type Synchronous, scopeDepth, tidy } from './scope.js';
 export { type IndexSpec, Tensor, type TensorOrScalar } from './tensor.js';

@@ -59,9 +59,16 @@ function locateAddon(): string {
     const path = `${packageRoot}/build/${build}/yolots_torch.node`;
     if (existsSync(path)) return path;
   }
+  // Commands that work wherever the package is installed: npm blocks dependency install scripts by default, and
+  // without libtorch's headers the install script stops before compiling (scripts/install.mjs says what to install).
   throw new Error(
-    `@yolots/torch: the native addon is not built (looked in ${packageRoot}build/Release). ` +
-      'Run `bash scripts/setup.sh --no-train` at the repository root, or `npx node-gyp rebuild` in packages/torch.',
+    [
+      `@yolots/torch: the native addon is not built (looked in ${packageRoot}build/Release). Build it in your project:`,
+      '  npm install-scripts approve @yolots/torch   # where npm blocks dependency install scripts (npm 11)',
+      '  npm rebuild @yolots/torch                   # compiles against libtorch: sudo apt install libtorch-dev',
+      '                                              # (Debian/Ubuntu), or LIBTORCH=<dir>, or LIBTORCH_USE_PYTORCH=1',
+      'In a yolots checkout, `bash scripts/setup.sh --no-train` does all of it.',
+    ].join('\n'),
   );
 }
 

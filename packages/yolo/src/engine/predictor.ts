@@ -15,6 +15,7 @@ import { Instances } from '../data/instances.js';
 import { type InferenceBatch, type InferenceDataset, loadInferenceSource, type PredictSource, type SourceType } from '../data/sources.js';
 import { VideoWriter } from '../data/video/writer.js';
 import { type InferenceBackend, loadOnnxBackend } from '../nn/autobackend.js';
+import { bold } from '../utils/colors.js';
 import { checkImgsz } from '../utils/imgsz.js';
 import { Callbacks, type PredictorEvent } from './callbacks.js';
 import { selectDevice } from './device.js';
@@ -424,7 +425,7 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
         const labels = join(this.saveDir, 'labels');
         const nl = this.args.save_txt ? countTxtFiles(labels) : 0;
         const s = this.args.save_txt ? `\n${nl} label${nl > 1 ? 's' : ''} saved to ${labels}` : '';
-        console.log(`Results saved to \x1b[1m${this.saveDir}\x1b[0m${s}`);
+        console.log(`Results saved to ${bold(this.saveDir)}${s}`);
       }
       await this.runCallbacks('on_predict_end');
     } finally {

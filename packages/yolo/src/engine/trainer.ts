@@ -8,7 +8,9 @@ import type { Args } from '../cfg/args.js';
 import { writeArgsYaml } from '../cfg/args-yaml.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
+import { readSettings } from '../cfg/settings.js';
 import { checkTrainBatchSize } from '../utils/autobatch-probe.js';
+import { integrationCallbacks } from '../utils/callbacks/base.js';
 import {
   CHECKPOINT_FORMAT,
   type Checkpoint,
@@ -32,7 +34,7 @@ import { parseDevice, selectDevice } from './device.js';
 import { averageGradients, broadcastStop, finiteOnAllRanks, launchRanks, SAVE_DIR_ENV } from './distributed.js';
 import { interruptNotice, withInterruptNotice } from './interrupt.js';
 import type { ModelCfg, StateDict } from './model-types.js';
-import { ProgressBar } from './progress.js';
+import { ProgressBar, runEta } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
 import { cleanRunLeftovers } from './run-leftovers.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
@@ -176,6 +178,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.csv = join(this.saveDir, 'results.csv');
     this.epochs = args.epochs;
     this.stopper = new EarlyStopping(args.patience);
+    // Loggers the user's settings turn on (`yolo settings tensorboard=True`), on the process that writes results.
+    if (this.isMain) for (const [event, fn] of integrationCallbacks(readSettings())) this.callbacks.add(event, fn as Callback<unknown>);
   }
 
   // ---- callbacks ------------------------------------------------------------------------------
@@ -543,7 +547,14 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   /** The epoch's batches (stopping early when `stop` is set, e.g. by the time limit), then on_train_epoch_end. */
   protected async trainEpoch(epoch: number): Promise<void> {
     const loader = this.requireTrainLoader();
-    const bar = new ProgressBar(this.loop.nb, { enabled: this.verbose });
+    // After the epoch's own ETA, the whole run's: epochs done (with this epoch's batches) since training began.
+    const suffix = (done: number) =>
+      runEta(
+        (Date.now() - this.loop.trainStart) / 1000,
+        epoch - this.startEpoch + done / Math.max(this.loop.nb, 1),
+        this.epochs - this.startEpoch,
+      );
+    const bar = new ProgressBar(this.loop.nb, { enabled: this.verbose, suffix });
     this.loop.bar = bar;
     let i = 0;
     for await (const raw of loader) {

@@ -338,7 +338,8 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
     times: [number, number, number, number],
   ): Promise<{ batch: T['batch']; preds: T['preds'] }> {
     let t = performance.now();
-    const batch = torch.tidy(() => this.preprocess(this.toBatch(raw)));
+    // T's batch and preds types are generic, so TypeScript cannot see they are no Promises (tidy's Synchronous).
+    const batch = torch.tidy(() => this.preprocess(this.toBatch(raw)) as torch.Synchronous<T['batch']>);
     times[0] += performance.now() - t;
     try {
       t = performance.now();
@@ -351,7 +352,7 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
             const p = this.postprocess(output);
             times[3] += performance.now() - t;
             this.updateMetrics(p, batch);
-            return p;
+            return p as torch.Synchronous<T['preds']>;
           }),
         );
         this.seen += raw.imgShape[0] ?? 0;
