@@ -29,18 +29,29 @@ export class ModelEMA {
     return this.decay * (1 - Math.exp(-this.updates / this.tau));
   }
 
-  /** One EMA step towards the model's current weights: v = d·v + (1−d)·w. */
+  /**
+   * One EMA step towards the model's current weights: v = d·v + (1−d)·w, for all floating-point entries in two
+   * foreach calls (the same arithmetic as per-tensor mul_/add_, without ~350 native calls each).
+   */
   update(model: nn.Module<any, any>): void {
     this.updates++;
     const d = this.currentDecay();
     torch.noGrad(() =>
       torch.tidy(() => {
+        const averaged: Tensor[] = [];
+        const current: Tensor[] = [];
         for (const [name, w] of model.stateDict()) {
           const v = this.state.get(name);
           if (v === undefined) continue;
-          if (w.isFloatingPoint()) v.mul_(d).add_(w.detach(), 1 - d);
-          else v.copy_(w);
+          if (w.isFloatingPoint()) {
+            averaged.push(v);
+            current.push(w);
+          } else {
+            v.copy_(w);
+          }
         }
+        torch.foreachMul_(averaged, d);
+        torch.foreachAdd_(averaged, current, 1 - d);
       }),
     );
   }
