@@ -56,14 +56,20 @@ class BreakdownTrainer extends DetectionTrainer {
     add('backward+glue', performance.now() - t - (sumOf(['preprocess', 'forward', 'loss']) - before));
   }
 
+  private wrapped = false;
+
   override async optimizerStep(): Promise<void> {
-    const optimizer = this.optimizer;
-    if (optimizer === null) throw new Error('optimizerStep before setupTrain');
-    const ema = this.ema;
-    const step = optimizer.step.bind(optimizer);
-    optimizer.step = () => timed('optimizer', step);
-    const update = ema?.update.bind(ema);
-    if (ema && update) ema.update = (m) => timed('EMA', () => update(m));
+    if (!this.wrapped) {
+      // Time the optimizer's and the EMA's own work by wrapping their methods once.
+      const optimizer = this.optimizer;
+      if (optimizer === null) throw new Error('optimizerStep before setupTrain');
+      const step = optimizer.step.bind(optimizer);
+      optimizer.step = () => timed('optimizer', step);
+      const ema = this.ema;
+      const update = ema?.update.bind(ema);
+      if (ema && update) ema.update = (m) => timed('EMA', () => update(m));
+      this.wrapped = true;
+    }
     const before = sumOf(['optimizer', 'EMA']);
     const t = performance.now();
     await super.optimizerStep();

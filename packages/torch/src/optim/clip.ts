@@ -8,8 +8,8 @@ import type { Tensor } from '../tensor.js';
 
 /**
  * Scales all gradients so that their joint norm is at most `maxNorm`; returns the norm before clipping as a 0-d
- * tensor, without reading it back (no host sync on CUDA): PyTorch's clip_grad_norm_. The gradients are always
- * multiplied, by min(1, maxNorm / (norm + 1e-6)), so a norm within bounds leaves them exactly as they were.
+ * tensor: PyTorch's clip_grad_norm_. The gradients are multiplied by min(1, maxNorm / (norm + 1e-6)) computed in
+ * float32 as PyTorch does; on CUDA always (no host sync), on CPU only when that is below 1.
  * @example const norm = clipGradNorm_(model.parameters(), 10.0); // a Tensor
  */
 export function clipGradNorm_(params: Tensor[], maxNorm: number, normType = 2): Tensor {
@@ -19,6 +19,8 @@ export function clipGradNorm_(params: Tensor[], maxNorm: number, normType = 2): 
     const total = tidy(() => stack(foreachNorm(grads, normType)).norm(normType));
     tidy(() => {
       const coef = total.add(1e-6).reciprocal().mul(maxNorm).clampMax(1);
+      // On CPU reading the coefficient costs no sync, and skipping a multiply by exactly 1 changes nothing.
+      if (total.device === 'cpu' && coef.item() >= 1) return;
       foreachMul_(
         grads,
         grads.map(() => coef),
