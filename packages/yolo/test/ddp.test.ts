@@ -42,10 +42,12 @@ function ranksOf(pid: number): number[] {
   return out;
 }
 
+// A zombie counts as gone: it has stopped running, and an orphan's zombie stays until PID 1 reaps it, which the init
+// of some containers never does.
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(join('/proc', String(pid), 'stat'), 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }

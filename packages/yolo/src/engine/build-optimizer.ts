@@ -1,6 +1,44 @@
 // Ultralytics' build_optimizer: three parameter groups (biases, decayed weights, norm weights) and the
-// `auto` rule that picks SGD for long runs and AdamW with a fitted lr for short ones.
+// `auto` rule, chosen by model family, that picks the optimizer, lr0 and momentum from the run's length.
 import { type nn, optim, type Tensor } from '@yolots/torch';
+
+/** What `optimizer=auto` resolves to. */
+export interface AutoOptimizerChoice {
+  name: string;
+  lr: number;
+  momentum: number;
+}
+
+/** An `optimizer=auto` rule: the run's total optimizer iterations and class count → the optimizer to use. */
+export type AutoOptimizerRule = (iterations: number, nc: number) => AutoOptimizerChoice;
+
+/**
+ * Ultralytics 8.2's and 8.3's rule (YOLOv8, YOLO11, and any family without its own rule): SGD (lr0 0.01, momentum
+ * 0.9) above 10000 iterations, else AdamW with lr0 = round(0.002 · 5 / (4 + nc), 6) and beta1 0.9.
+ * @example ultralytics8AutoRule(100, 80) // { name: 'AdamW', lr: 0.000119, momentum: 0.9 }
+ */
+export const ultralytics8AutoRule: AutoOptimizerRule = (iterations, nc) => {
+  const lrFit = Math.round(((0.002 * 5) / (4 + nc)) * 1e6) / 1e6;
+  return iterations > 10000 ? { name: 'SGD', lr: 0.01, momentum: 0.9 } : { name: 'AdamW', lr: lrFit, momentum: 0.9 };
+};
+
+const autoRules = new Map<string, AutoOptimizerRule>([
+  ['yolov8', ultralytics8AutoRule],
+  ['yolo11', ultralytics8AutoRule],
+]);
+
+/**
+ * Makes `rule` the `optimizer=auto` rule of models of `family` (see modelFamily), replacing any earlier one.
+ * @example registerAutoOptimizerRule('my-family', (iterations) => ({ name: 'SGD', lr: 0.02, momentum: 0.9 }));
+ */
+export function registerAutoOptimizerRule(family: string, rule: AutoOptimizerRule): void {
+  autoRules.set(family, rule);
+}
+
+/** The `optimizer=auto` rule of a family; Ultralytics 8.2/8.3's for a family without its own. */
+export function autoOptimizerRule(family: string): AutoOptimizerRule {
+  return autoRules.get(family) ?? ultralytics8AutoRule;
+}
 
 export interface BuiltOptimizer {
   optimizer: optim.Optimizer<{ lr: number }>;
@@ -15,6 +53,7 @@ export interface BuiltOptimizer {
 /**
  * @param decay weight decay for the weight group (already scaled by batch·accumulate/nbs)
  * @param iterations total optimizer iterations of the run, for `auto`
+ * @param family the model family (modelFamily), whose rule `auto` follows
  */
 export function buildOptimizer(
   model: nn.Module<any, any>,
@@ -24,6 +63,7 @@ export function buildOptimizer(
   decay = 1e-5,
   iterations = 1e5,
   nc = 80,
+  family = 'yolov8',
 ): BuiltOptimizer {
   const biases: Tensor[] = [];
   const decayed: Tensor[] = [];
@@ -39,11 +79,11 @@ export function buildOptimizer(
   let resolved = name;
   let warmupBiasLr: number | null = null;
   if (name === 'auto') {
-    const lrFit = Math.round(((0.002 * 5) / (4 + nc)) * 1e6) / 1e6;
-    [resolved, lr, momentum] = iterations > 10000 ? ['SGD', 0.01, 0.9] : ['AdamW', lrFit, 0.9];
+    const given = { lr, momentum };
+    ({ name: resolved, lr, momentum } = autoOptimizerRule(family)(iterations, nc));
     warmupBiasLr = 0;
     console.log(
-      `optimizer: 'optimizer=auto' found, ignoring 'lr0' and 'momentum' and determining best 'optimizer', 'lr0' and 'momentum' automatically... \n` +
+      `optimizer: 'optimizer=auto' found, ignoring 'lr0=${given.lr}' and 'momentum=${given.momentum}' and determining best 'optimizer', 'lr0' and 'momentum' automatically... \n` +
         `optimizer: ${resolved}(lr=${lr}, momentum=${momentum}) with parameter groups ${normWeights.length} weight(decay=0.0), ${decayed.length} weight(decay=${decay}), ${biases.length} bias(decay=0.0)`,
     );
   }

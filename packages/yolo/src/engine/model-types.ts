@@ -27,6 +27,8 @@ export interface TrainableModel<B extends TensorBatch = TensorBatch> extends nn.
   yaml: Record<string, unknown>;
   /** The hyperparameters the loss reads: set by the trainer (`setModelAttributes`) or from a checkpoint's train_args. */
   args?: Args;
+  /** The model family ('yolov8', 'yolo11', …): picks family-specific defaults such as optimizer=auto's rule. */
+  family?: string;
   /** Whether BatchNorm was folded into the convolutions (checkpoints record it). */
   isFused?(): boolean;
   /** Loss on a preprocessed batch: `[loss (scalar, × batch size), detached loss items]`. */

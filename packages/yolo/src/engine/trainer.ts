@@ -22,7 +22,7 @@ import {
 import { EarlyStopping } from '../utils/early-stopping.js';
 import { ModelEMA } from '../utils/ema.js';
 import { interp, lrLambda } from '../utils/lr.js';
-import { appendResultsRow, formatG, readResultsCsv } from '../utils/results-csv.js';
+import { appendResultsRow, formatG, readResultsCsv, resultsCsvStyle } from '../utils/results-csv.js';
 import { initSeeds } from '../utils/seed.js';
 import { VERSION } from '../version.js';
 import { type AmpMode, resolveAmp, toFloat32, withAutocast } from './amp.js';
@@ -64,6 +64,8 @@ export interface InitialModel {
   weights: StateDict | null;
   /** The weights were read for this run and are freed once loaded (not a resume checkpoint's or a handed-in model's). */
   owned: boolean;
+  /** The model family a checkpoint recorded, given to the built model (else it is derived from the YAML). */
+  family?: string;
 }
 
 /** What the task's model returns from a forward pass (detection: the raw maps in training mode). */
@@ -396,7 +398,10 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
    * with `loadModelFile`); else the YAML in `model=`, with the weights of `pretrained=<file>` when given.
    */
   protected resolveModel(): InitialModel {
-    if (this.resumeCheckpoint) return { cfg: this.resumeCheckpoint.meta.model.yaml, weights: this.resumeCheckpoint.model, owned: false };
+    if (this.resumeCheckpoint) {
+      const { yaml, family } = this.resumeCheckpoint.meta.model;
+      return { cfg: yaml, weights: this.resumeCheckpoint.model, owned: false, ...(family ? { family } : {}) };
+    }
     if (this.handedModel) return { ...this.handedModel, owned: false };
     const model = this.args.model ?? 'yolov8n.yaml';
     if (/\.(pt|safetensors)$/.test(model)) {
@@ -410,10 +415,11 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   /** Builds the model (unless one was set on `trainer.model`), moves it to the device, attaches its attributes, freezes layers. */
   protected async setupModel(): Promise<void> {
     if (this.model === null) {
-      const { cfg, weights, owned } = this.resolveModel();
+      const { cfg, weights, owned, family } = this.resolveModel();
       this.handedModel = null;
       try {
         this.model = this.getModel(cfg, weights, this.args.verbose && this.isMain);
+        if (family) this.model.family = family;
       } finally {
         if (owned && weights) torch.dispose([...weights.values()]);
       }
@@ -447,7 +453,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
 
   /** Ultralytics' build_optimizer with the run's arguments. */
   buildOptimizer(weightDecay: number, iterations: number): BuiltOptimizer {
-    return buildOptimizer(this.net, this.args.optimizer, this.args.lr0, this.args.momentum, weightDecay, iterations, this.data.nc);
+    const { optimizer, lr0, momentum } = this.args;
+    return buildOptimizer(this.net, optimizer, lr0, momentum, weightDecay, iterations, this.data.nc, this.net.family);
   }
 
   /** `freeze` layers (count or indices), always the DFL; other frozen float parameters are unfrozen. */
@@ -742,9 +749,10 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     return [rest, fitness];
   }
 
-  /** Appends the epoch's row to results.csv. */
+  /** Appends the epoch's row to results.csv, in the layout of the Ultralytics release of the model's family. */
   saveMetrics(metrics: Record<string, number>): void {
-    appendResultsRow(this.csv, this.epoch + 1, metrics);
+    const time = (Date.now() - this.loop.trainStart) / 1000;
+    appendResultsRow(this.csv, this.epoch + 1, metrics, { style: resultsCsvStyle(this.net.family), time });
   }
 
   /** Writes last (always), best (when this epoch is the best) and epochN (save_period) checkpoints, atomically. */

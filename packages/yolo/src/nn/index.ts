@@ -5,8 +5,9 @@ export { guessModelTask, taskOfYaml } from './guess-task.js';
 export { getFlops, type ModelInfo, modelInfo, uniqueModules } from './info.js';
 export { GELU, Hardswish, LeakyReLU, parseActivation, ReLU, ReLU6, Sigmoid, SiLU, Tanh } from './modules/activation.js';
 export { Bottleneck, C1, C2, C2f, C3, C3x, DFL, SPP, SPPF } from './modules/block.js';
+export { Attention, C2PSA, C3k, C3k2, PSABlock } from './modules/block-yolo11.js';
 export { type ActSpec, autopad, Concat, Conv, ConvTranspose, DWConv, Focus, type Pair } from './modules/conv.js';
-export { Detect, type DetectionOutput, type DetectionPrediction } from './modules/head.js';
+export { Detect, type DetectionOutput, type DetectionPrediction, type HeadOptions } from './modules/head.js';
 export { ConvTranspose2d, Upsample } from './modules/layers.js';
 export {
   Proto,
@@ -19,9 +20,12 @@ export {
 export { type LayerMeta, type LayerSpec, type ModelLayer, type ModelYaml, makeDivisible, parseModel } from './parse-model.js';
 export {
   type ChannelContext,
+  type ChannelResult,
   type ChannelRule,
+  convChannels,
   type ModuleClass,
   type ModuleEntry,
+  type ModuleTraits,
   registeredModuleNames,
   registerModule,
   resolveModule,

@@ -3,8 +3,9 @@
 import * as torch from '@yolots/torch';
 import { parseActivation } from './modules/activation.js';
 import { Conv } from './modules/conv.js';
+import type { HeadOptions } from './modules/head.js';
 import { NOT_A_LITERAL, pythonLiteral, pythonRepr, pythonRound } from './python-format.js';
-import { type ChannelContext, resolveModule } from './registry.js';
+import { type ChannelContext, type ChannelResult, convChannels, resolveModule } from './registry.js';
 
 const { nn } = torch;
 
@@ -71,7 +72,7 @@ function checkLayer(row: unknown, where: string): LayerSpec {
 }
 
 /** Depth, width and channel cap from `scales` (or the legacy multiples), with Ultralytics' warning when no scale was given. */
-function scaling(d: ModelYaml, source: string): { depth: number; width: number; maxChannels: number } {
+function scaling(d: ModelYaml, source: string): { depth: number; width: number; maxChannels: number; scale: string } {
   if (d.scales && Object.keys(d.scales).length > 0) {
     let scale = d.scale;
     if (!scale) {
@@ -83,9 +84,9 @@ function scaling(d: ModelYaml, source: string): { depth: number; width: number; 
       throw new Error(`${source}: scale '${scale}' is not one of its scales (${Object.keys(d.scales).join(', ')})`);
     }
     const [depth, width, maxChannels] = constants;
-    return { depth, width, maxChannels };
+    return { depth, width, maxChannels, scale };
   }
-  return { depth: d.depth_multiple ?? 1.0, width: d.width_multiple ?? 1.0, maxChannels: Number.POSITIVE_INFINITY };
+  return { depth: d.depth_multiple ?? 1.0, width: d.width_multiple ?? 1.0, maxChannels: Number.POSITIVE_INFINITY, scale: '' };
 }
 
 /**
@@ -100,7 +101,7 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
   const nc = d.nc;
   if (!Number.isInteger(nc) || nc < 1) throw new Error(`${source}: 'nc' must be a positive integer, got ${pythonRepr(nc)}`);
   if (!Array.isArray(d.backbone) || !Array.isArray(d.head)) throw new Error(`${source}: 'backbone' and 'head' must be lists of layers`);
-  const { depth, width, maxChannels } = scaling(d, source);
+  const { depth, width, maxChannels, scale } = scaling(d, source);
   const scaleChannels = (c: number) => makeDivisible(Math.min(c, maxChannels) * width, 8);
 
   const defaultAct = d.activation ? parseActivation(d.activation) : null;
@@ -113,6 +114,8 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
   const layers: ModelLayer[] = [];
   const save: number[] = [];
   let c2 = ch;
+  // Ultralytics' `legacy`: heads keep YOLOv8's class branch unless a module such as C3k2 came before them.
+  let legacy = true;
   const rows = [...d.backbone.map((r, k) => [r, `backbone[${k}]`] as const), ...d.head.map((r, k) => [r, `head[${k}]`] as const)];
   rows.forEach(([row, position], i) => {
     const where = `${source} ${position} (layer ${i})`;
@@ -131,16 +134,13 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
     const inputs = froms.map((x) => pick(channels, x, where));
     const c1 = inputs[0] as number;
     const rule = entry.channels;
+    const withRepeats = (result: ChannelResult) => {
+      n = result.repeats ?? n;
+      return result;
+    };
+    const context: ChannelContext = { args, from: f, inputs, nc, repeats: n, scaleChannels, scale, where };
     if (rule === 'conv' || rule === 'csp') {
-      const target = args[0];
-      if (typeof target !== 'number')
-        throw new Error(`${where}: ${name}'s first argument must be its output channels, got ${pythonRepr(target)}`);
-      c2 = target !== nc ? scaleChannels(target) : target;
-      args = [c1, c2, ...args.slice(1)];
-      if (rule === 'csp') {
-        args.splice(2, 0, n);
-        n = 1;
-      }
+      ({ args, c2 } = withRepeats(convChannels(context, name, rule === 'csp')));
     } else if (rule === 'batchnorm') {
       args = [c1];
     } else if (rule === 'concat') {
@@ -150,11 +150,12 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
     } else if (rule === 'same') {
       c2 = c1;
     } else {
-      const context: ChannelContext = { args, from: f, inputs, nc, repeats: n, scaleChannels };
-      ({ args, c2 } = rule(context));
+      ({ args, c2 } = withRepeats(rule(context)));
     }
+    if (entry.modernHead) legacy = false;
 
-    const make = () => new entry.create(...args);
+    const constructorArgs = entry.head ? [...args, { legacy } satisfies HeadOptions] : args;
+    const make = () => new entry.create(...constructorArgs);
     const module = n > 1 ? new nn.Sequential(...Array.from({ length: n }, make)) : make();
     const np = module.parameters().reduce((sum, p) => sum + p.numel(), 0);
     const layer = Object.assign(module, { i, f, type: entry.type, np });

@@ -2,10 +2,12 @@
 // `globals()[name]`, a KeyError for anything it did not import), it is open: registerModule adds a class.
 import * as torch from '@yolots/torch';
 import { Bottleneck, C1, C2, C2f, C3, C3x, DFL, SPP, SPPF } from './modules/block.js';
+import { Attention, C2PSA, C3k, C3k2, PSABlock } from './modules/block-yolo11.js';
 import { Concat, Conv, ConvTranspose, DWConv, Focus } from './modules/conv.js';
 import { Detect } from './modules/head.js';
 import { ConvTranspose2d, Upsample } from './modules/layers.js';
 import { Segment } from './modules/segment.js';
+import { pythonRepr } from './python-format.js';
 
 const { nn } = torch;
 
@@ -23,6 +25,17 @@ export interface ChannelContext {
   repeats: number;
   /** Ultralytics' channel scaling: ceil(min(c, max_channels) · width / 8) · 8. */
   scaleChannels: (c: number) => number;
+  /** The model's scale letter ('n', 's', 'm', 'l', 'x'), '' when the YAML has no `scales`. */
+  scale: string;
+  /** Where the layer is, for error messages (file, position, layer index). */
+  where: string;
+}
+
+/** What a function ChannelRule returns; `repeats: 1` when the module repeats internally (as 'csp' modules do). */
+export interface ChannelResult {
+  args: unknown[];
+  c2: number;
+  repeats?: number;
 }
 
 /**
@@ -35,19 +48,26 @@ export interface ChannelContext {
  * - 'same': args unchanged, output channels = input channels (Upsample, Identity, pooling).
  * - a function: computes both itself.
  */
-export type ChannelRule =
-  | 'conv'
-  | 'csp'
-  | 'concat'
-  | 'detect'
-  | 'batchnorm'
-  | 'same'
-  | ((context: ChannelContext) => { args: unknown[]; c2: number });
+export type ChannelRule = 'conv' | 'csp' | 'concat' | 'detect' | 'batchnorm' | 'same' | ((context: ChannelContext) => ChannelResult);
 
 /** A class a YAML can name: constructed with the resolved positional args. */
 export type ModuleClass = new (...args: any[]) => torch.nn.Module<any, any>;
 
-export interface ModuleEntry {
+/** How a module takes part in the build beyond its channels. */
+export interface ModuleTraits {
+  /**
+   * A detection-style head: its constructor takes, after the YAML args and input channels, a HeadOptions object
+   * (`{ legacy }`), which the layer table does not print. True for the 'detect' rule.
+   */
+  head?: boolean;
+  /**
+   * Heads built after this module in the same YAML are non-legacy (YOLO11's class branch), as Ultralytics'
+   * parse_model sets `legacy = False` on meeting C3k2.
+   */
+  modernHead?: boolean;
+}
+
+export interface ModuleEntry extends ModuleTraits {
   name: string;
   create: ModuleClass;
   channels: ChannelRule;
@@ -57,8 +77,24 @@ export interface ModuleEntry {
 
 const registry = new Map<string, ModuleEntry>();
 
-function add(name: string, create: ModuleClass, channels: ChannelRule, type: string): void {
-  registry.set(name, { name, create, channels, type });
+function add(name: string, create: ModuleClass, channels: ChannelRule, type: string, traits: ModuleTraits = {}): void {
+  registry.set(name, { name, create, channels, type, ...traits, head: traits.head ?? channels === 'detect' });
+}
+
+/**
+ * The 'conv' and 'csp' rules as a function, for rules that build on them: args[0] (output channels, width-scaled
+ * unless it equals nc) becomes [c1, c2, ...rest]; with `repeatsInside`, the repeat count goes in as args[2].
+ */
+export function convChannels(context: ChannelContext, name: string, repeatsInside: boolean): ChannelResult {
+  const { args, inputs, nc, repeats, scaleChannels, where } = context;
+  const target = args[0];
+  if (typeof target !== 'number')
+    throw new Error(`${where}: ${name}'s first argument must be its output channels, got ${pythonRepr(target)}`);
+  const c2 = target !== nc ? scaleChannels(target) : target;
+  const out = [inputs[0] as number, c2, ...args.slice(1)];
+  if (!repeatsInside) return { args: out, c2 };
+  out.splice(2, 0, repeats);
+  return { args: out, c2, repeats: 1 };
 }
 
 const conv = 'ultralytics.nn.modules.conv';
@@ -77,6 +113,24 @@ add('C2f', C2f, 'csp', `${block}.C2f`);
 add('C3', C3, 'csp', `${block}.C3`);
 add('C3x', C3x, 'csp', `${block}.C3x`);
 add('DFL', DFL, 'same', `${block}.DFL`);
+// C3k2: a 'csp' module for which parse_model forces c3k=True (args[3]) at the m/l/x scales, and after which the
+// heads are built non-legacy.
+add(
+  'C3k2',
+  C3k2,
+  (context) => {
+    const result = convChannels(context, 'C3k2', true);
+    if (context.scale && 'mlx'.includes(context.scale) && result.args.length > 3) result.args[3] = true;
+    return result;
+  },
+  `${block}.C3k2`,
+  { modernHead: true },
+);
+add('C2PSA', C2PSA, 'csp', `${block}.C2PSA`);
+// Not in parse_model's channel rules: Ultralytics passes their args through as written (output = input channels).
+add('C3k', C3k, 'same', `${block}.C3k`);
+add('PSABlock', PSABlock, 'same', `${block}.PSABlock`);
+add('Attention', Attention, 'same', `${block}.Attention`);
 add('Detect', Detect, 'detect', 'ultralytics.nn.modules.head.Detect');
 // Segment(nc, nm, npr): the prototype channels npr are width-scaled like a layer's output channels.
 add(
@@ -87,6 +141,7 @@ add(
     return { args: [nc, nm, scaleChannels(npr), inputs], c2: inputs[0] as number };
   },
   'ultralytics.nn.modules.head.Segment',
+  { head: true },
 );
 add('nn.Upsample', Upsample, 'same', 'torch.nn.modules.upsampling.Upsample');
 add('nn.MaxPool2d', nn.MaxPool2d, 'same', 'torch.nn.modules.pooling.MaxPool2d');
@@ -103,9 +158,10 @@ add('nn.ConvTranspose2d', ConvTranspose2d, 'conv', 'torch.nn.modules.conv.ConvTr
  * registerModule('MyBlock', MyBlock, { channels: 'conv' });
  * // model YAML: - [-1, 1, MyBlock, [128]]   → new MyBlock(c1, scaled 128)
  */
-export function registerModule(name: string, create: ModuleClass, options: { channels: ChannelRule; type?: string }): void {
+export function registerModule(name: string, create: ModuleClass, options: { channels: ChannelRule; type?: string } & ModuleTraits): void {
   if (!name || typeof create !== 'function') throw new TypeError('registerModule(name, Class, { channels }) needs a name and a class');
-  add(name, create, options.channels, options.type ?? name);
+  const { channels, type, ...traits } = options;
+  add(name, create, channels, type ?? name, traits);
 }
 
 /** The entry for a YAML module name; an Error listing the known names and how to register one otherwise. */

@@ -8,6 +8,7 @@ import { defaultCfg } from '../cfg/config.js';
 import type { Batch } from '../data/batch.js';
 import { DetectionLoss } from '../utils/loss.js';
 import { loadMatchingWeights } from '../utils/transfer.js';
+import { type ModelFamily, modelFamily } from './family.js';
 import { type ModelInfo, modelInfo, uniqueModules } from './info.js';
 import { isInplaceActivation } from './modules/activation.js';
 import { Conv, ConvTranspose } from './modules/conv.js';
@@ -177,6 +178,8 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
   nc: number;
   /** Class names by index; '0', '1', … until a dataset or checkpoint provides them. */
   names: Record<number, string>;
+  /** The model family ('yolov8', 'yolo11', …) from the YAML (see modelFamily); a checkpoint's record replaces it. */
+  family: ModelFamily;
 
   constructor(cfg: string | ModelYaml | Record<string, unknown> = 'yolov8n.yaml', options: DetectionModelOptions = {}) {
     super();
@@ -192,6 +195,7 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
     this.yaml = yaml;
     this.buildLayers(yaml, ch, verbose);
     this.nc = yaml.nc;
+    this.family = modelFamily(yaml);
     this.names = Object.fromEntries(Array.from({ length: yaml.nc }, (_, i) => [i, String(i)]));
 
     const head = this.model.at(this.model.length - 1);

@@ -15,7 +15,7 @@ export const BUILTIN_MODELS_DIR = fileURLToPath(new URL('../cfg/models/', import
  */
 export function guessModelScale(modelPath: string): string {
   const stem = basename(modelPath).replace(/\.[^.]*$/, '');
-  return /yolov\d+([nslmx])/.exec(stem)?.[1] ?? '';
+  return /yolov?\d+([nslmx])/.exec(stem)?.[1] ?? '';
 }
 
 function builtinFiles(dir = BUILTIN_MODELS_DIR): string[] {

@@ -19,15 +19,26 @@ export interface ModelMeta {
   task: string;
   /** True when the weights are of the BatchNorm-fused model (conv with bias, no bn): load into a fused model. */
   fused?: boolean;
+  /** The model family ('yolov8', 'yolo11', …; see modelFamily); absent in checkpoints written before it was recorded. */
+  family?: string;
 }
 
-/** What a checkpoint records of a model: architecture, classes, strides, task, and whether it is fused. */
+/** What a checkpoint records of a model: architecture, classes, strides, task, family, and whether it is fused. */
 export function modelMeta(
-  model: { yaml: Record<string, unknown>; nc: number; names: Record<number, string>; stride: number[]; isFused?(): boolean },
+  model: {
+    yaml: Record<string, unknown>;
+    nc: number;
+    names: Record<number, string>;
+    stride: number[];
+    family?: string;
+    isFused?(): boolean;
+  },
   task: string,
 ): ModelMeta {
-  const { yaml, nc, names, stride } = model;
-  return { yaml, nc, names, stride, task, fused: typeof model.isFused === 'function' && model.isFused() };
+  const { yaml, nc, names, stride, family } = model;
+  const meta: ModelMeta = { yaml, nc, names, stride, task, fused: typeof model.isFused === 'function' && model.isFused() };
+  if (family) meta.family = family;
+  return meta;
 }
 
 export interface CheckpointMeta {

@@ -1,4 +1,6 @@
-// results.csv exactly as Ultralytics writes it: fields right-aligned to 23 characters, values as C's %.5g, appended.
+// results.csv exactly as Ultralytics writes it, in the style of the release a model family comes from: 8.2 (YOLOv8)
+// right-aligns every field to 23 characters with values as C's %.5g; 8.3 and later (YOLO11, YOLO26) add a `time`
+// column after `epoch` and write fields unpadded as %.6g. Rows are appended.
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 /** C's `%.<precision>g`: shortest of fixed and exponent notation, trailing zeros stripped. */
@@ -16,12 +18,44 @@ export function formatG(value: number, precision = 5): string {
   return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
 }
 
-/** Appends one row (header first when the file is new). `row` maps column name → value; `epoch` leads. */
-export function appendResultsRow(file: string, epoch: number, row: Record<string, number>): void {
+/** Which Ultralytics release's results.csv layout to write (see the top of this file). */
+export type ResultsCsvStyle = '8.2' | '8.3';
+
+/** The layout by model family: families from Ultralytics 8.3 on; every other family (YOLOv8, v5, v3) 8.2's. */
+const FAMILY_STYLES = new Map<string, ResultsCsvStyle>([
+  ['yolo11', '8.3'],
+  ['yolo26', '8.3'],
+]);
+
+/**
+ * The results.csv layout of a model family.
+ * @example resultsCsvStyle('yolo11') // '8.3'
+ */
+export function resultsCsvStyle(family: string | undefined): ResultsCsvStyle {
+  return (family && FAMILY_STYLES.get(family)) || '8.2';
+}
+
+/**
+ * Appends one row (header first when the file is new). `row` maps column name → value; `epoch` leads, then (8.3
+ * style) `time`, the seconds since training started.
+ */
+export function appendResultsRow(
+  file: string,
+  epoch: number,
+  row: Record<string, number>,
+  options: { style?: ResultsCsvStyle; time?: number } = {},
+): void {
+  const { style = '8.2', time = 0 } = options;
   const keys = Object.keys(row);
+  const values = keys.map((k) => row[k] as number);
   const lines: string[] = [];
-  if (!existsSync(file)) lines.push(['epoch', ...keys].map((k) => k.padStart(23)).join(','));
-  lines.push([epoch, ...keys.map((k) => row[k] as number)].map((v) => formatG(v).padStart(23)).join(','));
+  if (style === '8.3') {
+    if (!existsSync(file)) lines.push(['epoch', 'time', ...keys].join(','));
+    lines.push([epoch, time, ...values].map((v) => formatG(v, 6)).join(','));
+  } else {
+    if (!existsSync(file)) lines.push(['epoch', ...keys].map((k) => k.padStart(23)).join(','));
+    lines.push([epoch, ...values].map((v) => formatG(v).padStart(23)).join(','));
+  }
   appendFileSync(file, `${lines.join('\n')}\n`);
 }
 

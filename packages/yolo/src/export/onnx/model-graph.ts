@@ -5,6 +5,7 @@ import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { ModelLayer } from '../../nn/parse-model.js';
 import { VERSION } from '../../version.js';
+import './block-yolo11.js';
 import './detect.js';
 import './segment.js';
 import { type EmitContext, emitterFor, type Value } from './emitters.js';

@@ -93,7 +93,8 @@ export class C2f extends nn.Module {
   readonly c: number;
   cv1: Conv;
   cv2: Conv;
-  m: torch.nn.ModuleList<Bottleneck>;
+  /** The blocks: Bottlenecks here; a subclass may use others of the same channels (C3k2's C3k). */
+  m: torch.nn.ModuleList<torch.nn.Module<[Tensor], Tensor>>;
 
   constructor(c1: number, c2: number, n = 1, shortcut = false, g = 1, e = 0.5) {
     super();

@@ -5,7 +5,7 @@ import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { dist2bbox, makeAnchors } from '../../utils/tal.js';
 import { DFL } from './block.js';
-import { Conv } from './conv.js';
+import { Conv, DWConv } from './conv.js';
 
 const { nn } = torch;
 
@@ -21,11 +21,22 @@ export type DetectionPrediction = [pred: Tensor, raw: Tensor[]];
  */
 export type DetectionOutput = Tensor[] | DetectionPrediction | Tensor;
 
+/** How parseModel builds a head beyond its YAML args (options the layer table does not print). */
+export interface HeadOptions {
+  /**
+   * YOLOv8's class branch (two 3×3 Convs) when true (the default); YOLO11's when false: per level
+   * [DWConv 3×3 → Conv 1×1] twice, then the 1×1 Conv2d. Ultralytics' parse_model sets `Detect.legacy = False` once
+   * a module such as C3k2 appears in the YAML; parseModel passes the same decision here.
+   */
+  legacy?: boolean;
+}
+
 /**
- * YOLOv8 detection head for `nc` classes over feature maps with channels `ch`.
+ * YOLOv8 detection head for `nc` classes over feature maps with channels `ch` (YOLO11's with `legacy: false`).
  *
  * @example
  * const head = new Detect(80, [64, 128, 256]);
+ * const yolo11Head = new Detect(80, [64, 128, 256], { legacy: false });
  */
 export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
   readonly nc: number;
@@ -42,9 +53,11 @@ export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
   cv2: torch.nn.ModuleList<torch.nn.Sequential>;
   cv3: torch.nn.ModuleList<torch.nn.Sequential>;
   dfl: DFL;
+  /** YOLOv8's class branch (true) or YOLO11's depth-wise one (false); see HeadOptions. */
+  readonly legacy: boolean;
   private anchorShape: string | null = null;
 
-  constructor(nc = 80, ch: number[] = []) {
+  constructor(nc = 80, ch: number[] = [], options: HeadOptions = {}) {
     super();
     if (ch.length === 0) throw new RangeError('Detect needs the channels of at least one input feature map');
     this.nc = nc;
@@ -58,10 +71,16 @@ export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
       'cv2',
       new nn.ModuleList(ch.map((x) => new nn.Sequential(new Conv(x, c2, 3), new Conv(c2, c2, 3), new nn.Conv2d(c2, 4 * this.regMax, 1)))),
     );
-    this.cv3 = this.registerModule(
-      'cv3',
-      new nn.ModuleList(ch.map((x) => new nn.Sequential(new Conv(x, c3, 3), new Conv(c3, c3, 3), new nn.Conv2d(c3, nc, 1)))),
-    );
+    this.legacy = options.legacy ?? true;
+    const classBranch = (x: number) =>
+      this.legacy
+        ? new nn.Sequential(new Conv(x, c3, 3), new Conv(c3, c3, 3), new nn.Conv2d(c3, nc, 1))
+        : new nn.Sequential(
+            new nn.Sequential(new DWConv(x, x, 3), new Conv(x, c3, 1)),
+            new nn.Sequential(new DWConv(c3, c3, 3), new Conv(c3, c3, 1)),
+            new nn.Conv2d(c3, nc, 1),
+          );
+    this.cv3 = this.registerModule('cv3', new nn.ModuleList(ch.map(classBranch)));
     this.dfl = this.registerModule('dfl', new DFL(this.regMax));
     // Cached anchor grid, rebuilt when the input shape changes; non-persistent so it stays out of state dicts.
     this.registerBuffer('anchors', null, false);

@@ -5,7 +5,7 @@
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { Conv } from './conv.js';
-import { Detect } from './head.js';
+import { Detect, type HeadOptions } from './head.js';
 import { ConvTranspose2d } from './layers.js';
 
 const { nn } = torch;
@@ -63,8 +63,8 @@ export class Segment extends Detect<SegmentOutput> {
   proto: Proto;
   cv4: torch.nn.ModuleList<torch.nn.Sequential>;
 
-  constructor(nc = 80, nm = 32, npr = 256, ch: number[] = []) {
-    super(nc, ch);
+  constructor(nc = 80, nm = 32, npr = 256, ch: number[] = [], options: HeadOptions = {}) {
+    super(nc, ch, options);
     this.nm = nm;
     this.npr = npr;
     this.proto = this.registerModule('proto', new Proto(ch[0] as number, npr, nm));

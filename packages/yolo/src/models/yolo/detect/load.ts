@@ -29,6 +29,8 @@ export interface LoadedWeights {
   names: Record<number, string> | null;
   /** The weights are of a BatchNorm-fused model. */
   fused: boolean;
+  /** The model family the checkpoint records (yolots checkpoints); null when it records none. */
+  family: string | null;
   meta: WeightsMeta;
 }
 
@@ -46,7 +48,14 @@ export function readWeightsFile(path: string): LoadedWeights {
     const weights = new Map<string, Tensor>();
     for (const [name, raw] of ckpt.stateDict) weights.set(name, torch.fromBytes(raw.data, raw.dtype, raw.shape));
     const { epoch, date, version, bestFitness, trainArgs } = ckpt;
-    return { cfg: ckpt.yaml, weights, names: ckpt.names, fused: false, meta: { epoch, date, version, bestFitness, trainArgs } };
+    return {
+      cfg: ckpt.yaml,
+      weights,
+      names: ckpt.names,
+      fused: false,
+      family: null,
+      meta: { epoch, date, version, bestFitness, trainArgs },
+    };
   }
   if (path.endsWith('.safetensors')) {
     const ckpt = loadCheckpoint(path);
@@ -60,6 +69,7 @@ export function readWeightsFile(path: string): LoadedWeights {
       weights,
       names: meta.model.names,
       fused: meta.model.fused ?? false,
+      family: meta.model.family ?? null,
       meta: { epoch: meta.epoch, date: meta.date, version: meta.version, bestFitness: meta.best_fitness, trainArgs: meta.train_args },
     };
   }
@@ -97,13 +107,14 @@ export function loadYoloModel<M extends DetectionModel<unknown>>(
   options: { verbose?: boolean } = {},
 ): M {
   if (!/\.(pt|safetensors)$/.test(source)) return build(source, { verbose: options.verbose ?? false });
-  const { cfg, weights, names, fused, meta } = readWeightsFile(source);
+  const { cfg, weights, names, fused, family, meta } = readWeightsFile(source);
   try {
     const args = meta.trainArgs ? checkpointArgs(meta.trainArgs, source) : undefined;
     const model = build(cfg, { verbose: options.verbose ?? false, args });
     if (fused) model.fuse(false);
     model.loadStateDict(weights);
     if (names) model.names = names;
+    if (family) model.family = family;
     return model.eval();
   } finally {
     torch.dispose([...weights.values()]);
