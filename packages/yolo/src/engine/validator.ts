@@ -138,9 +138,13 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   /** Metric key names (results.csv columns). */
   abstract get metricKeys(): string[];
 
-  /** The images to the device, as float in [0, 1]. */
+  /**
+   * The images to the device, as float in [0, 1]; on CPU channels-last (what `inference` feeds the NHWC weights),
+   * reordered while still uint8: a quarter of the memory traffic of reordering floats.
+   */
   preprocess(batch: T['batch']): T['batch'] {
-    return { ...batch, img: batch.img.to(this.device).float().div(255) };
+    const img = batch.img.to(this.device);
+    return { ...batch, img: (img.device === 'cpu' ? img.contiguous('channels_last') : img).float().div(255) };
   }
 
   async plotValSamples(_batch: T['raw'], _ni: number): Promise<void> {}

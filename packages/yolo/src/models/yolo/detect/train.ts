@@ -58,8 +58,11 @@ export class DetectionTrainer<T extends DetectTypes = DetectTypes> extends BaseT
 
   /** The images to the device as float in [0, 1]; with `multi_scale`, a random size in [0.5, 1.5)·imgsz (stride multiple). */
   override preprocessBatch(batch: T['batch']): T['batch'] {
-    let img: Tensor = batch.img.to(this.device).float().div(255);
-    if (img.device === 'cpu') img = img.contiguous('channels_last'); // the layout of the weights (see setupModel)
+    let img: Tensor = batch.img.to(this.device);
+    // The layout of the weights on CPU (see setupModel), reordered while the pixels are still 1-byte uint8: a quarter
+    // of the memory traffic of reordering floats; the elementwise cast and division keep the layout.
+    if (img.device === 'cpu') img = img.contiguous('channels_last');
+    img = img.float().div(255);
     if (this.args.multi_scale) {
       const gs = Math.max(...this.net.stride, 32);
       const imgsz = this.args.imgsz as number;
