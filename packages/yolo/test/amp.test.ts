@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
 import { resolveAmp, toFloat32, withAutocast } from '../src/engine/amp.js';
 import { DetectionTrainer } from '../src/models/yolo/detect/train.js';
+import { DetectionModel } from '../src/nn/tasks.js';
 
 const COCO8 = fileURLToPath(new URL('../../../../shared/datasets/coco8.yaml', import.meta.url));
 const cpu = torch.amp.cpuBf16Support();
@@ -52,6 +53,23 @@ describe('autocast around the forward', () => {
         ['float32', 'float32', 3],
       );
       conv.dispose();
+    }),
+  );
+});
+
+describe('the head under bf16 autocast', () => {
+  test('the logits convs run in float32: raw maps are float32 though the convs before them ran in bf16', { skip: noBf16 }, () =>
+    torch.tidy(() => {
+      const model = new DetectionModel('yolov8n.yaml', { nc: 3, verbose: false });
+      const raw = withAutocast('bf16', () => model.call(torch.rand([1, 3, 64, 64]))) as torch.Tensor[];
+      assert.deepEqual(
+        raw.map((t) => t.dtype),
+        ['float32', 'float32', 'float32'],
+      );
+      const branch = model.head.cv3.at(0);
+      const hidden = withAutocast('bf16', () => branch.at(0).call(torch.rand([1, 64, 8, 8])));
+      assert.equal(hidden.dtype, 'bfloat16');
+      model.dispose();
     }),
   );
 });
