@@ -45,7 +45,7 @@ function randomBatch(seed: number): { batchIdx: Tensor; cls: Tensor; bboxes: Ten
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function time(fn: () => void): number {
@@ -69,7 +69,7 @@ const preds = HEAD.stride.map((s) =>
 );
 const batch = randomBatch(1);
 const criterion = new DetectionLoss(HEAD, GAINS);
-const anchors = preds.reduce((sum, p) => sum + (p.shape[2] as number) * (p.shape[3] as number), 0);
+const anchors = preds.reduce((sum, p) => sum + p.shape[2]! * p.shape[3]!, 0);
 
 const before = torch.liveTensors();
 const lossMs = time(() => torch.tidy(() => void criterion.compute(preds, batch)));

@@ -33,7 +33,7 @@ function prediction(anchors: number, logitMean: number): Tensor {
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 torch.manualSeed(0);

@@ -22,7 +22,7 @@ import { DetectionModel } from '../packages/yolo/src/nn/tasks.js';
 
 function flag(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? (process.argv[at + 1] as string) : fallback;
+  return at > 0 ? process.argv[at + 1]! : fallback;
 }
 const repeats = Number(flag('repeats', '20'));
 const threadCounts = flag('threads', `1,${torch.getNumThreads()}`).split(',').map(Number);
@@ -32,7 +32,7 @@ const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
 async function input(): Promise<{ img: Tensor; what: string }> {
   const dir = join(SHARED, 'datasets/coco8/images/val');
   if (existsSync(dir)) {
-    const file = join(dir, readdirSync(dir).sort()[0] as string);
+    const file = join(dir, readdirSync(dir).sort()[0]!);
     const image = await decodeImage(file);
     const sample = {
       img: image,
@@ -69,7 +69,7 @@ interface Timing {
 function summary(ms: number[]): Timing {
   const sorted = [...ms].sort((a, b) => a - b);
   const mid = sorted.length / 2;
-  const median = sorted.length % 2 ? (sorted[Math.floor(mid)] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { median, mean: ms.reduce((a, b) => a + b, 0) / ms.length };
 }
 

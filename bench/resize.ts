@@ -40,7 +40,7 @@ async function time(fn: () => unknown): Promise<number> {
     ms.push(performance.now() - t0);
   }
   ms.sort((a, b) => a - b);
-  return ms[Math.floor(ms.length / 2)] as number;
+  return ms[Math.floor(ms.length / 2)]!;
 }
 
 const cases: [string, RgbImage, number, number][] = [

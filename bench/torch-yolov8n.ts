@@ -102,8 +102,8 @@ function main(): void {
   const itersFor = (size: number): number => (values.iters !== undefined ? Number(values.iters) : size <= 320 ? 8 : 4);
 
   if (values.worker) {
-    const size = sizes[0] as number;
-    console.log(JSON.stringify(worker(size, layouts[0] as Layout, warmup, itersFor(size), threads, batch, precision === 'bf16')));
+    const size = sizes[0]!;
+    console.log(JSON.stringify(worker(size, layouts[0]!, warmup, itersFor(size), threads, batch, precision === 'bf16')));
     return;
   }
 

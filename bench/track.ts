@@ -60,7 +60,7 @@ async function evaluate(type: string, scenario: MotionScenario): Promise<{ line:
       for (let i = 0; i < rows.length / TRACK_COLUMNS; i++) {
         const r = rows.subarray(i * TRACK_COLUMNS, (i + 1) * TRACK_COLUMNS);
         // Ids are offset per seed so one accumulator scores every run without mixing identities.
-        tracks.push({ id: seed * 10000 + (r[4] as number), xyxy: [r[0], r[1], r[2], r[3]] as IdBox['xyxy'] });
+        tracks.push({ id: seed * 10000 + r[4]!, xyxy: [r[0], r[1], r[2], r[3]] as IdBox['xyxy'] });
       }
       const truth = objects
         .filter((o) => o.visible >= 0.3)

@@ -29,7 +29,7 @@ function fixtureModel(): DetectionModel {
 }
 
 async function bench(imgsz: number): Promise<void> {
-  const ref = REFERENCE[imgsz] as { val: number[]; predict: number[] };
+  const ref = REFERENCE[imgsz]!;
   const model = fixtureModel();
 
   const validator = new DetectionValidator({
@@ -58,14 +58,14 @@ async function bench(imgsz: number): Promise<void> {
   const median = (k: number): number => {
     const sorted = times
       .slice(2)
-      .map((t) => t[k] as number)
+      .map((t) => t[k]!)
       .sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] as number;
+    return sorted[Math.floor(sorted.length / 2)]!;
   };
   const [pre, inf, post] = [median(0), median(1), median(2)];
   console.log(
     `predict  ${pre.toFixed(1)} / ${inf.toFixed(1)} / ${post.toFixed(1)} ms per image (median of ${times.length - 2}, batch 1) | ` +
-      `Ultralytics ${ref.predict.join(' / ')} ms | inference ratio ${((ref.predict[1] as number) / inf).toFixed(2)}x`,
+      `Ultralytics ${ref.predict.join(' / ')} ms | inference ratio ${(ref.predict[1]! / inf).toFixed(2)}x`,
   );
 }
 

@@ -58,7 +58,7 @@ class C2f extends nn.Module {
 
   forward(x: Tensor): Tensor {
     const y = this.cv1.call(x).chunk(2, 1);
-    for (const block of this.m) y.push(block.call(y[y.length - 1] as Tensor));
+    for (const block of this.m) y.push(block.call(y[y.length - 1]!));
     return this.cv2.call(torch.cat(y, 1));
   }
 }
@@ -79,7 +79,7 @@ class SPPF extends nn.Module {
 
   forward(x: Tensor): Tensor {
     const y = [this.cv1.call(x)];
-    for (let i = 0; i < 3; i++) y.push(this.m.call(y[i] as Tensor));
+    for (let i = 0; i < 3; i++) y.push(this.m.call(y[i]!));
     return this.cv2.call(torch.cat(y, 1));
   }
 }
@@ -97,8 +97,8 @@ class DetectRaw extends nn.Module<[Tensor[]], Tensor[]> {
 
   constructor(nc: number, ch: number[]) {
     super();
-    const c2 = Math.max(16, (ch[0] as number) / 4, 64);
-    const c3 = Math.max(ch[0] as number, Math.min(nc, 100));
+    const c2 = Math.max(16, ch[0]! / 4, 64);
+    const c3 = Math.max(ch[0]!, Math.min(nc, 100));
     const branch = (c: number, width: number, out: number): torch.nn.Sequential =>
       new nn.Sequential(new Conv(c, width, 3), new Conv(width, width, 3), new nn.Conv2d(width, out, 1));
     this.cv2 = this.registerModule('cv2', new nn.ModuleList(ch.map((c) => branch(c, c2, 64))));

@@ -131,7 +131,7 @@ export type NestedArray = number | boolean | NestedArray[];
 export function tensor(data: NestedArray | TypedArray, options: TensorOptions & { shape?: number[] } = {}): Tensor {
   if (ArrayBuffer.isView(data)) return fromTypedArray(data as TypedArray, options.shape, options);
   const shape: number[] = [];
-  for (let level: NestedArray = data; Array.isArray(level); level = level[0] as NestedArray) {
+  for (let level: NestedArray = data; Array.isArray(level); level = level[0]!) {
     shape.push(level.length);
     if (level.length === 0) break;
   }

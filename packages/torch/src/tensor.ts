@@ -110,7 +110,7 @@ export class Tensor implements Owned {
     if (dim === undefined) return shape;
     const d = dim < 0 ? dim + shape.length : dim;
     if (d < 0 || d >= shape.length) throw new RangeError(`size(${dim}): tensor has ${shape.length} dimensions`);
-    return shape[d] as number;
+    return shape[d]!;
   }
 
   get ndim(): number {
@@ -247,7 +247,7 @@ export class Tensor implements Owned {
     let offset = 0;
     const build = (d: number): unknown[] => {
       const out: unknown[] = [];
-      for (let i = 0; i < (shape[d] as number); i++) out.push(d === shape.length - 1 ? flat[offset++] : build(d + 1));
+      for (let i = 0; i < shape[d]!; i++) out.push(d === shape.length - 1 ? flat[offset++] : build(d + 1));
       return out;
     };
     return build(0);

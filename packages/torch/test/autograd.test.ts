@@ -22,7 +22,7 @@ function gradcheck(
   torch.tidy(() => {
     const build = (datas: number[][], grad: boolean): Tensor[] =>
       inputs.map((spec, k) =>
-        torch.tensor(datas[k] as number[], { shape: spec.shape, dtype: spec.dtype ?? 'float64', requiresGrad: grad && spec.wrt }),
+        torch.tensor(datas[k]!, { shape: spec.shape, dtype: spec.dtype ?? 'float64', requiresGrad: grad && spec.wrt }),
       );
     const originals = inputs.map((spec) => spec.data);
     const leaves = build(originals, true);
@@ -34,14 +34,14 @@ function gradcheck(
       torch.noGrad(() => torch.tidy(() => fn(build(datas, false)).mul(projection).sum().item()));
     inputs.forEach((spec, k) => {
       if (!spec.wrt) return;
-      const grad = (leaves[k] as Tensor).grad;
+      const grad = leaves[k]!.grad;
       assert.ok(grad !== null, `input ${k} got no gradient`);
       const analytic = grad.toArray();
       spec.data.forEach((value, e) => {
         const shifted = (delta: number): number[][] =>
           originals.map((d, j) => (j === k ? d.map((v, i) => (i === e ? value + delta : v)) : d));
         const numeric = (objective(shifted(H)) - objective(shifted(-H))) / (2 * H);
-        const a = analytic[e] as number;
+        const a = analytic[e]!;
         assert.ok(
           Math.abs(a - numeric) <= tolerance.atol + tolerance.rtol * Math.abs(numeric),
           `input ${k} element ${e}: autograd ${a} vs finite difference ${numeric}`,

@@ -35,7 +35,7 @@ if (typeof pickles === 'string') console.log(`skipping CPython cross-check: ${pi
 describe('pickle VM on CPython pickles', { skip: typeof pickles === 'string' }, () => {
   for (const protocol of ['0', '1', '2', '3', '4', '5']) {
     test(`protocol ${protocol}`, () => {
-      const bytes = Buffer.from((pickles as Record<string, string>)[protocol], 'hex');
+      const bytes = Buffer.from((pickles as Record<string, string>)[protocol]!, 'hex');
       const v = unpickle(bytes) as Map<unknown, unknown>;
       assert.ok(v instanceof Map);
       assert.equal(v.get('int'), 7);

@@ -39,8 +39,8 @@ describe('safetensors fixtures', { skip: !haveFixtures }, () => {
 
     const model = parsed.get('model.safetensors')!;
     assert.deepEqual(Object.keys(model.metadata).sort(), ['names', 'nc', 'stride', 'yaml']);
-    assert.equal(JSON.parse(model.metadata.nc), 80);
-    assert.deepEqual(JSON.parse(model.metadata.stride), [8, 16, 32]);
+    assert.equal(JSON.parse(model.metadata.nc!), 80);
+    assert.deepEqual(JSON.parse(model.metadata.stride!), [8, 16, 32]);
     assert.deepEqual(model.tensors.get('model.0.conv.weight')?.shape, [16, 3, 3, 3]);
     assert.equal(model.tensors.get('model.0.bn.num_batches_tracked')?.dtype, 'int64');
     assert.deepEqual(model.tensors.get('model.0.bn.num_batches_tracked')?.shape, []);
@@ -52,7 +52,7 @@ describe('safetensors fixtures', { skip: !haveFixtures }, () => {
 
     const loss = parsed.get('loss.safetensors')!.tensors.get('loss')!;
     assert.deepEqual(loss.shape, []);
-    assert.ok(Math.abs(new Float32Array(loss.data.slice().buffer)[0] - 24.064390182495117) < 1e-6);
+    assert.ok(Math.abs(new Float32Array(loss.data.slice().buffer)[0]! - 24.064390182495117) < 1e-6);
   });
 
   test('tensor data are views into the file buffer (zero-copy)', () => {

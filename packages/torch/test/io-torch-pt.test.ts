@@ -137,8 +137,7 @@ describe('loadPt errors', () => {
       assert.throws(() => loadPt(truncated), /truncated\.pt: not a zip file or truncated/);
 
       const renamed = Buffer.from(bytes);
-      let at = -1;
-      while ((at = renamed.indexOf('/data.pkl', at + 1)) >= 0) renamed.write('/data.pkX', at);
+      for (let at = renamed.indexOf('/data.pkl'); at >= 0; at = renamed.indexOf('/data.pkl', at + 1)) renamed.write('/data.pkX', at);
       const renamedPath = join(work, 'renamed.pt');
       writeFileSync(renamedPath, renamed);
       assert.throws(() => loadPt(renamedPath), /renamed\.pt: no <archive>\/data\.pkl in the zip/);

@@ -115,7 +115,7 @@ describe('ZipArchive', () => {
     assert.throws(() => new ZipArchive(bytes.subarray(0, bytes.byteLength - 5), 'cut.zip'), /cut\.zip: not a zip file or truncated/);
     assert.throws(() => new ZipArchive(text('PK but not really a zip file at all'), 'bad.zip'), /bad\.zip: not a zip file or truncated/);
     const corrupt = bytes.slice();
-    corrupt[30 + 1 + 3] ^= 0xff; // a byte of the entry's data
+    corrupt[30 + 1 + 3]! ^= 0xff; // a byte of the entry's data
     assert.throws(() => new ZipArchive(corrupt, 'c.zip').read('x'), /c\.zip: entry "x" fails its CRC-32 check/);
     assert.throws(() => new ZipArchive(bytes, 'm.zip').read('nope'), /m\.zip: no entry "nope"/);
     // Central directory intact but the local header moved away (offset points past the data).

@@ -144,7 +144,7 @@ describe('layers', () => {
       const y = bn.call(x);
       const sd = Math.sqrt(5 + 1e-3);
       y.toArray().forEach((v, i) => {
-        assert.ok(Math.abs(v - ([-3, -1, 1, 3][i] as number) / sd) < 1e-5);
+        assert.ok(Math.abs(v - [-3, -1, 1, 3][i]! / sd) < 1e-5);
       });
       assert.ok(Math.abs((bn.runningMean?.item() as number) - 0.03 * 4) < 1e-6);
       assert.ok(Math.abs((bn.runningVar?.item() as number) - (0.97 + 0.03 * (20 / 3))) < 1e-6);
@@ -154,7 +154,7 @@ describe('layers', () => {
       assert.equal(bn.getBuffer('num_batches_tracked')?.item(), 1, 'eval does not count batches');
       const rv = 0.97 + 0.03 * (20 / 3);
       z.toArray().forEach((v, i) => {
-        assert.ok(Math.abs(v - (([1, 3, 5, 7][i] as number) - 0.12) / Math.sqrt(rv + 1e-3)) < 1e-5);
+        assert.ok(Math.abs(v - ([1, 3, 5, 7][i]! - 0.12) / Math.sqrt(rv + 1e-3)) < 1e-5);
       });
     });
     bn.dispose();

@@ -9,7 +9,7 @@ const { F } = torch;
 function assertClose(actual: number[], expected: number[], tol = 1e-6): void {
   assert.equal(actual.length, expected.length, `length ${actual.length} vs ${expected.length}`);
   actual.forEach((a, i) => {
-    const e = expected[i] as number;
+    const e = expected[i]!;
     assert.ok(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)), `element ${i}: ${a} vs ${e}\nactual   ${actual}\nexpected ${expected}`);
   });
 }
@@ -556,7 +556,7 @@ describe('nn.functional', () => {
       const weight = torch.tensor([2, 0, 1], { dtype: 'float64' });
       assertClose(
         [F.binaryCrossEntropyWithLogits(logits, target, { weight, reduction: 'sum' }).item()],
-        [2 * (perElement[0] as number) + (perElement[2] as number)],
+        [2 * perElement[0]! + perElement[2]!],
       );
       const scores = torch.tensor([[0, Math.log(3)]], { dtype: 'float64' });
       assertClose([F.crossEntropy(scores, torch.tensor([1], { dtype: 'int64' })).item()], [-Math.log(0.75)]);

@@ -35,7 +35,7 @@ function trajectory(make: (params: Tensor[]) => torch.optim.Optimizer<{ lr: numb
 
 function assertClose(actual: number[], expected: number[], tol = 1e-12): void {
   actual.forEach((a, i) => {
-    assert.ok(Math.abs(a - (expected[i] as number)) <= tol, `element ${i}: ${a} vs ${expected[i]} (all: ${actual})`);
+    assert.ok(Math.abs(a - expected[i]!) <= tol, `element ${i}: ${a} vs ${expected[i]} (all: ${actual})`);
   });
 }
 
@@ -158,13 +158,13 @@ describe('optimizer mechanics', () => {
       }
       const [p2, opt2] = make();
       p2.setData_(p1.detach().clone());
-      opt2.paramGroups[0].lr = 0.5;
+      opt2.paramGroups[0]!.lr = 0.5;
       const saved = opt1.stateDict();
       assert.equal(saved.state.get(0)?.get('step'), 2);
       opt2.loadStateDict(saved);
-      assert.equal(opt2.paramGroups[0].lr, 0.1);
-      assert.equal(opt2.paramGroups[0].weight_decay, 0.05);
-      const grad = GRADS[2] as number[];
+      assert.equal(opt2.paramGroups[0]!.lr, 0.1);
+      assert.equal(opt2.paramGroups[0]!.weight_decay, 0.05);
+      const grad = GRADS[2]!;
       for (const [p, opt] of [
         [p1, opt1],
         [p2, opt2],

@@ -142,7 +142,7 @@ describe('keep, dispose, using, GC', () => {
         ema.dispose();
         ema = next;
       }
-      assert.ok(Math.abs((ema.toArray()[0] as number) - (1 - 0.9 ** 5)) < 1e-6);
+      assert.ok(Math.abs(ema.toArray()[0]! - (1 - 0.9 ** 5)) < 1e-6);
       ema.dispose();
     }));
 

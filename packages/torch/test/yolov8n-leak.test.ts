@@ -62,7 +62,7 @@ test('YOLOv8n-shaped network: 20 fwd+bwd+SGD steps without leaking tensors or na
     bytes.slice(2).every((b) => b === bytes[2]),
     `native bytes per step: ${bytes.map((b) => (b / 2 ** 20).toFixed(2))} MiB`,
   );
-  assert.ok((losses.at(-1) as number) < 0.9 * (losses[0] as number), `the loss should fall: ${losses.map((l) => l.toFixed(4))}`);
+  assert.ok((losses.at(-1) as number) < 0.9 * losses[0]!, `the loss should fall: ${losses.map((l) => l.toFixed(4))}`);
 
   optimizer.zeroGrad();
   for (const state of optimizer.state.values()) for (const v of state.values()) if (typeof v !== 'number') v.dispose();

@@ -17,7 +17,7 @@ export async function runMode(task: string | null, mode: string, overrides: Reco
   const { model: modelArg, ...rest } = overrides;
   switch (mode) {
     case 'train': {
-      const source = typeof modelArg === 'string' ? modelArg : (TASK_DEFAULT_MODEL[task ?? 'detect'] as string);
+      const source = typeof modelArg === 'string' ? modelArg : TASK_DEFAULT_MODEL[task ?? 'detect']!;
       const model = new YOLO(source, task ?? undefined);
       await model.train(rest);
       // With plots on, the final validation already printed where the run was saved.

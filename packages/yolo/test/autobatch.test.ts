@@ -97,7 +97,7 @@ describe('autoBatch', () => {
     const { batch, lines } = run(probe);
     assert.deepEqual(measured, [1, 2, 4, 8], 'nothing larger is tried after the first failure');
     assert.equal(batch, 4, 'the fit says 48, but 8 images failed: the last size that worked');
-    assert.match(lines[2] as string, /^AutoBatch: Using batch-size 4 for CUDA:0/);
+    assert.match(lines[2]!, /^AutoBatch: Using batch-size 4 for CUDA:0/);
     assert.equal(run(fakeProbe(24, 22, 1, 0.25, 2).probe).batch, 1, 'one point cannot be fitted: the size that worked');
   });
 
@@ -105,10 +105,10 @@ describe('autoBatch', () => {
     const flat = fakeProbe(24, 22, 1, 0);
     const anomaly = run(flat.probe);
     assert.equal(anomaly.batch, 16);
-    assert.match(anomaly.lines[2] as string, /WARNING ⚠️ cannot fit a line to 7 measured step\(s\), using batch-size 16/);
+    assert.match(anomaly.lines[2]!, /WARNING ⚠️ cannot fit a line to 7 measured step\(s\), using batch-size 16/);
     const huge = run(fakeProbe(24, 22, 1, 0.001).probe);
     assert.equal(huge.batch, 16, 'above 1024 is outside the safe range');
-    assert.match(huge.lines[2] as string, /CUDA anomaly detected \(batch=1219\d outside 1-1024\), using default batch-size 16/);
+    assert.match(huge.lines[2]!, /CUDA anomaly detected \(batch=1219\d outside 1-1024\), using default batch-size 16/);
     const full = run(fakeProbe(24, 0.5, 1, 0.25).probe);
     assert.equal(full.batch, 16, 'no room for even one image: the fit is negative');
     const broken: MemoryProbe = {
@@ -121,7 +121,7 @@ describe('autoBatch', () => {
     };
     const failed = run(broken);
     assert.equal(failed.batch, 16);
-    assert.match(failed.lines[2] as string, /WARNING ⚠️ error detected: driver went away, using default batch-size 16/);
+    assert.match(failed.lines[2]!, /WARNING ⚠️ error detected: driver went away, using default batch-size 16/);
   });
 });
 
@@ -132,7 +132,7 @@ describe('the libtorch step probe', () => {
     bn = this.registerModule('bn', new torch.nn.BatchNorm2d(4));
     seen: number[] = [];
     forward(x: torch.Tensor): torch.Tensor[] {
-      const b = x.shape[0] as number;
+      const b = x.shape[0]!;
       this.seen.push(b);
       if (b >= 8) throw new Error('CUDA out of memory. Tried to allocate 2.00 GiB');
       return [this.bn.call(this.conv.call(x))];
@@ -152,7 +152,7 @@ describe('the libtorch step probe', () => {
       imgsz: 16,
       channels: 3,
       freeAfterStep: () => {
-        peak = Math.max(peak, net.seen[net.seen.length - 1] as number);
+        peak = Math.max(peak, net.seen[net.seen.length - 1]!);
         return 8 * GIB - 64 * 2 ** 20 * peak;
       },
     });
@@ -177,7 +177,7 @@ describe('the libtorch step probe', () => {
     const lines: string[] = [];
     assert.equal(checkTrainBatchSize(net, 'cpu', { imgsz: 64, batch: -1, log: (l) => lines.push(l) }), 16);
     assert.deepEqual(net.seen, []);
-    assert.match(lines[1] as string, /intended for CUDA devices, using default batch-size 16/);
+    assert.match(lines[1]!, /intended for CUDA devices, using default batch-size 16/);
   });
 
   test('a CUDA device whose memory cannot be read says why and uses 16', () => {
@@ -186,7 +186,7 @@ describe('the libtorch step probe', () => {
       throw new Error('cuda.memGetInfo: this libtorch loaded no CUDA runtime library (libcudart) to ask');
     };
     assert.equal(checkTrainBatchSize(new Net(), 'cuda:0', { imgsz: 64, batch: 0.5, memGetInfo, log: (l) => lines.push(l) }), 16);
-    assert.match(lines[0] as string, /at 50\.0% CUDA memory utilization/);
-    assert.match(lines[1] as string, /cannot read the memory of cuda:0 \(cuda\.memGetInfo: .*libcudart.*\), using default batch-size 16/);
+    assert.match(lines[0]!, /at 50\.0% CUDA memory utilization/);
+    assert.match(lines[1]!, /cannot read the memory of cuda:0 \(cuda\.memGetInfo: .*libcudart.*\), using default batch-size 16/);
   });
 });

@@ -142,7 +142,7 @@ describe('getCfg', () => {
     const args = getCfg(undefined, { project: 7, name: 'model', model: 'yolov8s.pt' }, (m) => warnings.push(m));
     assert.equal(args.project, '7');
     assert.equal(args.name, 'yolov8s');
-    assert.match(warnings[0], /'name=model' automatically updated to 'name=yolov8s'/);
+    assert.match(warnings[0]!, /'name=model' automatically updated to 'name=yolov8s'/);
   });
 
   test('deprecated keys are mapped with a warning', () => {

@@ -34,7 +34,7 @@ class BoxSource implements ImageSource {
     return this.specs.length;
   }
   async getImageAndLabel(i: number): Promise<Sample> {
-    const { h, w, box } = this.specs[i] as Spec;
+    const { h, w, box } = this.specs[i]!;
     const data = new Uint8Array(h * w * 3);
     const [x1, y1, x2, y2] = box;
     for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) data.set(COLORS[i] as number[], (y * w + x) * 3);
@@ -69,7 +69,7 @@ function assertBoxesMatchPixels(s: Sample, tol = 2, allCovered = true): void {
   inst.convertBbox('xyxy');
   inst.denormalize(s.img.width, s.img.height);
   const { data, width, height } = s.img;
-  const isColor = (p: number, c: number) => COLORS[c]?.every((v, k) => Math.abs((data[p * 3 + k] as number) - v) < 60) ?? false;
+  const isColor = (p: number, c: number) => COLORS[c]?.every((v, k) => Math.abs(data[p * 3 + k]! - v) < 60) ?? false;
   const boxes = Array.from(s.cls, (c, i) => ({ c, b: Array.from(inst.bboxes.subarray(i * 4, i * 4 + 4)) }));
   assert.ok(boxes.length > 0, 'no boxes left to check');
   for (const { c, b } of boxes) {
@@ -85,7 +85,7 @@ function assertBoxesMatchPixels(s: Sample, tol = 2, allCovered = true): void {
       }
     }
     const got = [px1, py1, px2, py2];
-    const ok = got.every((v, k) => Math.abs(v - (b[k] as number)) <= tol + 1);
+    const ok = got.every((v, k) => Math.abs(v - b[k]!) <= tol + 1);
     assert.ok(ok, `class ${c} box ${b.map((v) => v.toFixed(1))} vs its pixels ${got}`);
   }
   if (!allCovered) return;
@@ -94,12 +94,7 @@ function assertBoxesMatchPixels(s: Sample, tol = 2, allCovered = true): void {
       for (let c = 0; c < COLORS.length; c++) {
         if (!isColor(y * width + x, c)) continue;
         const covered = boxes.some(
-          ({ c: bc, b }) =>
-            bc === c &&
-            x >= (b[0] as number) - tol &&
-            x <= (b[2] as number) + tol &&
-            y >= (b[1] as number) - tol &&
-            y <= (b[3] as number) + tol,
+          ({ c: bc, b }) => bc === c && x >= b[0]! - tol && x <= b[2]! + tol && y >= b[1]! - tol && y <= b[3]! + tol,
         );
         assert.ok(covered, `pixel (${x}, ${y}) of class ${c} lies outside every class-${c} box`);
       }
@@ -132,11 +127,11 @@ describe('augmentations keep boxes on their pixels', () => {
   test('RandomFlip horizontal and vertical', async () => {
     const h = await run(new RandomFlip('horizontal', 1));
     assertBoxesMatchPixels(h);
-    assert.ok(Math.abs((h.instances.bboxes[0] as number) - (1 - 80 / 200)) < 1e-6);
+    assert.ok(Math.abs(h.instances.bboxes[0]! - (1 - 80 / 200)) < 1e-6);
     const v = await run(new RandomFlip('vertical', 1), 1);
     assertBoxesMatchPixels(v);
     const none = await run(new RandomFlip('horizontal', 0));
-    assert.ok(Math.abs((none.instances.bboxes[0] as number) - 80 / 200) < 1e-6);
+    assert.ok(Math.abs(none.instances.bboxes[0]! - 80 / 200) < 1e-6);
   });
 
   test('RandomPerspective with rotation, shear, scale and perspective', async () => {
@@ -173,7 +168,7 @@ describe('augmentations keep boxes on their pixels', () => {
   });
 
   test('MixUp blends pixels and concatenates labels', async () => {
-    const src = new BoxSource([SPECS[0] as Spec, SPECS[0] as Spec]);
+    const src = new BoxSource([SPECS[0]!, SPECS[0]!]);
     const a = await src.getImageAndLabel(0);
     const before = a.img.data.slice();
     const out = await new MixUp(src, null, 1).apply(a, new Random(3));
@@ -181,9 +176,9 @@ describe('augmentations keep boxes on their pixels', () => {
     assert.equal(out.instances.length, 2);
     // Inside the box: red here, red or green in the partner; the blend splits 255 between the two channels.
     const p = (70 * 200 + 80) * 3;
-    const sum = (out.img.data[p] as number) + (out.img.data[p + 1] as number);
+    const sum = out.img.data[p]! + out.img.data[p + 1]!;
     assert.ok(sum >= 254 && sum <= 255, `blend ${out.img.data[p]}, ${out.img.data[p + 1]}`);
-    assert.ok((out.img.data[p] as number) > 60, 'the sample keeps about half its weight');
+    assert.ok(out.img.data[p]! > 60, 'the sample keeps about half its weight');
     assert.equal(out.img.data[0], 0);
     assert.equal(before[p], 255);
   });
@@ -196,7 +191,7 @@ describe('augmentations keep boxes on their pixels', () => {
     const roundTrip = noise.slice();
     const identity = Uint8Array.from({ length: 256 }, (_, i) => i);
     adjustHsv(roundTrip, identity, identity, identity);
-    const maxDiff = roundTrip.reduce((m, v, i) => Math.max(m, Math.abs(v - (noise[i] as number))), 0);
+    const maxDiff = roundTrip.reduce((m, v, i) => Math.max(m, Math.abs(v - noise[i]!)), 0);
     assert.ok(maxDiff <= 3, `HSV round trip differs by ${maxDiff}`);
     const sample = await new BoxSource(SPECS).getImageAndLabel(0);
     sample.img.data.set(noise.subarray(0, sample.img.data.length));

@@ -29,7 +29,7 @@ async function collect(loader: DataLoader, epoch: number): Promise<RawBatch[]> {
 function assertSameBatches(a: RawBatch[], b: RawBatch[]): void {
   assert.equal(a.length, b.length);
   a.forEach((x, i) => {
-    const y = b[i] as RawBatch;
+    const y = b[i]!;
     assert.deepEqual(x.imFile, y.imFile);
     assert.deepEqual(x.imgShape, y.imgShape);
     assert.deepEqual(x.cls, y.cls);
@@ -74,7 +74,7 @@ describe('data loader on coco8', { skip: missing }, () => {
       const a = await collect(inline, 1);
       const b = await collect(threaded, 1);
       assertSameBatches(a, b);
-      const batch = a[0] as RawBatch;
+      const batch = a[0]!;
       assert.deepEqual(batch.imgShape, [2, 3, 320, 320]);
       assert.equal(batch.img.length, 2 * 3 * 320 * 320);
       assert.equal(batch.bboxes.length, batch.cls.length * 4);
@@ -121,7 +121,7 @@ describe('data loader on coco8', { skip: missing }, () => {
     for (const b of batches) {
       assert.ok(b.ratioPad && b.ratioPad.length === 2);
       b.ratioPad.forEach(([ratio, pad], i) => {
-        const [h0, w0] = b.oriShape[i] as [number, number];
+        const [h0, w0] = b.oriShape[i]!;
         assert.ok(Math.abs(ratio[0] - Math.min(320 / h0, 320 / w0)) < 0.01);
         assert.ok(pad[0] >= 0 && pad[1] >= 0);
       });

@@ -79,7 +79,7 @@ describe('dataset options', { skip: missing }, () => {
     }
     // Pixels from RAM are bit-identical; from .npy they were resized from raw pixels instead of the JPEG, so close.
     ram.forEach((b, i) => assert.ok(Buffer.from(b.img).equals(Buffer.from(plain[i]?.img ?? []))));
-    const diff = disk[0]?.img.reduce((s, v, k) => s + Math.abs(v - (plain[0]?.img[k] as number)), 0) ?? Infinity;
+    const diff = disk[0]?.img.reduce((s, v, k) => s + Math.abs(v - plain[0]!.img[k]!), 0) ?? Infinity;
     assert.ok(diff / (disk[0]?.img.length ?? 1) < 2, `disk cache differs by ${diff}`);
   });
 });

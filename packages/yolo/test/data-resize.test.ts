@@ -127,7 +127,7 @@ for i, (h, w, th, tw) in enumerate(json.load(open(f'{d}/cases.json'))):
 
   cases.forEach(([h, w, th, tw], i) => {
     test(`${h}x${w} → ${th}x${tw}`, () => {
-      const ours = resizeLinear(sources[i] as RgbImage, th, tw);
+      const ours = resizeLinear(sources[i]!, th, tw);
       const [mean, max] = pixelDiff(ours.data, new Uint8Array(readFileSync(join(dir, `out${i}.raw`))));
       assert.equal(max, 0, `mean ${mean.toFixed(4)}, max ${max} grey levels`);
     });
@@ -191,7 +191,7 @@ for f in sorted(glob.glob(${JSON.stringify(COCO8_VAL)} + '*.jpg')):
       const ds = await valDataset(COCO8_VAL, imgsz);
       for (let i = 0; i < ds.length; i++) {
         const item = await ds.getItem(i, 0);
-        const name = (ds.imFiles[i] as string).split('/').pop();
+        const name = ds.imFiles[i]!.split('/').pop();
         const [mean, max] = pixelDiff(item.img, new Uint8Array(readFileSync(join(dir, `${name}.${imgsz}.raw`))));
         assert.equal(max, 0, `${name}: mean ${mean.toFixed(3)}, max ${max} grey levels`);
       }

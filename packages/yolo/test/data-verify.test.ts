@@ -112,7 +112,7 @@ describe('label verification', () => {
     const byName = (f: string) => ds.labels.find((l) => l.imFile.endsWith(f));
     assert.deepEqual(Array.from(byName('dup.jpg')?.cls ?? []), [1, 5]);
     const poly = Array.from(byName('polygon.jpg')?.bboxes ?? []);
-    [0.3, 0.25, 0.4, 0.3].forEach((v, i) => assert.ok(Math.abs((poly[i] as number) - v) < 1e-6, `polygon box ${poly}`));
+    [0.3, 0.25, 0.4, 0.3].forEach((v, i) => assert.ok(Math.abs(poly[i]! - v) < 1e-6, `polygon box ${poly}`));
     assert.deepEqual(byName('rotated.jpg')?.shape, [40, 20]);
     assert.deepEqual(byName('format.webp')?.shape, [20, 30]);
     assert.equal(byName('empty.jpg')?.cls.length, 0);

@@ -89,9 +89,7 @@ describe('distributed data-parallel training (2 CPU ranks, gloo)', { skip }, () 
     const ca = readResultsCsv(join(project, 'single', 'results.csv'));
     const cb = readResultsCsv(join(project, 'ddp', 'results.csv'));
     for (const key of ['train/box_loss', 'train/cls_loss', 'train/dfl_loss']) {
-      (ca[key] as number[]).forEach((v, i) =>
-        assert.ok(Math.abs(v - (cb[key] as number[])[i]!) <= 1e-4 * Math.abs(v), `${key}: ${v} vs ${cb[key]}`),
-      );
+      ca[key]!.forEach((v, i) => assert.ok(Math.abs(v - cb[key]![i]!) <= 1e-4 * Math.abs(v), `${key}: ${v} vs ${cb[key]}`));
     }
 
     // Callbacks registered in the user's script fire in rank 0, with the counts of a normal run.
@@ -109,7 +107,10 @@ describe('distributed data-parallel training (2 CPU ranks, gloo)', { skip }, () 
     const exit = new Promise<string | null>((resolve) => launcher.on('exit', (_code, signal) => resolve(signal)));
     let ranks: number[] = [];
     try {
-      await until(() => (ranks = ranksOf(launcher.pid as number)).length === 2, 'the two ranks to start');
+      await until(() => {
+        ranks = ranksOf(launcher.pid as number);
+        return ranks.length === 2;
+      }, 'the two ranks to start');
       launcher.kill('SIGTERM');
       assert.equal(await exit, 'SIGTERM');
       await until(() => !ranks.some(alive), 'the ranks to stop', 5_000).catch(() => undefined);

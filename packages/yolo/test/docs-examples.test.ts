@@ -48,29 +48,27 @@ function extractTsBlocks(markdown: string, source: string): CodeBlock[] {
   const lines = markdown.split('\n');
   const blocks: CodeBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)/.exec(lines[i] as string);
+    const open = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)/.exec(lines[i]!);
     if (!open) continue;
     const [, indent, fence, lang] = open as unknown as [string, string, string, string];
     const start = i;
     const body: string[] = [];
-    for (i++; i < lines.length && !(lines[i] as string).trimStart().startsWith(fence); i++)
-      body.push((lines[i] as string).slice(indent.length));
+    for (i++; i < lines.length && !lines[i]!.trimStart().startsWith(fence); i++) body.push(lines[i]!.slice(indent.length));
     if (i >= lines.length) throw new Error(`${source}:${start + 1}: code block is never closed`);
     if (lang !== 'ts' && lang !== 'typescript') continue;
     let before = start - 1;
-    while (before >= 0 && (lines[before] as string).trim() === '') before--;
-    const marker = before >= 0 ? (lines[before] as string).trim() : '';
+    while (before >= 0 && lines[before]!.trim() === '') before--;
+    const marker = before >= 0 ? lines[before]!.trim() : '';
     const notTested = /^<!--\s*not-tested:\s*(.*?)\s*-->$/.exec(marker);
     const file = /^<!--\s*file:\s*(.*?)\s*-->$/.exec(marker);
     if (notTested && !notTested[1]) throw new Error(`${source}:${before + 1}: <!-- not-tested: … --> needs a reason`);
-    if (file && !/^[\w.-]+\.ts$/.test(file[1] as string))
-      throw new Error(`${source}:${before + 1}: <!-- file: … --> needs a plain .ts file name`);
+    if (file && !/^[\w.-]+\.ts$/.test(file[1]!)) throw new Error(`${source}:${before + 1}: <!-- file: … --> needs a plain .ts file name`);
     blocks.push({
       index: blocks.length + 1,
       line: start + 1,
       code: `${body.join('\n')}\n`,
-      notTested: notTested ? (notTested[1] as string) : null,
-      file: file ? (file[1] as string) : null,
+      notTested: notTested ? notTested[1]! : null,
+      file: file ? file[1]! : null,
     });
   }
   return blocks;

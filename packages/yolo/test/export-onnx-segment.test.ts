@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { exportOnnx } from '../src/engine/exporter.js';
-import { decodeModel } from '../src/export/onnx/schema.js';
 import type { SegmentPrediction } from '../src/nn/modules/segment.js';
 import { SegmentationModel } from '../src/nn/segmentation-model.js';
+import { decodeModel } from '../src/utils/onnx/schema.js';
 import { fixtureGate, get, loadFixture, maxAbsDiff } from './parity/segment-fixtures.js';
 
 const gate = fixtureGate(['model.safetensors', 'batch.safetensors', 'forward.safetensors']);
@@ -24,7 +24,7 @@ async function runOnnx(file: string, img: Tensor): Promise<Tensor[]> {
     const data = img.contiguous().toTypedArray() as Float32Array;
     const out = await session.run({ images: new ort.Tensor('float32', data, [...img.shape]) });
     return session.outputNames.map((name) => {
-      const t = out[name] as InstanceType<typeof ort.Tensor>;
+      const t = out[name]!;
       return torch.fromTypedArray((t.data as Float32Array).slice(), [...t.dims]);
     });
   } finally {

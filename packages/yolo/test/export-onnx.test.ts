@@ -12,12 +12,12 @@ import * as torch from '@yolots/torch';
 import { Exporter, exportOnnx } from '../src/engine/exporter.js';
 import { emitterFor } from '../src/export/onnx/emitters.js';
 import { OnnxGraph } from '../src/export/onnx/graph.js';
-import { parseMetadata } from '../src/export/onnx/metadata.js';
-import { DataType, decodeModel, encodeModel, tensorValueInfo } from '../src/export/onnx/schema.js';
 import { loadOnnxBackend, TorchBackend } from '../src/nn/autobackend.js';
 import { GELU, Hardswish, LeakyReLU, ReLU, ReLU6, Sigmoid, SiLU, Tanh } from '../src/nn/modules/activation.js';
 import type { DetectionPrediction } from '../src/nn/modules/head.js';
 import { DetectionModel } from '../src/nn/tasks.js';
+import { parseMetadata } from '../src/utils/onnx/metadata.js';
+import { DataType, decodeModel, encodeModel, tensorValueInfo } from '../src/utils/onnx/schema.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/', import.meta.url));
 const HAVE_FIXTURES = ['model.safetensors', 'batch.safetensors', 'forward.safetensors'].every((f) => existsSync(FIXTURES + f));

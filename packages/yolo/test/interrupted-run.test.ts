@@ -172,7 +172,7 @@ describe('an interrupted run', () => {
     for (const name of [...stale, writing]) writeFileSync(join(wdir, name), 'partial');
     // A kill between appending epoch 2's row and saving its checkpoint leaves a row the resumed run writes again.
     const csv = join(run, 'results.csv');
-    const row = readFileSync(csv, 'utf8').trim().split('\n')[1] as string;
+    const row = readFileSync(csv, 'utf8').trim().split('\n')[1]!;
     writeFileSync(csv, `${readFileSync(csv, 'utf8')}${row.replace(/^(\s*)1,/, '$12,')}\n`);
     assert.deepEqual(csvEpochs(csv), [1, 2]);
     const decoyModified = statSync(decoyLast).mtimeMs;

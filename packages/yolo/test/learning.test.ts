@@ -34,8 +34,8 @@ describe('learning on the built-in shapes dataset', () => {
   });
 
   test('YOLOv8n from scratch reaches mAP50 >= 0.5 with the main job settings', () => {
-    const map50 = metrics['metrics/mAP50(B)'] as number;
-    console.log(`final mAP50 ${map50.toFixed(4)}, mAP50-95 ${(metrics['metrics/mAP50-95(B)'] as number).toFixed(4)}`);
+    const map50 = metrics['metrics/mAP50(B)']!;
+    console.log(`final mAP50 ${map50.toFixed(4)}, mAP50-95 ${metrics['metrics/mAP50-95(B)']!.toFixed(4)}`);
     assert.ok(map50 >= 0.5, `mAP50 ${map50}`);
   });
 

@@ -99,8 +99,8 @@ describe('modules', () => {
     const y = torch.tidy(() => dfl.call(logits));
     assert.deepEqual(y.shape, [1, 4, 2]);
     const values = y.toArray();
-    assert.ok(Math.abs((values[0] as number) - 3) < 1e-4);
-    assert.ok(Math.abs((values[2] as number) - 7.5) < 1e-4);
+    assert.ok(Math.abs(values[0]! - 3) < 1e-4);
+    assert.ok(Math.abs(values[2]! - 7.5) < 1e-4);
     torch.dispose([logits, y]);
     dfl.dispose();
   });
@@ -137,7 +137,7 @@ describe('DetectionModel', () => {
       const bns = model.modules().filter((m): m is torch.nn.BatchNorm2d => m instanceof nn.BatchNorm2d);
       assert.ok(bns.every((bn) => bn.eps === 1e-3 && bn.momentum === 0.03));
       // The stride pass ran in training mode with PyTorch's default momentum 0.1 on zeros: running_var 1 → 0.9.
-      const first = bns[0] as torch.nn.BatchNorm2d;
+      const first = bns[0]!;
       assert.ok((first.runningVar as Tensor).toArray().every((v) => Math.abs(v - 0.9) < 1e-6));
       assert.equal(first.getBuffer('num_batches_tracked')?.item(), 1);
       assert.equal(Conv.defaultAct instanceof SiLU && Conv.defaultAct.inplace, true, 'activations in place');

@@ -239,7 +239,7 @@ describe('module registry', () => {
     }
     registerModule('WideResidual', WideResidual, { channels: 'conv' });
     registerModule('SpaceToDepthHalf', SpaceToDepthHalf, {
-      channels: ({ inputs }) => ({ args: [inputs[0]], c2: 2 * (inputs[0] as number) }),
+      channels: ({ inputs }) => ({ args: [inputs[0]], c2: 2 * inputs[0]! }),
     });
     assert.ok(registeredModuleNames().includes('WideResidual'));
 

@@ -43,7 +43,7 @@ async function decode(file: string): Promise<Decoded> {
 
 function pixel(image: { data: Uint8Array; width: number }, x: number, y: number): Rgb {
   const i = (y * image.width + x) * 3;
-  return [image.data[i] as number, image.data[i + 1] as number, image.data[i + 2] as number];
+  return [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!];
 }
 
 /** Standard deviation of all channel values: a blank or single-colour image has ~0. */
@@ -63,9 +63,9 @@ function countNear(image: Decoded, color: Rgb, tol: number): number {
   let count = 0;
   for (let i = 0; i < image.data.length; i += 3) {
     if (
-      Math.abs((image.data[i] as number) - color[0]) <= tol &&
-      Math.abs((image.data[i + 1] as number) - color[1]) <= tol &&
-      Math.abs((image.data[i + 2] as number) - color[2]) <= tol
+      Math.abs(image.data[i]! - color[0]) <= tol &&
+      Math.abs(image.data[i + 1]! - color[1]) <= tol &&
+      Math.abs(image.data[i + 2]! - color[2]) <= tol
     ) {
       count++;
     }
@@ -77,7 +77,7 @@ function countNear(image: Decoded, color: Rgb, tol: number): number {
 function distinctColors(image: Decoded): number {
   const seen = new Set<number>();
   for (let i = 0; i < image.data.length; i += 3) {
-    seen.add(((image.data[i] as number) >> 5) * 64 + ((image.data[i + 1] as number) >> 5) * 8 + ((image.data[i + 2] as number) >> 5));
+    seen.add((image.data[i]! >> 5) * 64 + (image.data[i + 1]! >> 5) * 8 + (image.data[i + 2]! >> 5));
   }
   return seen.size;
 }
@@ -108,10 +108,10 @@ describe('colours and smoothing', () => {
     const y = [3.4477, 3.1, 2.9, 2.95, 2.7, 2.5, 2.52, 2.3, 2.2, 2.21];
     const expected = [3.033542, 2.995374, 2.924599, 2.83078, 2.725188, 2.61883, 2.521385, 2.440856, 2.383487, 2.353658];
     gaussianFilter1d(y, 3).forEach((v, i) => {
-      assert.ok(Math.abs(v - (expected[i] as number)) < 1e-6, `index ${i}: ${v}`);
+      assert.ok(Math.abs(v - expected[i]!) < 1e-6, `index ${i}: ${v}`);
     });
     const two = gaussianFilter1d([1, 5], 3);
-    assert.ok(Math.abs((two[0] as number) - 2.99996) < 1e-5 && Math.abs((two[1] as number) - 3.00004) < 1e-5);
+    assert.ok(Math.abs(two[0]! - 2.99996) < 1e-5 && Math.abs(two[1]! - 3.00004) < 1e-5);
   });
 
   test("boxSmooth matches Ultralytics' smooth(), including its even-window length", () => {
@@ -125,7 +125,7 @@ describe('colours and smoothing', () => {
       [48, -0.04125],
       [49, -0.171016],
     ];
-    for (const [i, v] of expected) assert.ok(Math.abs((s[i] as number) - v) < 1e-6, `index ${i}: ${s[i]}`);
+    for (const [i, v] of expected) assert.ok(Math.abs(s[i]! - v) < 1e-6, `index ${i}: ${s[i]}`);
     assert.equal(boxSmooth(px, 0.05).length, 1000);
   });
 });
@@ -354,7 +354,7 @@ describe('plotImages', () => {
     });
     const image = await decode(fname);
     assert.deepEqual([image.width, image.height], [1920, 1920]); // 16 tiles of 480
-    const near = (p: Rgb, q: Rgb, tol: number) => p.every((v, i) => Math.abs(v - (q[i] as number)) <= tol);
+    const near = (p: Rgb, q: Rgb, tol: number) => p.every((v, i) => Math.abs(v - q[i]!) <= tol);
     // scale 0.75: the kept box's left edge is at x = 75; the skipped one would be at 300.
     assert.ok(near(pixel(image, 76, 150), classColor(0), 40), `kept box edge ${pixel(image, 76, 150)}`);
     assert.ok(!near(pixel(image, 301, 400), classColor(5), 40), 'box below the conf threshold is not drawn');

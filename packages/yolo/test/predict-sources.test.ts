@@ -6,7 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import * as torch from '@yolots/torch';
 import sharp from 'sharp';
 import { globFiles } from '../src/data/glob.js';
-import type { RgbImage } from '../src/data/images.js';
 import { type InferenceBatch, loadInferenceSource } from '../src/data/sources.js';
 
 let dir = '';
@@ -52,7 +51,7 @@ describe('loadInferenceSource: files', () => {
     const [batch] = await collect(join(dir, 'imgs', 'a.png'));
     assert.deepEqual(batch?.paths, [join(dir, 'imgs', 'a.png')]);
     assert.deepEqual(batch?.infos, [`image 1/1 ${join(dir, 'imgs', 'a.png')}: `]);
-    const img = batch?.images[0] as RgbImage;
+    const img = batch!.images[0]!;
     assert.equal(img.width, 5);
     assert.equal(img.height, 4);
     assert.deepEqual([...img.data.subarray((2 * 5 + 3) * 3, (2 * 5 + 3) * 3 + 3)], [3, 2, 1]);
@@ -64,7 +63,7 @@ describe('loadInferenceSource: files', () => {
     const paths = batches.flatMap((b) => b.paths);
     assert.deepEqual(paths, [join(dir, 'imgs', 'a.png'), join(dir, 'imgs', 'b.png')]);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0] as string, /Image Read Error .*broken\.jpg/);
+    assert.match(warnings[0]!, /Image Read Error .*broken\.jpg/);
     assert.deepEqual(
       batches.flatMap((b) => b.infos),
       [`image 1/3 ${join(dir, 'imgs', 'a.png')}: `, `image 2/3 ${join(dir, 'imgs', 'b.png')}: `],
@@ -94,7 +93,7 @@ describe('loadInferenceSource: in-memory inputs', () => {
   test('Buffer, RGB pixels and a uint8 HWC tensor decode to the same pixels; lists log the image index', async () => {
     const file = join(dir, 'imgs', 'b.png');
     const [fromFile] = await collect(file);
-    const rgb = fromFile?.images[0] as RgbImage;
+    const rgb = fromFile!.images[0]!;
     const tensor = torch.tensor(rgb.data, { shape: [rgb.height, rgb.width, 3] });
     try {
       const [batch] = await collect([readFileSync(file), rgb, tensor, file], 4);

@@ -53,7 +53,7 @@ class TruthPredictor extends DetectionPredictor {
       const rows = new Float32Array(dets.length * 6);
       for (let k = 0; k < dets.length; k++) {
         const [x, y, w, h] = dets.xywhList.subarray(k * 4, k * 4 + 4) as unknown as [number, number, number, number];
-        rows.set([x - w / 2, y - h / 2, x + w / 2, y + h / 2, dets.confList[k] as number, dets.clsList[k] as number], k * 6);
+        rows.set([x - w / 2, y - h / 2, x + w / 2, y + h / 2, dets.confList[k]!, dets.clsList[k]!], k * 6);
       }
       const boxes = torch.tensor(rows, { shape: [dets.length, 6] });
       return new Results(orig, this.batch?.paths[i] ?? '', this.names, { boxes });

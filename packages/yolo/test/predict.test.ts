@@ -85,7 +85,7 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
     }
     const conf = [...boxes.confList];
     assert.ok(
-      conf.every((c, i) => c >= 1e-4 && (i === 0 || c <= (conf[i - 1] as number))),
+      conf.every((c, i) => c >= 1e-4 && (i === 0 || c <= conf[i - 1]!)),
       'confidences above conf, descending',
     );
     assert.ok([...boxes.clsList].every((c) => Number.isInteger(c) && c >= 0 && c < 80));
@@ -102,7 +102,7 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
     const [top5] = await predictor({ max_det: 5 }).predict(BUS, model);
     assert.deepEqual(rowsOf(top5 as Results), rowsOf(all as Results).slice(0, 5 * 6));
 
-    const topClass = (all as Results).boxes?.clsList[0] as number;
+    const topClass = (all as Results).boxes!.clsList[0]!;
     const [onlyTop] = await predictor({ classes: topClass }).predict(BUS, model);
     assert.ok((onlyTop as Results).length > 0);
     assert.ok([...((onlyTop as Results).boxes as Boxes).clsList].every((c) => c === topClass));
@@ -112,7 +112,7 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
       pred: torch.Tensor | null = null;
       override inference(im: torch.Tensor): unknown {
         const out = super.inference(im) as torch.Tensor[];
-        this.pred = (out[0] as torch.Tensor).clone().keep();
+        this.pred = out[0]!.clone().keep();
         return out;
       }
     }
@@ -135,13 +135,13 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
     assert.equal(batched.length, 2);
     // Batched convolutions round differently in the last bits, so near-tied boxes may swap places: match rows.
     for (let i = 0; i < 2; i++) {
-      const a = rowsOf(single[i] as Results);
-      const b = rowsOf(batched[i] as Results);
+      const a = rowsOf(single[i]!);
+      const b = rowsOf(batched[i]!);
       assert.equal(a.length, b.length);
       for (let r = 0; r < a.length; r += 6) {
         const row = a.slice(r, r + 6);
         const found = Array.from({ length: b.length / 6 }, (_, k) => b.slice(k * 6, k * 6 + 6)).some((other) =>
-          other.every((v, c) => Math.abs(v - (row[c] as number)) <= (c === 4 ? 1e-6 : 1e-2)),
+          other.every((v, c) => Math.abs(v - row[c]!) <= (c === 4 ? 1e-6 : 1e-2)),
         );
         assert.ok(found, `image ${i}: row ${row} of the single run is missing from the batched run`);
       }
@@ -160,7 +160,7 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
     assert.match(text, /Speed: \d+\.\dms preprocess, \d+\.\dms inference, \d+\.\dms postprocess per image at shape \(2, 3, 320, 320\)/);
     assert.match(text, new RegExp(`Results saved to \\x1b\\[1m${out}\\x1b\\[0m\\n\\d+ labels? saved to ${join(out, 'labels')}`));
 
-    const bus = results[1] as Results;
+    const bus = results[1]!;
     assert.equal(bus.saveDir, out);
     const meta = await sharp(join(out, '000000000036.jpg')).metadata();
     assert.deepEqual([meta.width, meta.height], [bus.origShape[1], bus.origShape[0]]);
@@ -170,7 +170,7 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
     assert.equal(labelLines.length, bus.length);
     assert.equal(labelLines[0]?.split(' ').length, 6);
     const cropClasses = readdirSync(join(out, 'crops'));
-    assert.ok(cropClasses.includes(bus.names[bus.boxes?.clsList[0] as number] as string));
+    assert.ok(cropClasses.includes(bus.names[bus.boxes!.clsList[0]!]!));
 
     assert.equal(predictor(overrides).saveDir, join(dir, 'predict2'));
   });

@@ -47,10 +47,7 @@ describe('resume', { skip }, () => {
     assert.equal(actual.length, 3);
     expected.forEach((row, i) => {
       row.forEach((v, k) =>
-        assert.ok(
-          Math.abs(v - (actual[i] as number[])[k]!) <= 1e-4 * Math.max(1, Math.abs(v)),
-          `row ${i + 1} column ${k}: ${v} vs ${actual[i]}`,
-        ),
+        assert.ok(Math.abs(v - actual[i]![k]!) <= 1e-4 * Math.max(1, Math.abs(v)), `row ${i + 1} column ${k}: ${v} vs ${actual[i]}`),
       );
     });
 

@@ -11,7 +11,6 @@ import { RandomFlip } from '../src/data/augment/flip.js';
 import { Format } from '../src/data/augment/format.js';
 import { RandomPerspective } from '../src/data/augment/perspective.js';
 import type { Sample } from '../src/data/augment/transform.js';
-import { filledImage } from '../src/data/images.js';
 import { Instances } from '../src/data/instances.js';
 import { polygon2mask, resampleSegment } from '../src/data/polygons.js';
 import { Random } from '../src/data/random.js';
@@ -30,7 +29,7 @@ function sample(h: number, w: number, polygons: number[][], cls: number[]): Samp
     boxes.set([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], i * 4);
   });
   return {
-    img: filledImage(h, w, 114),
+    img: { data: new Uint8Array(h * w * 3).fill(114), height: h, width: w },
     cls: Float32Array.from(cls),
     instances: new Instances(boxes, 'xyxy', false, segments),
     imFile: 'x.jpg',

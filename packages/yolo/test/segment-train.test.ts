@@ -53,7 +53,7 @@ describe('segment task end to end', () => {
     const withMasks = results.find((r) => (r.masks?.length ?? 0) > 0);
     assert.ok(withMasks?.masks, 'some image has masks');
     assert.equal(withMasks.masks.length, withMasks.boxes?.length);
-    assert.ok(existsSync(join(out, 'p', readdirSync(images)[0] as string)), 'annotated image saved');
+    assert.ok(existsSync(join(out, 'p', readdirSync(images)[0]!)), 'annotated image saved');
     // One line per detection: the class, then its outline (nothing after the class when its mask is empty).
     const lines = readdirSync(join(out, 'p', 'labels')).flatMap((f) =>
       readFileSync(join(out, 'p', 'labels', f), 'utf8')

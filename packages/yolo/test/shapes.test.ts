@@ -34,8 +34,8 @@ const SMALL = { trainImages: 24, valImages: 8, imgsz: 128 } as const;
 function insidePolygon(points: readonly Point[], x: number, y: number): boolean {
   let inside = false;
   for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
-    const [xi, yi] = points[i] as Point;
-    const [xj, yj] = points[j] as Point;
+    const [xi, yi] = points[i]!;
+    const [xj, yj] = points[j]!;
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
@@ -221,7 +221,7 @@ describe('dataset folder', () => {
     const { data, info } = await sharp(join(dir, 'images/train/000002.jpg')).raw().toBuffer({ resolveWithObject: true });
     assert.deepEqual([info.width, info.height, info.channels], [128, 128, 3]);
     let error = 0;
-    for (let i = 0; i < data.length; i++) error += Math.abs((data[i] as number) - (scene.image.data[i] as number));
+    for (let i = 0; i < data.length; i++) error += Math.abs(data[i]! - scene.image.data[i]!);
     assert.ok(error / data.length < 6, `mean absolute JPEG error ${error / data.length}`);
   });
 

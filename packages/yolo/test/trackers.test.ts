@@ -58,10 +58,7 @@ async function runTracker(
   scenario: MotionScenario,
   seed = 5,
 ): Promise<{ scores: MotScores; idsPerObject: Map<number, Set<number>> }> {
-  const tracker = await (TRACKER_MAP[type] as NonNullable<(typeof TRACKER_MAP)[string]>)(
-    loadTrackerConfig(`${type}.yaml`),
-    new IdCounter(),
-  );
+  const tracker = await TRACKER_MAP[type]!(loadTrackerConfig(`${type}.yaml`), new IdCounter());
   const renderer = new MotionRenderer(scenario);
   const rng = createRandom(seed);
   const acc = new MotAccumulator();
@@ -72,7 +69,7 @@ async function runTracker(
     const tracks: IdBox[] = [];
     for (let i = 0; i < rows.length / TRACK_COLUMNS; i++) {
       const r = rows.subarray(i * TRACK_COLUMNS, (i + 1) * TRACK_COLUMNS);
-      tracks.push({ id: r[4] as number, xyxy: [r[0], r[1], r[2], r[3]] as [number, number, number, number] });
+      tracks.push({ id: r[4]!, xyxy: [r[0], r[1], r[2], r[3]] as [number, number, number, number] });
     }
     const truth = objects.filter((o) => o.visible >= 0.3).map((o): IdBox => ({ id: o.id, xyxy: [o.box.x0, o.box.y0, o.box.x1, o.box.y1] }));
     acc.update(truth, tracks);
@@ -101,11 +98,11 @@ describe('linear assignment (lapjv with cost_limit)', () => {
       const { matches, unmatchedA, unmatchedB } = linearAssignment(cost, rows, cols, thresh);
       // Objective of lapjv's extended problem: matched costs + thresh/2 per unmatched row and column.
       const objective = (pairs: [number, number][]): number =>
-        pairs.reduce((s, [i, j]) => s + (cost[i * cols + j] as number), 0) +
+        pairs.reduce((s, [i, j]) => s + cost[i * cols + j]!, 0) +
         ((rows - pairs.length) * thresh) / 2 +
         ((cols - pairs.length) * thresh) / 2;
       assert.ok(Math.abs(objective(matches) - bruteForce(cost, rows, cols, thresh)) < 1e-9, `trial ${trial}`);
-      for (const [i, j] of matches) assert.ok((cost[i * cols + j] as number) <= thresh);
+      for (const [i, j] of matches) assert.ok(cost[i * cols + j]! <= thresh);
       assert.equal(matches.length + unmatchedA.length, rows);
       assert.equal(matches.length + unmatchedB.length, cols);
     }
@@ -125,7 +122,7 @@ function bruteForce(cost: Float64Array, rows: number, cols: number, thresh: numb
     for (let j = 0; j < cols; j++) {
       if (used[j]) continue;
       used[j] = true;
-      walk(i + 1, sum + (cost[i * cols + j] as number), matched + 1);
+      walk(i + 1, sum + cost[i * cols + j]!, matched + 1);
       used[j] = false;
     }
   };
@@ -141,8 +138,8 @@ describe('Kalman filter', () => {
     state = kf.update(state, [104, 52, 0.5, 42]);
     // Ultralytics' KalmanFilterXYAH's equations on the same calls, in NumPy float64.
     const expected = [103.471074, 51.735537, 0.5, 41.735537, 0.826446, 0.413223, 0, 0.413223];
-    expected.forEach((v, i) => assert.ok(Math.abs((state.mean[i] as number) - v) < 1e-5, `mean[${i}] ${state.mean[i]} vs ${v}`));
-    assert.ok(Math.abs((state.covariance[0] as number) - 3.471074) < 1e-5, `P[0,0] ${state.covariance[0]}`);
+    expected.forEach((v, i) => assert.ok(Math.abs(state.mean[i]! - v) < 1e-5, `mean[${i}] ${state.mean[i]} vs ${v}`));
+    assert.ok(Math.abs(state.covariance[0]! - 3.471074) < 1e-5, `P[0,0] ${state.covariance[0]}`);
   });
 });
 
@@ -203,7 +200,7 @@ describe('camera-motion compensation (GMC)', () => {
     ) as number[][];
     // RANSAC draws the same samples; OpenCV's Levenberg-Marquardt refinement and our closed form agree to ~1e-4.
     ours.forEach((w, t) =>
-      w.forEach((v, k) => assert.ok(Math.abs(v - (theirs[t]?.[k] as number)) < 1e-3, `frame ${t} H[${k}]: ${v} vs ${theirs[t]?.[k]}`)),
+      w.forEach((v, k) => assert.ok(Math.abs(v - theirs[t]![k]!) < 1e-3, `frame ${t} H[${k}]: ${v} vs ${theirs[t]?.[k]}`)),
     );
   });
 
@@ -224,7 +221,7 @@ describe('camera-motion compensation (GMC)', () => {
     const h = estimateAffinePartial2D(Float32Array.from(from), Float32Array.from(to));
     assert.ok(h);
     const want = [s * Math.cos(th), -s * Math.sin(th), tx, s * Math.sin(th), s * Math.cos(th), ty];
-    h.forEach((v, i) => assert.ok(Math.abs(v - (want[i] as number)) < 1e-3, `H[${i}] = ${v}, want ${want[i]}`));
+    h.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) < 1e-3, `H[${i}] = ${v}, want ${want[i]}`));
   });
 });
 

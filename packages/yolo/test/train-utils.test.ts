@@ -52,7 +52,7 @@ describe('ModelEMA', () => {
         .toArray(),
     );
     const actual = (ema.state.get(name) as torch.Tensor).toArray();
-    expected.forEach((v, i) => assert.ok(Math.abs(v - (actual[i] as number)) < 1e-6));
+    expected.forEach((v, i) => assert.ok(Math.abs(v - actual[i]!) < 1e-6));
     before.dispose();
     ema.dispose();
     model.dispose();

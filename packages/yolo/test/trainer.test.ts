@@ -102,7 +102,7 @@ describe('DetectionTrainer', { skip }, () => {
     class ConstantLoss {
       compute(preds: Tensor[] | { raw?: Tensor[] }, batch: Batch): [Tensor, Tensor] {
         const maps = Array.isArray(preds) ? preds : (preds.raw as Tensor[]);
-        const anchor = (maps[0] as Tensor).sum().mul(0);
+        const anchor = maps[0]!.sum().mul(0);
         const items = torch.tensor([1.5, 2.5, 3.5, 4.5]);
         return [anchor.add(items.sum()).mul(batch.img.size(0)), items];
       }
@@ -136,7 +136,7 @@ describe('DetectionTrainer', { skip }, () => {
         calls++;
         const maps = preds as Tensor[];
         const items = torch.tensor([0.25, 0.5, 0.75]);
-        return [(maps[0] as Tensor).mean().mul(0).add(1.5).mul(batch.img.size(0)), items];
+        return [maps[0]!.mean().mul(0).add(1.5).mul(batch.img.size(0)), items];
       }
     }
     const trainer = new CriterionTrainer({ overrides: overrides({ epochs: 1 }) });
@@ -225,7 +225,7 @@ describe('DetectionTrainer', { skip }, () => {
     class NanTrainer extends DetectionTrainer {
       override criterion(preds: unknown, batch: Batch): [Tensor, Tensor] {
         const maps = preds as Tensor[];
-        const loss = (maps[0] as Tensor).mean().mul(Number.NaN).mul(batch.img.size(0));
+        const loss = maps[0]!.mean().mul(Number.NaN).mul(batch.img.size(0));
         return [loss, torch.tensor([Number.NaN, 0, 0])];
       }
     }

@@ -69,7 +69,7 @@ describe('video files', () => {
     );
     assert.deepEqual(new Set(batches.flatMap((b) => b.fps)), new Set([25]));
     assert.equal(batches[0]?.infos[2], `video 1/1 (frame 3/20) ${clip}: `);
-    assert.equal((images[0] as RgbImage).width, 64);
+    assert.equal(images[0]!.width, 64);
   });
 
   test('vid_stride=3 hands out frames 3, 6, 9, … (the last of each group of three, as Ultralytics grabs them)', async () => {
@@ -117,7 +117,7 @@ describe('streams', () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
     }
     assert.ok(
-      seen.every((v, i) => i === 0 || v > (seen[i - 1] as number)),
+      seen.every((v, i) => i === 0 || v > seen[i - 1]!),
       `frames in order: ${seen}`,
     );
     assert.equal(seen.at(-1), 19, 'the last frame is always handed out');

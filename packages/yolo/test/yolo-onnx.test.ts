@@ -96,9 +96,9 @@ function assertSameBoxes(actual: Results, expected: Results, tol: number): numbe
   assert.equal(a.length, e.length, `${actual.path}: box count`);
   let worst = 0;
   a.forEach((row, i) => {
-    const want = e[i] as number[];
-    for (let k = 0; k < 4; k++) worst = Math.max(worst, Math.abs((row[k] as number) - (want[k] as number)));
-    assert.ok(Math.abs((row[4] as number) - (want[4] as number)) < 1e-4, `${actual.path} box ${i}: score ${row[4]} vs ${want[4]}`);
+    const want = e[i]!;
+    for (let k = 0; k < 4; k++) worst = Math.max(worst, Math.abs(row[k]! - want[k]!));
+    assert.ok(Math.abs(row[4]! - want[4]!) < 1e-4, `${actual.path} box ${i}: score ${row[4]} vs ${want[4]}`);
     assert.equal(row[5], want[5], `${actual.path} box ${i}: class`);
   });
   assert.ok(worst <= tol, `${actual.path}: boxes differ by up to ${worst} px`);
@@ -161,7 +161,7 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
         assert.equal(r.path, IMAGES[i]);
         assert.ok(r.length > 10, `many boxes at conf ${CONF}`);
         assert.deepEqual(r.names, onnx.names);
-        worst = Math.max(worst, assertSameBoxes(r, expected[i] as Results, 1e-3));
+        worst = Math.max(worst, assertSameBoxes(r, expected[i]!, 1e-3));
       });
       console.log(
         `# predict onnx vs libtorch: ${actual.map((r) => r.length).join('/')} boxes, max coordinate diff ${worst.toExponential(2)} px`,
@@ -173,7 +173,7 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
       // Images of one shape: a batch of two is letterboxed as each alone.
       for await (const r of onnx.stream([IMAGES[1], IMAGES[1]], { ...args, batch: 2 })) streamed.push(r);
       assert.equal(torch.liveTensors(), baseline, 'ONNX inference frees its inputs and outputs');
-      streamed.forEach((r) => assertSameBoxes(r, actual[1] as Results, 1e-3));
+      for (const r of streamed) assertSameBoxes(r, actual[1]!, 1e-3);
     } finally {
       await onnx.dispose();
     }
@@ -186,9 +186,9 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
       assert.match(logs, /imgsz=\[640, 640\] differs from the fixed input of this export: using imgsz=\[320, 320\]/);
       assert.match(logs, /320x320 /, 'letterboxed to the full fixed size');
       const alone = await onnx.predict([IMAGES[1]], { conf: CONF, verbose: false });
-      assertSameBoxes(alone[0] as Results, results[2] as Results, 1e-3);
+      assertSameBoxes(alone[0]!, results[2]!, 1e-3);
       const first = await onnx.predict([IMAGES[2], IMAGES[1]], { conf: CONF, verbose: false });
-      assertSameBoxes(first[0] as Results, results[0] as Results, 1e-3);
+      assertSameBoxes(first[0]!, results[0]!, 1e-3);
     } finally {
       await onnx.dispose();
     }
@@ -198,7 +198,7 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
     const counting = (model: YOLO): number[] => {
       const counts: number[] = [];
       model.addCallback('on_val_batch_end', (v: DetectionValidator) => {
-        counts.push((v.preds ?? []).reduce((n, p) => n + (p.shape[0] as number), 0));
+        counts.push((v.preds ?? []).reduce((n, p) => n + p.shape[0]!, 0));
       });
       return counts;
     };
@@ -216,7 +216,7 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
       assert.ok(torchCounts.every((n) => n > 0));
       assert.deepEqual(Object.keys(actual), Object.keys(expected));
       for (const [key, value] of Object.entries(expected)) {
-        assert.ok(Math.abs((actual[key] as number) - value) < 1e-6, `${key}: onnx ${actual[key]} vs libtorch ${value}`);
+        assert.ok(Math.abs(actual[key]! - value) < 1e-6, `${key}: onnx ${actual[key]} vs libtorch ${value}`);
       }
       console.log(`# val onnx vs libtorch: predictions per batch ${onnxCounts.join('/')}, ${JSON.stringify(actual)}`);
     } finally {
@@ -241,9 +241,9 @@ describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }
       );
       (v.preds ?? []).forEach((p, i) => {
         const got = p.toArray();
-        const want = expected[i] as number[];
+        const want = expected[i]!;
         assert.equal(got.length, want.length, `image ${i}: detections`);
-        got.forEach((x, k) => assert.ok(Math.abs(x - (want[k] as number)) < 1e-3, `image ${i} value ${k}: ${x} vs ${want[k]}`));
+        got.forEach((x, k) => assert.ok(Math.abs(x - want[k]!) < 1e-3, `image ${i} value ${k}: ${x} vs ${want[k]}`));
         compared += got.length / 6;
       });
     });

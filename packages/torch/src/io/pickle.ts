@@ -249,7 +249,7 @@ class Unpickler {
   run(): unknown {
     while (this.pos < this.bytes.byteLength) {
       this.opStart = this.pos;
-      const op = this.bytes[this.pos++];
+      const op = this.view.getUint8(this.pos++);
       if (op === 0x2e) return this.pop();
       this.step(op);
     }
@@ -369,17 +369,17 @@ class Unpickler {
       case 0x91:
         return void this.push(new Set(this.popMark())); // FROZENSET
       case 0x61:
-        return this.append([this.pop()]); // APPEND
+        return void this.append([this.pop()]); // APPEND
       case 0x65:
-        return this.append(this.popMark()); // APPENDS
+        return void this.append(this.popMark()); // APPENDS
       case 0x73: {
         // SETITEM
         const value = this.pop();
         const key = this.pop();
-        return this.setItems([key, value]);
+        return void this.setItems([key, value]);
       }
       case 0x75:
-        return this.setItems(this.popMark()); // SETITEMS
+        return void this.setItems(this.popMark()); // SETITEMS
       case 0x90: {
         // ADDITEMS
         const items = this.popMark();
@@ -390,19 +390,19 @@ class Unpickler {
       }
 
       case 0x67:
-        return this.get(this.textInt(this.line())); // GET
+        return void this.get(this.textInt(this.line())); // GET
       case 0x68:
-        return this.get(this.u8()); // BINGET
+        return void this.get(this.u8()); // BINGET
       case 0x6a:
-        return this.get(this.u32()); // LONG_BINGET
+        return void this.get(this.u32()); // LONG_BINGET
       case 0x70:
-        return this.put(this.textInt(this.line())); // PUT
+        return void this.put(this.textInt(this.line())); // PUT
       case 0x71:
-        return this.put(this.u8()); // BINPUT
+        return void this.put(this.u8()); // BINPUT
       case 0x72:
-        return this.put(this.u32()); // LONG_BINPUT
+        return void this.put(this.u32()); // LONG_BINPUT
       case 0x94:
-        return this.put(this.memo.size); // MEMOIZE
+        return void this.put(this.memo.size); // MEMOIZE
 
       case 0x63: {
         // GLOBAL
@@ -448,7 +448,7 @@ class Unpickler {
         return void this.push(this.call(cls, args));
       }
       case 0x62:
-        return this.build(this.pop()); // BUILD
+        return void this.build(this.pop()); // BUILD
       case 0x50:
         return void this.push(this.persistentLoad(this.line())); // PERSID
       case 0x51:
@@ -472,7 +472,7 @@ class Unpickler {
     return this.bytes.subarray(at, at + n);
   }
   private u8(): number {
-    return this.bytes[this.advance(1)];
+    return this.view.getUint8(this.advance(1));
   }
   private u16(): number {
     return this.view.getUint16(this.advance(2), true);
@@ -508,8 +508,8 @@ class Unpickler {
   private littleEndianInt(n: number): number | bigint {
     const digits = this.take(n);
     let value = 0n;
-    for (let i = n - 1; i >= 0; i--) value = (value << 8n) | BigInt(digits[i]);
-    if (n > 0 && digits[n - 1] & 0x80) value -= 1n << BigInt(8 * n);
+    for (let i = n - 1; i >= 0; i--) value = (value << 8n) | BigInt(digits[i]!);
+    if (n > 0 && digits[n - 1]! & 0x80) value -= 1n << BigInt(8 * n);
     return narrow(value);
   }
   private textInt(text: string): number | bigint {
@@ -667,9 +667,9 @@ function decodeEscapes(text: string): string {
     f: '\f',
     v: '\v',
   };
-  return text.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_, escape: string) => {
-    if (escape[0] === 'x') return String.fromCharCode(Number.parseInt(escape.slice(1), 16));
-    if (/^[0-7]+$/.test(escape)) return String.fromCharCode(Number.parseInt(escape, 8));
-    return simple[escape] ?? `\\${escape}`;
+  return text.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/g, (_, code: string) => {
+    if (code[0] === 'x') return String.fromCharCode(Number.parseInt(code.slice(1), 16));
+    if (/^[0-7]+$/.test(code)) return String.fromCharCode(Number.parseInt(code, 8));
+    return simple[code] ?? `\\${code}`;
   });
 }

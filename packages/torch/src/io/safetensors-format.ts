@@ -174,10 +174,11 @@ function parseEntry(name: string, info: unknown, source: string): HeaderEntry {
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger))
     throw new Error(`${where} has an invalid shape ${JSON.stringify(shape)}`);
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger) || offsets[1] < offsets[0]) {
+  const [start, end] = Array.isArray(offsets) && offsets.length === 2 && offsets.every(isNonNegativeInteger) ? offsets : [];
+  if (start === undefined || end === undefined || end < start) {
     throw new Error(`${where} has invalid data_offsets ${JSON.stringify(offsets)}`);
   }
-  return { name, dtype, shape: [...shape], start: offsets[0], end: offsets[1] };
+  return { name, dtype, shape: [...shape], start, end };
 }
 
 function isNonNegativeInteger(x: unknown): x is number {

@@ -140,7 +140,7 @@ function tensorBytes(storage: PtStorage, start: number, shape: number[], stride:
   const numel = numelOf(shape);
   if (numel === 0) return new Uint8Array(0);
   let last = start;
-  for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
+  for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
   if (last >= storage.numel) {
     throw new Error(
       `${where}: size [${shape}] stride [${stride}] offset ${start} reaches element ${last} of storage "${storage.key}" (${storage.numel} elements)`,
@@ -157,7 +157,7 @@ function isContiguous(shape: number[], stride: number[]): boolean {
   let expected = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     if (shape[d] !== 1 && stride[d] !== expected) return false;
-    expected *= shape[d];
+    expected *= shape[d]!;
   }
   return true;
 }
@@ -166,8 +166,8 @@ function isContiguous(shape: number[], stride: number[]): boolean {
 function gather(src: Uint8Array, size: number, start: number, shape: number[], stride: number[], numel: number): Uint8Array {
   const out = new Uint8Array(numel * size);
   const rank = shape.length;
-  const rowLength = shape[rank - 1];
-  const rowStride = stride[rank - 1];
+  const rowLength = shape[rank - 1]!;
+  const rowStride = stride[rank - 1]!;
   const index = new Array<number>(rank - 1).fill(0);
   let base = start;
   for (let o = 0; o < out.byteLength; ) {
@@ -177,15 +177,15 @@ function gather(src: Uint8Array, size: number, start: number, shape: number[], s
     } else {
       for (let j = 0; j < rowLength; j++) {
         const from = (base + j * rowStride) * size;
-        for (let b = 0; b < size; b++) out[o++] = src[from + b];
+        for (let b = 0; b < size; b++) out[o++] = src[from + b]!;
       }
     }
     // Advance the odometer over the outer dimensions.
     for (let d = rank - 2; d >= 0; d--) {
-      index[d]++;
-      base += stride[d];
-      if (index[d] < shape[d]) break;
-      base -= stride[d] * shape[d];
+      index[d]!++;
+      base += stride[d]!;
+      if (index[d]! < shape[d]!) break;
+      base -= stride[d]! * shape[d]!;
       index[d] = 0;
     }
   }

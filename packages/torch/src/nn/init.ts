@@ -7,7 +7,7 @@ export function calculateFans(weight: Tensor): { fanIn: number; fanOut: number }
   const shape = weight.shape;
   if (shape.length < 2) throw new RangeError('fan in/out needs a weight with at least 2 dimensions');
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
-  return { fanIn: (shape[1] as number) * receptive, fanOut: (shape[0] as number) * receptive };
+  return { fanIn: shape[1]! * receptive, fanOut: shape[0]! * receptive };
 }
 
 export function uniform_(t: Tensor, low = 0, high = 1): Tensor {

@@ -230,7 +230,7 @@ export class Sequential extends Module {
   }
 
   at(index: number): Module<[Tensor], Tensor> {
-    return this.children()[index] as Module<[Tensor], Tensor>;
+    return this.children()[index]!;
   }
 
   forward(x: Tensor): Tensor {

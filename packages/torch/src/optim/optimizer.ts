@@ -117,14 +117,14 @@ export abstract class Optimizer<Defaults extends { lr: number }> {
     }
     const params: Tensor[] = [];
     sd.paramGroups.forEach((saved, g) => {
-      const group = this.paramGroups[g] as ParamGroup;
+      const group = this.paramGroups[g]!;
       if (saved.params.length !== group.params.length) {
         throw new Error(`optimizer group ${g}: state has ${saved.params.length} parameters, optimizer has ${group.params.length}`);
       }
       const { params: ids, ...hyper } = saved;
       Object.assign(group, hyper);
       ids.forEach((id, k) => {
-        params[id] = group.params[k] as Tensor;
+        params[id] = group.params[k]!;
       });
     });
     this.dispose();

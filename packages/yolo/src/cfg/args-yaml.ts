@@ -7,7 +7,7 @@ let floatKeys: ReadonlySet<string> | undefined;
 
 /** Keys whose default.yaml value is written as a float (`3.0`), so integral values keep their `.0` as in Python. */
 function floatDefaultKeys(): ReadonlySet<string> {
-  floatKeys ??= new Set([...readFileSync(DEFAULT_CFG_PATH, 'utf8').matchAll(/^(\w+):\s*-?\d+\.\d*(?:\s|$)/gm)].map((m) => m[1]));
+  floatKeys ??= new Set([...readFileSync(DEFAULT_CFG_PATH, 'utf8').matchAll(/^(\w+):\s*-?\d+\.\d*(?:\s|$)/gm)].map((m) => m[1]!));
   return floatKeys;
 }
 

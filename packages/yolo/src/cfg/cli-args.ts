@@ -51,7 +51,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const warnings: string[] = [];
 
   for (let i = 0; i < tokens.length; i++) {
-    let a = tokens[i];
+    let a = tokens[i]!; // an index loop: `--key value` consumes the next token too
     if (a.startsWith('--') && !a.includes('=')) {
       const key = a.slice(2);
       if (Object.hasOwn(defaults, key) && !specials.has(key.toLowerCase())) {
@@ -143,7 +143,7 @@ function validWords(defaults: Record<string, unknown>): Record<string, unknown> 
  */
 function specialAliases(): Map<string, SpecialCommand> {
   const aliases = new Map<string, SpecialCommand>(SPECIAL_COMMANDS.map((c) => [c, c]));
-  for (const [word, command] of [...aliases]) aliases.set(word[0], command);
+  for (const [word, command] of [...aliases]) aliases.set(word.charAt(0), command);
   for (const [word, command] of [...aliases]) {
     if (word.length > 1 && word.endsWith('s')) aliases.set(word.slice(0, -1), command);
   }
@@ -164,16 +164,19 @@ function specialAliases(): Map<string, SpecialCommand> {
 export function mergeEqualsArgs(argv: readonly string[]): string[] {
   const args = [...argv];
   const merged: string[] = [];
+  // `args` shrinks as pieces are joined, so the loop reads it by index; a joined piece extends the last merged one.
+  const appendToLast = (text: string) => merged.push(`${merged.pop() ?? ''}${text}`);
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === '=' && i > 0 && i < args.length - 1) {
-      merged[merged.length - 1] += `=${args[i + 1]}`;
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg === '=' && i > 0 && next !== undefined) {
+      appendToLast(`=${next}`);
       args.splice(i + 1, 1);
-    } else if (arg.endsWith('=') && i < args.length - 1 && !args[i + 1].includes('=')) {
-      merged.push(`${arg}${args[i + 1]}`);
+    } else if (arg.endsWith('=') && next !== undefined && !next.includes('=')) {
+      merged.push(`${arg}${next}`);
       args.splice(i + 1, 1);
     } else if (arg.startsWith('=') && i > 0) {
-      merged[merged.length - 1] += arg;
+      appendToLast(arg);
     } else {
       merged.push(arg);
     }

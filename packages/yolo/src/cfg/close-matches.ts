@@ -24,10 +24,10 @@ export function similarity(a: string, b: string): number {
 
 function matchedLength(a: string, b: string): number {
   const positionsInB = new Map<string, number[]>();
-  for (let j = 0; j < b.length; j++) {
-    const list = positionsInB.get(b[j]);
+  for (const [j, c] of [...b].entries()) {
+    const list = positionsInB.get(c);
     if (list) list.push(j);
-    else positionsInB.set(b[j], [j]);
+    else positionsInB.set(c, [j]);
   }
   let matched = 0;
   // difflib pops from the end of its queue; the order changes nothing in the total, only in the block list.
@@ -58,7 +58,7 @@ function longestMatch(
   let runEndingAt = new Map<number, number>();
   for (let i = alo; i < ahi; i++) {
     const next = new Map<number, number>();
-    for (const j of positionsInB.get(a[i]) ?? []) {
+    for (const j of positionsInB.get(a.charAt(i)) ?? []) {
       if (j < blo) continue;
       if (j >= bhi) break;
       const k = (runEndingAt.get(j - 1) ?? 0) + 1;

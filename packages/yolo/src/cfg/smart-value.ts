@@ -58,7 +58,7 @@ class LiteralParser {
   }
 
   skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
+    while (this.pos < this.text.length && /\s/.test(this.text.charAt(this.pos))) this.pos++;
   }
 
   /** A value, or a bare tuple `a, b` when a top-level comma follows. */
@@ -132,7 +132,7 @@ class LiteralParser {
         return out;
       }
       if (c === '\\' && this.pos + 1 < this.text.length) {
-        const next = this.text[++this.pos];
+        const next = this.text.charAt(++this.pos);
         out += ESCAPES[next] ?? `\\${next}`;
       } else {
         out += c;

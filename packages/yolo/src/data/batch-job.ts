@@ -10,7 +10,7 @@ import { forEachLimited } from './image-store.js';
 export async function runBatch(dataset: YOLODataset, indices: readonly number[], epoch: number): Promise<RawBatch> {
   const samples: FormattedSample[] = new Array(indices.length);
   await forEachLimited(indices.length, 3, async (k) => {
-    samples[k] = await dataset.getItem(indices[k] as number, epoch);
+    samples[k] = await dataset.getItem(indices[k]!, epoch);
   });
   return collate(samples);
 }

@@ -64,7 +64,7 @@ export function collate(samples: readonly FormattedSample[]): RawBatch {
 
 /** Concatenates the samples' masks along the first axis (int32 if any sample needed it). */
 function collateMasks(samples: readonly FormattedSample[]): Pick<RawBatch, 'masks' | 'masksShape'> {
-  const [, h, w] = (samples[0] as FormattedSample).masksShape as [number, number, number];
+  const [, h, w] = samples[0]!.masksShape as [number, number, number];
   const count = samples.reduce((k, s) => k + (s.masksShape as [number, number, number])[0], 0);
   const wide = samples.some((s) => s.masks instanceof Int32Array);
   const masks = wide ? new Int32Array(count * h * w) : new Uint8Array(count * h * w);

@@ -234,7 +234,7 @@ export class YOLODataset {
       ratio: [img.height / oriShape[0], img.width / oriShape[1]],
     };
     const { batchShapes, batchOf } = this.state;
-    if (batchShapes && batchOf) sample.rectShape = batchShapes[batchOf[index] as number];
+    if (batchShapes && batchOf) sample.rectShape = batchShapes[batchOf[index]!];
     return sample;
   }
 
@@ -263,7 +263,7 @@ async function getLabels(
     const labels: (ImageLabels | null)[] = new Array(imFiles.length).fill(null);
     const msgs: string[] = [];
     await forEachLimited(imFiles.length, 8, async (i) => {
-      const r = await verifyImageLabel(imFiles[i] as string, labelFiles[i] as string, nc, prefix);
+      const r = await verifyImageLabel(imFiles[i]!, labelFiles[i]!, nc, prefix);
       results.found += r.found;
       results.missing += r.missing;
       results.empty += r.empty;
@@ -353,8 +353,8 @@ function applyClassFilters(labels: ImageLabels[], classes: number[] | null, sing
         if (classes.includes(c)) keep.push(i);
       });
       l.bboxes = Float32Array.from(keep.flatMap((i) => Array.from(l.bboxes.subarray(i * 4, i * 4 + 4))));
-      l.cls = Float32Array.from(keep, (i) => l.cls[i] as number);
-      if (l.segments) l.segments = keep.map((i) => (l.segments as Float32Array[])[i] as Float32Array);
+      l.cls = Float32Array.from(keep, (i) => l.cls[i]!);
+      if (l.segments) l.segments = keep.map((i) => (l.segments as Float32Array[])[i]!);
     }
     if (singleCls) l.cls.fill(0);
   }

@@ -30,11 +30,11 @@ export function fillPoly(img: GrayImage, xy: ArrayLike<number>, color: number): 
   const count = Math.floor(xy.length / 2);
   if (count === 0) return;
   const edges: PolyEdge[] = [];
-  let pt0x = (xy[(count - 1) * 2] as number) * XY_ONE;
-  let pt0y = xy[(count - 1) * 2 + 1] as number;
+  let pt0x = xy[(count - 1) * 2]! * XY_ONE;
+  let pt0y = xy[(count - 1) * 2 + 1]!;
   for (let i = 0; i < count; i++) {
-    const pt1x = (xy[i * 2] as number) * XY_ONE;
-    const pt1y = xy[i * 2 + 1] as number;
+    const pt1x = xy[i * 2]! * XY_ONE;
+    const pt1y = xy[i * 2 + 1]!;
     line(img, pt0x / XY_ONE, pt0y, pt1x / XY_ONE, pt1y, color);
     if (pt0y !== pt1y) {
       const dx = truncDiv(pt1x - pt0x, pt1y - pt0y);
@@ -72,7 +72,7 @@ function fillEdgeCollection(img: GrayImage, edges: PolyEdge[], color: number): v
   edges.push(sentinel);
   const tmp: PolyEdge = { y0: 0, y1: 0, x: 0, dx: 0, next: null };
   let i = 0;
-  let e = edges[0] as PolyEdge;
+  let e = edges[0]!;
   yMax = Math.min(yMax, height);
   for (let y = e.y0; y < yMax; y++) {
     let draw = false;
@@ -95,7 +95,7 @@ function fillEdgeCollection(img: GrayImage, edges: PolyEdge[], color: number): v
         prelast.next = e;
         e.next = last;
         prelast = e;
-        e = edges[++i] as PolyEdge;
+        e = edges[++i]!;
       } else {
         break;
       }

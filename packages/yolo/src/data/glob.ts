@@ -71,7 +71,7 @@ function matchingEntries(dir: string, segment: string, last: boolean): string[] 
 function segmentRegex(segment: string): RegExp {
   let source = '';
   for (let i = 0; i < segment.length; i++) {
-    const c = segment[i] as string;
+    const c = segment[i]!;
     if (c === '*') source += '.*';
     else if (c === '?') source += '.';
     else if (c === '[') {

@@ -55,7 +55,7 @@ export class ImageStore {
   }
 
   private async read(i: number): Promise<LoadedImage> {
-    const file = this.state.imFiles[i] as string;
+    const file = this.state.imFiles[i]!;
     if (this.state.cache === 'disk') {
       const npy = npyPath(file);
       if (existsSync(npy)) {
@@ -83,7 +83,7 @@ export class ImageStore {
       const sample = Math.min(n, 30);
       let bytes = 0;
       for (let k = 0; k < sample; k++) {
-        const [h0, w0] = this.state.shapes[Math.floor((k * n) / sample)] as [number, number];
+        const [h0, w0] = this.state.shapes[Math.floor((k * n) / sample)]!;
         const [h, w] = longSideSize(h0, w0, this.state.imgsz);
         bytes += h * w * 3;
       }
@@ -105,14 +105,14 @@ export class ImageStore {
       this.state.ram = ram;
       log.info(`${prefix}Caching images (${(required / 1.5 / 2 ** 30).toFixed(2)}GB RAM): ${n} images`);
     } else if (cache === 'disk') {
-      const dir = dirname(this.state.imFiles[0] as string);
+      const dir = dirname(this.state.imFiles[0]!);
       if (!isDirWriteable(dir)) {
         log.warn(`${prefix}Skipping caching images to disk, directory not writeable ⚠️ (${dir})`);
         this.state.cache = null;
         return;
       }
       await forEachLimited(n, 4, async (i) => {
-        const file = this.state.imFiles[i] as string;
+        const file = this.state.imFiles[i]!;
         if (!existsSync(npyPath(file))) await writeNpy(npyPath(file), await decodeImage(file));
       });
       log.info(`${prefix}Caching images (disk): ${n} .npy files next to the images`);

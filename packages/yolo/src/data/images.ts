@@ -12,11 +12,6 @@ export interface RgbImage {
   width: number;
 }
 
-/** A fresh image of the given size filled with one grey level (114 is Ultralytics' border colour). */
-export function filledImage(height: number, width: number, value = 114): RgbImage {
-  return { data: new Uint8Array(height * width * 3).fill(value), height, width };
-}
-
 /**
  * Decodes a file (or its encoded bytes) to RGB HWC with EXIF orientation applied: the pixels cv2.imread gives, in
  * RGB order. An embedded ICC profile is ignored, as OpenCV ignores it (libvips' conversion to sRGB moved an Adobe
@@ -64,7 +59,7 @@ export async function writeNpy(file: string, img: RgbImage): Promise<void> {
   const bgr = swapRedBlue(img.data);
   let header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${img.height}, ${img.width}, 3), }`;
   const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - (total % 64)) % 64)}\n`;
   const head = Buffer.alloc(10);
   head.write('\x93NUMPY', 0, 'latin1');
   head[6] = 1;
@@ -77,7 +72,7 @@ export async function writeNpy(file: string, img: RgbImage): Promise<void> {
 export async function readNpy(file: string): Promise<RgbImage> {
   const buf = await readFile(file);
   if (buf.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(`${file}: not a .npy file`);
-  const major = buf[6] as number;
+  const major = buf[6]!;
   const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const start = major === 1 ? 10 : 12;
   const header = buf.toString('latin1', start, start + headerLen);
@@ -95,9 +90,9 @@ export async function readNpy(file: string): Promise<RgbImage> {
 function swapRedBlue(src: Uint8Array): Uint8Array {
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i += 3) {
-    out[i] = src[i + 2] as number;
-    out[i + 1] = src[i + 1] as number;
-    out[i + 2] = src[i] as number;
+    out[i] = src[i + 2]!;
+    out[i + 1] = src[i + 1]!;
+    out[i + 2] = src[i]!;
   }
   return out;
 }

@@ -47,10 +47,10 @@ export class Instances {
     if (format === this.format) return;
     const b = this.bboxes;
     for (let i = 0; i < b.length; i += 4) {
-      const p = b[i] as number;
-      const q = b[i + 1] as number;
-      const r = b[i + 2] as number;
-      const s = b[i + 3] as number;
+      const p = b[i]!;
+      const q = b[i + 1]!;
+      const r = b[i + 2]!;
+      const s = b[i + 3]!;
       if (format === 'xyxy') {
         b[i] = p - r / 2;
         b[i + 1] = q - s / 2;
@@ -96,8 +96,8 @@ export class Instances {
     const fy = Math.fround(dy);
     for (const b of [this.bboxes, this.segments]) {
       for (let i = 0; i < b.length; i += 2) {
-        b[i] = (b[i] as number) + fx;
-        b[i + 1] = (b[i + 1] as number) + fy;
+        b[i] = b[i]! + fx;
+        b[i + 1] = b[i + 1]! + fy;
       }
     }
   }
@@ -108,8 +108,8 @@ export class Instances {
     this.convertBbox('xyxy');
     for (const b of [this.bboxes, this.segments]) {
       for (let i = 0; i < b.length; i += 2) {
-        b[i] = Math.min(Math.max(b[i] as number, 0), w);
-        b[i + 1] = Math.min(Math.max(b[i + 1] as number, 0), h);
+        b[i] = Math.min(Math.max(b[i]!, 0), w);
+        b[i + 1] = Math.min(Math.max(b[i + 1]!, 0), h);
       }
     }
     this.convertBbox(format);
@@ -120,10 +120,7 @@ export class Instances {
     const out = new Float32Array(this.length);
     for (let i = 0; i < out.length; i++) {
       const o = i * 4;
-      out[i] =
-        this.format === 'xyxy'
-          ? ((b[o + 2] as number) - (b[o] as number)) * ((b[o + 3] as number) - (b[o + 1] as number))
-          : (b[o + 2] as number) * (b[o + 3] as number);
+      out[i] = this.format === 'xyxy' ? (b[o + 2]! - b[o]!) * (b[o + 3]! - b[o + 1]!) : b[o + 2]! * b[o + 3]!;
     }
     return out;
   }
@@ -132,7 +129,7 @@ export class Instances {
   removeZeroAreaBoxes(): number[] {
     const areas = this.areas();
     const keep: number[] = [];
-    for (let i = 0; i < areas.length; i++) if ((areas[i] as number) > 0) keep.push(i);
+    for (let i = 0; i < areas.length; i++) if (areas[i]! > 0) keep.push(i);
     if (keep.length !== areas.length) {
       const kept = this.select(keep);
       this.bboxes = kept.bboxes;
@@ -167,15 +164,15 @@ export class Instances {
 
   private flip(axis: 0 | 1, size: number): void {
     const s = this.segments;
-    for (let i = axis; i < s.length; i += 2) s[i] = size - (s[i] as number);
+    for (let i = axis; i < s.length; i += 2) s[i] = size - s[i]!;
     const b = this.bboxes;
     for (let i = 0; i < b.length; i += 4) {
       if (this.format === 'xyxy') {
-        const lo = b[i + axis] as number;
-        b[i + axis] = size - (b[i + axis + 2] as number);
+        const lo = b[i + axis]!;
+        b[i + axis] = size - b[i + axis + 2]!;
         b[i + axis + 2] = size - lo;
       } else {
-        b[i + axis] = size - (b[i + axis] as number);
+        b[i + axis] = size - b[i + axis]!;
       }
     }
   }
@@ -219,7 +216,7 @@ function scalePairs(values: Float32Array, sx: number, sy: number): void {
   const fx = Math.fround(sx);
   const fy = Math.fround(sy);
   for (let i = 0; i < values.length; i += 2) {
-    values[i] = (values[i] as number) * fx;
-    values[i + 1] = (values[i + 1] as number) * fy;
+    values[i] = values[i]! * fx;
+    values[i + 1] = values[i + 1]! * fy;
   }
 }

@@ -114,7 +114,7 @@ export class DataLoader implements AsyncIterable<RawBatch> {
     try {
       for (let k = 0; k < batches.length; k++) {
         while (submitted < batches.length && submitted < k + depth) {
-          const p = this.submit(batches[submitted] as number[], epoch, submitted);
+          const p = this.submit(batches[submitted]!, epoch, submitted);
           p.catch(() => undefined); // surfaced when awaited below
           inFlight.set(submitted, p);
           submitted++;
@@ -136,7 +136,7 @@ export class DataLoader implements AsyncIterable<RawBatch> {
       for (const w of pool) w.thread.postMessage({ type: 'hyp', hyp: this.dataset.hyp } satisfies WorkerRequest);
       this.sentHyp = hyp;
     }
-    const worker = pool[k % pool.length] as PoolWorker;
+    const worker = pool[k % pool.length]!;
     const id = this.nextId++;
     return new Promise<RawBatch>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker });

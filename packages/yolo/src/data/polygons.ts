@@ -16,7 +16,7 @@ export function resampleSegment(xy: ArrayLike<number>, n = SEGMENT_POINTS): Floa
   if (count === 0) return out;
   const last = count; // index of the repeated vertex 0
   const step = last / (n - 1);
-  const coord = (i: number, axis: number): number => Math.fround(xy[(i % count) * 2 + axis] as number);
+  const coord = (i: number, axis: number): number => Math.fround(xy[(i % count) * 2 + axis]!);
   for (let k = 0; k < n; k++) {
     // numpy.linspace: k·step, the last point exactly `stop`; numpy.interp: slope·(x − xp[j]) + fp[j].
     const x = k === n - 1 ? last : k * step;
@@ -54,10 +54,10 @@ function downsample(mask: Uint8Array, h: number, w: number, ratio: number): Uint
     for (let x = 0; x < nw; x++) {
       const p = top + x * ratio + off;
       if (even) {
-        const sum = (mask[p] as number) + (mask[p + 1] as number) + (mask[p + w] as number) + (mask[p + w + 1] as number);
+        const sum = mask[p]! + mask[p + 1]! + mask[p + w]! + mask[p + w + 1]!;
         out[y * nw + x] = Math.floor(sum / 4 + 0.5);
       } else {
-        out[y * nw + x] = mask[p] as number;
+        out[y * nw + x] = mask[p]!;
       }
     }
   }
@@ -105,13 +105,13 @@ export function polygons2masksOverlap(
   const masks = polygons.map((p) => polygon2mask(shape, p, 1, ratio));
   const areas = masks.map((m) => m.reduce((a, b) => a + b, 0));
   const wrapped = (area: number): number => (area === 0 ? Number.NEGATIVE_INFINITY : -area); // −area as uint64: 0 is the smallest
-  const order = areas.map((_, i) => i).sort((a, b) => wrapped(areas[a] as number) - wrapped(areas[b] as number) || a - b);
+  const order = areas.map((_, i) => i).sort((a, b) => wrapped(areas[a]!) - wrapped(areas[b]!) || a - b);
   const mask = wide ? new Int32Array(size) : new Uint8Array(size);
   order.forEach((k, i) => {
-    const m = masks[k] as Uint8Array;
+    const m = masks[k]!;
     for (let p = 0; p < size; p++) {
       if (m[p]) {
-        const sum = (mask[p] as number) + (i + 1);
+        const sum = mask[p]! + (i + 1);
         mask[p] = Math.min(wide ? sum : sum & 0xff, i + 1);
       }
     }

@@ -29,15 +29,15 @@ export function resizeLinear(src: RgbImage, height: number, width: number): RgbI
   const cache = new RowCache(src, cols);
   const n = width * 3;
   for (let y = 0; y < height; y++) {
-    const r0 = rows.top[y] as number;
-    const r1 = rows.bottom[y] as number;
+    const r0 = rows.top[y]!;
+    const r1 = rows.bottom[y]!;
     const s0 = cache.get(r0, r1);
     const s1 = cache.get(r1, r0);
-    const b0 = rows.w0[y] as number;
-    const b1 = rows.w1[y] as number;
+    const b0 = rows.w0[y]!;
+    const b1 = rows.w1[y]!;
     const o = y * n;
     for (let i = 0; i < n; i++) {
-      out[o + i] = (((b0 * (s0[i] as number)) >> 16) + ((b1 * (s1[i] as number)) >> 16) + 2) >> 2;
+      out[o + i] = (((b0 * s0[i]!) >> 16) + ((b1 * s1[i]!) >> 16) + 2) >> 2;
     }
   }
   return { data: out, height, width };
@@ -117,21 +117,21 @@ class RowCache {
 
   /** Source row `row` resized horizontally; the cached row `keep` is not evicted. */
   get(row: number, keep: number): Int32Array {
-    for (let k = 0; k < 2; k++) if (this.index[k] === row) return this.rows[k] as Int32Array;
+    for (let k = 0; k < 2; k++) if (this.index[k] === row) return this.rows[k]!;
     const slot = this.index[0] === keep ? 1 : 0;
-    const buf = this.rows[slot] as Int32Array;
+    const buf = this.rows[slot]!;
     this.index[slot] = row;
     const s = this.src.data;
     const base = row * this.src.width * 3;
     const { left, right, w0, w1 } = this.cols;
     for (let x = 0, o = 0; x < left.length; x++, o += 3) {
-      const p = base + (left[x] as number);
-      const q = base + (right[x] as number);
-      const a = w0[x] as number;
-      const b = w1[x] as number;
-      buf[o] = ((s[p] as number) * a + (s[q] as number) * b) >> 4;
-      buf[o + 1] = ((s[p + 1] as number) * a + (s[q + 1] as number) * b) >> 4;
-      buf[o + 2] = ((s[p + 2] as number) * a + (s[q + 2] as number) * b) >> 4;
+      const p = base + left[x]!;
+      const q = base + right[x]!;
+      const a = w0[x]!;
+      const b = w1[x]!;
+      buf[o] = (s[p]! * a + s[q]! * b) >> 4;
+      buf[o + 1] = (s[p + 1]! * a + s[q + 1]! * b) >> 4;
+      buf[o + 2] = (s[p + 2]! * a + s[q + 2]! * b) >> 4;
     }
     return buf;
   }

@@ -52,7 +52,7 @@ export class EpochSampler {
     const order = Array.from({ length: this.size }, (_, i) => i);
     if (this.shuffle) new Random(mix32(this.seed) ^ mix32(this.epoch + 0x5bd1e995)).shuffle(order);
     const total = this.length * this.worldSize;
-    for (let i = 0; order.length < total; i++) order.push(order[i % this.size] as number);
+    for (let i = 0; order.length < total; i++) order.push(order[i % this.size]!);
     return order.filter((_, k) => k % this.worldSize === this.rank);
   }
 }

@@ -79,7 +79,7 @@ export class InferenceSource implements InferenceDataset {
       const batch: InferenceBatch = { paths: [], images: [], infos: [], frames: [], fps: [] };
       decoded.forEach((image, k) => {
         if (image === null) return;
-        const item = chunk[k] as PendingImage;
+        const item = chunk[k]!;
         batch.paths.push(item.path);
         batch.images.push(image);
         batch.infos.push(this.sourceType.fromImg ? `${start + k}: ` : `image ${start + k + 1}/${nf} ${item.path}: `);

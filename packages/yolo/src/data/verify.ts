@@ -57,8 +57,8 @@ export async function verifyImageLabel(imFile: string, lbFile: string, nc: numbe
       const unique = uniqueRowIndices(rows);
       if (unique.length < rows.length) {
         result.msg = `${prefix}WARNING ⚠️ ${imFile}: ${rows.length - unique.length} duplicate labels removed`;
-        rows = unique.map((i) => rows[i] as number[]);
-        if (segments) segments = unique.map((i) => (segments as Float32Array[])[i] as Float32Array);
+        rows = unique.map((i) => rows[i]!);
+        if (segments) segments = unique.map((i) => (segments as Float32Array[])[i]!);
       }
     } else {
       result.missing = 1;
@@ -66,7 +66,7 @@ export async function verifyImageLabel(imFile: string, lbFile: string, nc: numbe
     result.labels = {
       imFile,
       shape,
-      cls: Float32Array.from(rows, (r) => r[0] as number),
+      cls: Float32Array.from(rows, (r) => r[0]!),
       bboxes: Float32Array.from(rows.flatMap((r) => r.slice(1, 5))),
     };
     if (segments) result.labels.segments = segments;
@@ -140,7 +140,7 @@ export function parseLabels(text: string, lbFile: string, nc: number): { rows: n
     if (!isPolygon) return { no, values };
     const polygon = Float32Array.from(values.slice(1));
     polygons.push(polygon);
-    return { no, values: polygonToBox(values[0] as number, polygon, lbFile, no) };
+    return { no, values: polygonToBox(values[0]!, polygon, lbFile, no) };
   });
   for (const { no, values } of rows) {
     if (values.length !== 5) throw new Error(`${lbFile}:${no}: labels require 5 columns, ${values.length} columns detected`);
@@ -155,7 +155,7 @@ export function parseLabels(text: string, lbFile: string, nc: number): { rows: n
   }
   // Ultralytics 8.2.103 tests `cls <= nc`, letting cls == nc through to crash the loss later; we reject it here.
   for (const { no, values } of rows) {
-    const cls = values[0] as number;
+    const cls = values[0]!;
     if (cls >= nc) {
       throw new Error(`${lbFile}:${no}: label class ${cls} exceeds dataset class count ${nc}. Possible class labels are 0-${nc - 1}`);
     }
@@ -173,10 +173,10 @@ function polygonToBox(cls: number, xy: Float32Array, lbFile: string, no: number)
   let x2 = -Infinity;
   let y2 = -Infinity;
   for (let i = 0; i < xy.length; i += 2) {
-    x1 = Math.min(x1, xy[i] as number);
-    x2 = Math.max(x2, xy[i] as number);
-    y1 = Math.min(y1, xy[i + 1] as number);
-    y2 = Math.max(y2, xy[i + 1] as number);
+    x1 = Math.min(x1, xy[i]!);
+    x2 = Math.max(x2, xy[i]!);
+    y1 = Math.min(y1, xy[i + 1]!);
+    y2 = Math.max(y2, xy[i + 1]!);
   }
   return [cls, (x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1];
 }
@@ -189,10 +189,10 @@ function uniqueRowIndices(rows: number[][]): number[] {
   const all = rows.map((_, i) => i);
   if (new Set(rows.map((r) => r.join(' '))).size === rows.length) return all;
   const sorted = all.sort((a, b) => {
-    const ra = rows[a] as number[];
-    const rb = rows[b] as number[];
-    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return (ra[i] as number) - (rb[i] as number);
+    const ra = rows[a]!;
+    const rb = rows[b]!;
+    for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return ra[i]! - rb[i]!;
     return a - b;
   });
-  return sorted.filter((k, i) => i === 0 || (rows[k] as number[]).join(' ') !== (rows[sorted[i - 1] as number] as number[]).join(' '));
+  return sorted.filter((k, i) => i === 0 || rows[k]!.join(' ') !== rows[sorted[i - 1]!]!.join(' '));
 }

@@ -167,7 +167,7 @@ export class Boxes {
     const out = new Float32Array(n * cols.length);
     for (let i = 0; i < n; i++) {
       cols.forEach((c, k) => {
-        out[i * cols.length + k] = this.rows[i * this.columns + c] as number;
+        out[i * cols.length + k] = this.rows[i * this.columns + c]!;
       });
     }
     return out;

@@ -58,8 +58,8 @@ export interface BuiltOptimizer {
 export function buildOptimizer(
   model: nn.Module<any, any>,
   name = 'auto',
-  lr = 0.001,
-  momentum = 0.9,
+  lr0 = 0.001,
+  momentum0 = 0.9,
   decay = 1e-5,
   iterations = 1e5,
   nc = 80,
@@ -77,6 +77,8 @@ export function buildOptimizer(
     }
   }
   let resolved = name;
+  let lr = lr0;
+  let momentum = momentum0;
   let warmupBiasLr: number | null = null;
   if (name === 'auto') {
     const given = { lr, momentum };

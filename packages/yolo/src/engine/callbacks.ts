@@ -110,11 +110,11 @@ export class Callbacks<O extends CallbackOwners = CallbackOwners> {
    */
   async run<E extends CallbackEvent>(event: E, owner: OwnerOf<E, O>): Promise<void> {
     const callbacks = this.get(event);
-    for (let i = 0; i < callbacks.length; i++) {
+    for (const [i, callback] of callbacks.entries()) {
       try {
-        await callbacks[i](owner);
+        await callback(owner);
       } catch (cause) {
-        const name = callbacks[i].name || 'anonymous';
+        const name = callback.name || 'anonymous';
         const message = cause instanceof Error ? cause.message : String(cause);
         throw new Error(`callback ${i + 1}/${callbacks.length} '${name}' of event '${event}' failed: ${message}`, {
           cause,

@@ -1,4 +1,4 @@
-// The Exporter (Ultralytics' engine/exporter.py, spec §10 "How ONNX export works") for the one format yolots
+// The Exporter (Ultralytics' engine/exporter.py; how the ONNX file is written: docs/export.md) for the one format yolots
 // writes: ONNX. There is no torch.onnx in libtorch, so the graph is written by walking the model's modules
 // (export/onnx); the result matches Ultralytics' export: input `images`, output `output0` (B, 4 + nc, anchors),
 // fused weights, optional dynamic axes, and the metadata props Ultralytics' AutoBackend reads.
@@ -6,13 +6,13 @@ import { statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Args } from '../cfg/args.js';
 import { getCfg } from '../cfg/config.js';
-import { type ExportMetadata, metadataProps } from '../export/onnx/metadata.js';
 import { buildOnnxModel, type ExportableModel, MAX_OPSET, MIN_OPSET } from '../export/onnx/model-graph.js';
-import { encodeModel } from '../export/onnx/schema.js';
+import { checkImgsz } from '../utils/imgsz.js';
+import { type ExportMetadata, metadataProps } from '../utils/onnx/metadata.js';
+import { encodeModel } from '../utils/onnx/schema.js';
 import { VERSION } from '../version.js';
 import { type Callback, Callbacks, type ExporterEvent } from './callbacks.js';
 import { selectDevice } from './device.js';
-import { checkImgsz } from './predictor.js';
 
 /** The opset written when none is asked for (Ultralytics: the highest torch.onnx supports, minus one). */
 export const DEFAULT_OPSET = 17;

@@ -107,9 +107,9 @@ export function drawMasks(img: RgbImage, masks: Masks, colors: readonly Rgb[], a
       b = Math.max(b, alpha * c[2]);
     }
     if (keep === 1) continue;
-    out[p * 3] = (out[p * 3] as number) * keep + r;
-    out[p * 3 + 1] = (out[p * 3 + 1] as number) * keep + g;
-    out[p * 3 + 2] = (out[p * 3 + 2] as number) * keep + b;
+    out[p * 3] = out[p * 3]! * keep + r;
+    out[p * 3 + 1] = out[p * 3 + 1]! * keep + g;
+    out[p * 3 + 2] = out[p * 3 + 2]! * keep + b;
   }
   return { data: out, width, height };
 }

@@ -1,4 +1,4 @@
-// BasePredictor (spec §8): streams any image source through letterbox → model → postprocess → Results, batch by
+// BasePredictor (Ultralytics' engine/predictor.py; usage in docs/predict.md): streams any image source through letterbox → model → postprocess → Results, batch by
 // batch, logging and saving as Ultralytics' predictor does. Tasks override `postprocess` (and may override
 // `preprocess`, `inference`, `setupSource`, `writeResults`); nothing here knows about detection.
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { Instances } from '../data/instances.js';
 import { type InferenceBatch, type InferenceDataset, loadInferenceSource, type PredictSource, type SourceType } from '../data/sources.js';
 import { VideoWriter } from '../data/video/writer.js';
 import { type InferenceBackend, loadOnnxBackend } from '../nn/autobackend.js';
+import { checkImgsz } from '../utils/imgsz.js';
 import { bf16Inference, cpuHalfInference } from './amp.js';
 import { Callbacks, type PredictorEvent } from './callbacks.js';
 import { selectDevice } from './device.js';
@@ -160,7 +161,7 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
   /** Original images → the model input: letterboxed, BCHW RGB, float (half on CUDA with `half`) in [0, 1]. */
   preprocess(images: RgbImage[]): Tensor {
     const boxed = this.preTransform(images);
-    const { height, width } = boxed[0] as RgbImage;
+    const { height, width } = boxed[0]!;
     const pixels = new Uint8Array(boxed.length * height * width * 3);
     boxed.forEach((img, i) => {
       pixels.set(img.data, i * height * width * 3);
@@ -209,7 +210,7 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
     const frame = this.batch?.frames[i] ?? null;
     const stem = basename(path, extname(path));
     this.txtPath = join(this.saveDir, 'labels', stem + (mode === 'image' ? '' : `_${frame}`));
-    const result = this.results[i] as Results;
+    const result = this.results[i]!;
     result.saveDir = this.saveDir;
     let text = mode === 'stream' ? `${i}: ` : '';
     text += `${imShape[2]}x${imShape[3]} `;
@@ -393,17 +394,17 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
         const n = images.length;
         for (let i = 0; i < n; i++) {
           this.seen++;
-          (this.results[i] as Results).speed = {
+          this.results[i]!.speed = {
             preprocess: dt.ms[0] / n,
             inference: dt.ms[1] / n,
             postprocess: dt.ms[2] / n,
           };
           if (this.args.verbose || this.args.save || this.args.save_txt) {
-            infos[i] += await this.writeResults(i, paths[i] as string, lastShape);
+            infos[i] += await this.writeResults(i, paths[i]!, lastShape);
           }
         }
         dt.ms.forEach((ms, k) => {
-          totals[k] = (totals[k] as number) + ms;
+          totals[k] = totals[k]! + ms;
         });
         if (this.args.verbose) console.log(infos.join('\n'));
         await this.runCallbacks('on_predict_batch_end');
@@ -508,7 +509,7 @@ export async function openExportedModel(model: unknown): Promise<InferenceBacken
  * outputs. The result belongs to the caller.
  */
 export async function inferBackend(backend: InferenceBackend, img: Tensor): Promise<Tensor> {
-  const n = img.shape[0] as number;
+  const n = img.shape[0]!;
   if (backend.batch === null || n >= backend.batch) return backend.infer(img);
   const fixedBatch = backend.batch;
   const padded = torch.tidy(() =>
@@ -524,27 +525,6 @@ export async function inferBackend(backend: InferenceBackend, img: Tensor): Prom
   } finally {
     padded.dispose();
   }
-}
-
-/**
- * Ultralytics' `check_imgsz(imgsz, stride, min_dim=2)`: an int or [h, w] (or [s]) rounded up to multiples of
- * `stride`, with a warning when that changed it. Returns [h, w].
- *
- * @example
- * checkImgsz(641, 32); // [672, 672], after a warning
- */
-export function checkImgsz(imgsz: number | readonly number[], stride: number): [number, number] {
-  const sizes = typeof imgsz === 'number' ? [imgsz] : [...imgsz];
-  if (sizes.length === 0 || sizes.length > 2 || !sizes.every((s) => Number.isFinite(s) && s > 0)) {
-    throw new RangeError(
-      `imgsz=[${sizes.join(', ')}] is not a valid image size. 'predict' imgsz may be a [h, w] list or an integer, i.e. imgsz=640 or imgsz=[640, 480]`,
-    );
-  }
-  const fixed = sizes.map((s) => Math.ceil(s / stride) * stride);
-  if (fixed.some((s, i) => s !== sizes[i])) {
-    console.warn(`WARNING ⚠️ imgsz=[${sizes.join(', ')}] must be multiple of max stride ${stride}, updating to [${fixed.join(', ')}]`);
-  }
-  return fixed.length === 1 ? [fixed[0] as number, fixed[0] as number] : [fixed[0] as number, fixed[1] as number];
 }
 
 /** Waits for queued CUDA work by reading one value back, so stage timings are real (a no-op on CPU). */

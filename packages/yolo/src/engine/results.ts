@@ -132,7 +132,7 @@ export class Results {
     const [h, w] = this.origShape;
     const rows = next.rows.slice();
     for (let i = 0; i < rows.length; i += next.columns) {
-      for (let c = 0; c < 4; c++) rows[i + c] = Math.min(Math.max(rows[i + c] as number, 0), c % 2 === 0 ? w : h);
+      for (let c = 0; c < 4; c++) rows[i + c] = Math.min(Math.max(rows[i + c]!, 0), c % 2 === 0 ? w : h);
     }
     this.boxes = new Boxes(rows, this.origShape, next.columns);
     return this;
@@ -183,9 +183,9 @@ export class Results {
       const { xyxyList, confList, clsList } = this.boxes;
       const ids = this.boxes.idList;
       for (let i = this.boxes.length - 1; i >= 0; i--) {
-        const c = clsList[i] as number;
+        const c = clsList[i]!;
         const name = (ids === null ? '' : `id:${ids[i]} `) + this.className(c);
-        const label = labels ? (conf ? `${name} ${(confList[i] as number).toFixed(2)}` : name) : '';
+        const label = labels ? (conf ? `${name} ${confList[i]!.toFixed(2)}` : name) : '';
         const box = Array.from(xyxyList.subarray(i * 4, i * 4 + 4)) as [number, number, number, number];
         annotator.boxLabel(box, label, classColor(c));
       }
@@ -216,9 +216,9 @@ export class Results {
     const outlines = this.masks?.xyn ?? null;
     for (let i = 0; i < this.boxes.length; i++) {
       const shape = outlines ? (outlines[i] ?? new Float32Array(0)) : xywhn.subarray(i * 4, i * 4 + 4);
-      const values = [Math.trunc(clsList[i] as number), ...shape];
-      if (saveConf) values.push(confList[i] as number);
-      if (ids !== null) values.push(Math.trunc(ids[i] as number));
+      const values = [Math.trunc(clsList[i]!), ...shape];
+      if (saveConf) values.push(confList[i]!);
+      if (ids !== null) values.push(Math.trunc(ids[i]!));
       lines.push(`${values.map((v) => formatG(v, 6)).join(' ')}\n`);
     }
     mkdirSync(dirname(txtFile), { recursive: true });
@@ -237,7 +237,7 @@ export class Results {
     for (let i = 0; i < this.boxes.length; i++) {
       const [x1, y1, x2, y2] = grownBox(xywhList.subarray(i * 4, i * 4 + 4), w, h);
       if (x2 <= x1 || y2 <= y1) continue;
-      const dir = join(saveDir, this.className(clsList[i] as number));
+      const dir = join(saveDir, this.className(clsList[i]!));
       mkdirSync(dir, { recursive: true });
       const file = incrementPath(join(dir, `${fileName}.jpg`));
       await sharp(this.origImg.data, { raw: { width: this.origImg.width, height: this.origImg.height, channels: 3 } })
@@ -260,12 +260,12 @@ export class Results {
     const ids = this.boxes.idList;
     const rows: SummaryRow[] = [];
     for (let i = 0; i < this.boxes.length; i++) {
-      const classId = Math.trunc(clsList[i] as number);
+      const classId = Math.trunc(clsList[i]!);
       const [x1, y1, x2, y2] = xyxyList.subarray(i * 4, i * 4 + 4) as unknown as [number, number, number, number];
       const row: SummaryRow = {
         name: this.className(classId),
         class: classId,
-        confidence: roundTo(confList[i] as number, decimals),
+        confidence: roundTo(confList[i]!, decimals),
         box: {
           x1: roundTo(x1 / w, decimals),
           y1: roundTo(y1 / h, decimals),
@@ -273,7 +273,7 @@ export class Results {
           y2: roundTo(y2 / h, decimals),
         },
       };
-      if (ids !== null) row.track_id = Math.trunc(ids[i] as number);
+      if (ids !== null) row.track_id = Math.trunc(ids[i]!);
       const outline = this.masks?.xy[i];
       if (outline) {
         row.segments = {
@@ -331,9 +331,9 @@ function toBoxes(boxes: Boxes | Tensor | null | undefined, origShape: ShapeHW): 
 /** save_one_box's crop: xywh grown by gain 1.02 and 10 px (float32), truncated to int, clipped to the image. */
 function grownBox(xywh: Float32Array, w: number, h: number): [number, number, number, number] {
   const f32 = Math.fround;
-  const [cx, cy] = [xywh[0] as number, xywh[1] as number];
-  const bw = f32(f32((xywh[2] as number) * f32(1.02)) + 10);
-  const bh = f32(f32((xywh[3] as number) * f32(1.02)) + 10);
+  const [cx, cy] = [xywh[0]!, xywh[1]!];
+  const bw = f32(f32(xywh[2]! * f32(1.02)) + 10);
+  const bh = f32(f32(xywh[3]! * f32(1.02)) + 10);
   const clip = (v: number, hi: number): number => Math.min(Math.max(Math.trunc(v), 0), hi);
   return [clip(f32(cx - bw / 2), w), clip(f32(cy - bh / 2), h), clip(f32(cx + bw / 2), w), clip(f32(cy + bh / 2), h)];
 }

@@ -39,7 +39,7 @@ export function findResumeCheckpoint(resume: boolean | string, model: unknown, r
         `name the checkpoint: 'yolo train resume model=path/to/last.safetensors'`,
     );
   }
-  const newest = found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0] as string;
+  const newest = found.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
   log(
     `Resuming the newest run under '${runsDir}': ${newest}` +
       (found.length > 1 ? ` (newest of ${found.length}; name another with 'yolo train resume model=<its last.safetensors>')` : ''),

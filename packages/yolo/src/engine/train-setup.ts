@@ -2,13 +2,11 @@
 // layers are frozen, whether weights are finite.
 import type { nn, Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
+import { checkImgsz } from '../utils/imgsz.js';
 
-/** Training needs one square size, a multiple of the max stride (rounded up), as Ultralytics' check_imgsz. */
+/** Training needs one square size, a multiple of the max stride (rounded up), as Ultralytics' trainer checks it. */
 export function checkTrainImgsz(imgsz: number | number[], stride: number): number {
-  const size = Array.isArray(imgsz) ? Math.max(...imgsz) : imgsz;
-  const fixed = Math.max(Math.ceil(size / stride) * stride, stride);
-  if (fixed !== size) console.warn(`WARNING ⚠️ imgsz=${size} must be multiple of max stride ${stride}, updating to ${fixed}`);
-  return fixed;
+  return checkImgsz(imgsz, stride, { maxDim: 1, floor: stride })[0];
 }
 
 /** Whether every floating-point tensor holds only finite values (a checkpoint is not overwritten with NaN weights). */

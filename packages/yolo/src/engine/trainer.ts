@@ -13,6 +13,7 @@ import {
   CHECKPOINT_FORMAT,
   type Checkpoint,
   type CheckpointMeta,
+  disposeCheckpoint,
   loadCheckpoint,
   modelMeta,
   readCheckpointMeta,
@@ -489,8 +490,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     // never when that is negative), so that a resumed run ends as the uninterrupted one.
     const switchEpoch = this.epochs - this.args.close_mosaic;
     if (this.args.close_mosaic && switchEpoch >= 0 && this.startEpoch > switchEpoch) this.closeDataloaderMosaic();
-    torch.dispose([...ckpt.model.values(), ...(ckpt.ema?.values() ?? [])]);
-    for (const state of ckpt.optimizer?.state.values() ?? []) torch.dispose([...state.values()]);
+    disposeCheckpoint(ckpt);
     this.resumeCheckpoint = null;
   }
 

@@ -10,7 +10,7 @@ import { getSaveDir } from '../cfg/save-dir.js';
 import type { InferenceBackend } from '../nn/autobackend.js';
 import { bf16Inference, cpuHalfInference } from './amp.js';
 import { Callbacks, type ValidatorEvent } from './callbacks.js';
-import { selectDevice } from './device.js';
+import { batchImagesToInput, selectDevice } from './device.js';
 import { inferBackend, openExportedModel } from './predictor.js';
 import { ProgressBar } from './progress.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
@@ -138,13 +138,9 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   /** Metric key names (results.csv columns). */
   abstract get metricKeys(): string[];
 
-  /**
-   * The images to the device, as float in [0, 1]; on CPU channels-last (what `inference` feeds the NHWC weights),
-   * reordered while still uint8: a quarter of the memory traffic of reordering floats.
-   */
+  /** The images to the device as float in [0, 1] (channels-last on the CPU, see `batchImagesToInput`). */
   preprocess(batch: T['batch']): T['batch'] {
-    const img = batch.img.to(this.device);
-    return { ...batch, img: (img.device === 'cpu' ? img.contiguous('channels_last') : img).float().div(255) };
+    return { ...batch, img: batchImagesToInput(batch.img, this.device) };
   }
 
   async plotValSamples(_batch: T['raw'], _ni: number): Promise<void> {}
@@ -283,19 +279,18 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   }
 
   /**
-   * The model's output for a batch. On CPU the images go in NHWC (the weights' layout) and in chunks of
+   * The model's output for a batch. On CPU the images (NHWC there, see `preprocess`) go in chunks of
    * `CPU_INFERENCE_CHUNK`: measured for YOLOv8n at 640, 66 ms per image in chunks of 4 against 84 ms in one batch
    * of 32 (the activations of a small chunk stay in cache). Chunks are concatenated, so results do not change.
    */
   protected inference(model: T['model'], img: Tensor): unknown {
+    const n = img.size(0);
     if (img.device !== 'cpu') return model.call(img);
-    const input = img.contiguous('channels_last');
-    const n = input.size(0);
     const forward = (x: Tensor): unknown => bf16Inference(this.bf16, () => model.call(x));
-    if (n <= CPU_INFERENCE_CHUNK) return forward(input);
+    if (n <= CPU_INFERENCE_CHUNK) return forward(img);
     const outputs: unknown[] = [];
     for (let start = 0; start < n; start += CPU_INFERENCE_CHUNK) {
-      outputs.push(forward(input.narrow(0, start, Math.min(CPU_INFERENCE_CHUNK, n - start))));
+      outputs.push(forward(img.narrow(0, start, Math.min(CPU_INFERENCE_CHUNK, n - start))));
     }
     return concatOutputs(outputs);
   }

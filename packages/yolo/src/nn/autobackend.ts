@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { InferenceSession } from 'onnxruntime-node';
-import { type ExportMetadata, parseMetadata } from '../export/onnx/metadata.js';
-import { type Dim, decodeModel } from '../export/onnx/schema.js';
+import { type ExportMetadata, parseMetadata } from '../utils/onnx/metadata.js';
+import { type Dim, decodeModel } from '../utils/onnx/schema.js';
 import type { DetectionPrediction } from './modules/head.js';
 import type { DetectionModel } from './tasks.js';
 

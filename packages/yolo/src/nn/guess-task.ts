@@ -2,9 +2,9 @@
 // checkpoint's architecture or training arguments, an export's metadata, or the file name (-seg, -cls, …).
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseMetadata } from '../export/onnx/metadata.js';
-import { decodeModel } from '../export/onnx/schema.js';
 import { readCheckpointMeta } from '../utils/checkpoint.js';
+import { parseMetadata } from '../utils/onnx/metadata.js';
+import { decodeModel } from '../utils/onnx/schema.js';
 import { loadUltralyticsCheckpoint } from '../utils/ultralytics-pt.js';
 import { yamlModelLoad } from './yaml-model.js';
 

@@ -36,7 +36,7 @@ function leafOps(module: torch.nn.Module<any, any>, input: Tensor, output: Tenso
   const outputNumel = output.numel();
   if (module instanceof nn.Conv2d || module instanceof ConvTranspose2d) {
     const [kh, kw] = module.kernelSize;
-    return outputNumel * Math.floor((input.shape[1] as number) / module.groups) * kh * kw;
+    return outputNumel * Math.floor(input.shape[1]! / module.groups) * kh * kw;
   }
   if (module instanceof nn.BatchNorm2d) return 2 * input.numel() * (module.weight ? 2 : 1);
   if (module instanceof nn.Upsample) {
@@ -73,7 +73,7 @@ function countForwardOps(model: torch.nn.Module<any, any>, channels: number, h: 
   } finally {
     for (const m of counted) delete (m as { forward?: unknown }).forward;
     modules.forEach((m, k) => {
-      m.training = modes[k] as boolean;
+      m.training = modes[k]!;
     });
   }
   return total;
@@ -89,7 +89,7 @@ export function getFlops(model: InfoSubject, imgsz: number | [number, number] = 
   const [h, w] = typeof imgsz === 'number' ? [imgsz, imgsz] : imgsz;
   const first = model.parameters()[0];
   if (!first) return 0;
-  const channels = first.shape[1] as number;
+  const channels = first.shape[1]!;
   const stride = Math.max(Math.trunc(Math.max(...model.stride, 0)), 32);
   try {
     return ((countForwardOps(model, channels, stride, stride) / 1e9) * 2 * h * w) / stride / stride;

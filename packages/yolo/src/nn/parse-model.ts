@@ -1,6 +1,7 @@
 // parse_model: a model YAML dict → the layer list, following Ultralytics' rules for scaling repeats and
 // channels, channel bookkeeping between layers and the savelist of outputs later layers read.
 import * as torch from '@yolots/torch';
+import { pyAt } from '../utils/indexing.js';
 import { parseActivation } from './modules/activation.js';
 import { Conv } from './modules/conv.js';
 import type { HeadOptions } from './modules/head.js';
@@ -50,13 +51,6 @@ export function makeDivisible(x: number, divisor: number): number {
   return Math.ceil(x / divisor) * divisor;
 }
 
-/** Python list indexing: negative indices count from the end. */
-function pick(list: number[], index: number, where: string): number {
-  const value = list[index < 0 ? list.length + index : index];
-  if (value === undefined) throw new Error(`${where}: 'from' ${index} points at no earlier layer (there are ${list.length})`);
-  return value;
-}
-
 function checkLayer(row: unknown, where: string): LayerSpec {
   const valid =
     Array.isArray(row) &&
@@ -76,7 +70,7 @@ function scaling(d: ModelYaml, source: string): { depth: number; width: number; 
   if (d.scales && Object.keys(d.scales).length > 0) {
     let scale = d.scale;
     if (!scale) {
-      scale = Object.keys(d.scales)[0] as string;
+      scale = Object.keys(d.scales)[0]!;
       console.warn(`WARNING ⚠️ no model scale passed. Assuming scale='${scale}'.`);
     }
     const constants = d.scales[scale];
@@ -131,8 +125,10 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
     let n = nScaled;
     const froms = typeof f === 'number' ? [f] : f;
     if (i === 0 && froms.some((x) => x !== -1)) throw new Error(`${where}: the first layer can only read the input (from -1)`);
-    const inputs = froms.map((x) => pick(channels, x, where));
-    const c1 = inputs[0] as number;
+    const inputs = froms.map((x) =>
+      pyAt(channels, x, () => `${where}: 'from' ${x} points at no earlier layer (there are ${channels.length})`),
+    );
+    const c1 = inputs[0]!;
     const rule = entry.channels;
     const withRepeats = (result: ChannelResult) => {
       n = result.repeats ?? n;

@@ -91,7 +91,7 @@ export function convChannels(context: ChannelContext, name: string, repeatsInsid
   if (typeof target !== 'number')
     throw new Error(`${where}: ${name}'s first argument must be its output channels, got ${pythonRepr(target)}`);
   const c2 = target !== nc ? scaleChannels(target) : target;
-  const out = [inputs[0] as number, c2, ...args.slice(1)];
+  const out = [inputs[0]!, c2, ...args.slice(1)];
   if (!repeatsInside) return { args: out, c2 };
   out.splice(2, 0, repeats);
   return { args: out, c2, repeats: 1 };
@@ -138,7 +138,7 @@ add(
   Segment,
   ({ args, inputs, scaleChannels }) => {
     const [nc, nm = 32, npr = 256] = args as [number, number?, number?];
-    return { args: [nc, nm, scaleChannels(npr), inputs], c2: inputs[0] as number };
+    return { args: [nc, nm, scaleChannels(npr), inputs], c2: inputs[0]! };
   },
   'ultralytics.nn.modules.head.Segment',
   { head: true },

@@ -6,6 +6,7 @@ import * as torch from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
 import { defaultCfg } from '../cfg/config.js';
 import type { Batch } from '../data/batch.js';
+import { pyAt } from '../utils/indexing.js';
 import { DetectionLoss } from '../utils/loss.js';
 import { loadMatchingWeights } from '../utils/transfer.js';
 import { type ModelFamily, modelFamily } from './family.js';
@@ -21,11 +22,6 @@ const { nn } = torch;
 /** A loss: model outputs and a batch → [loss × batch size (with gradient), detached loss items]. */
 export interface Criterion {
   compute(preds: any, batch: Batch): [Tensor, Tensor];
-}
-
-/** Python list indexing (negative counts from the end). */
-function pyAt<T>(list: T[], index: number): T {
-  return list[index < 0 ? list.length + index : index] as T;
 }
 
 /**
@@ -225,7 +221,7 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
         if (!Array.isArray(maps) || !maps.every((m) => m instanceof torch.Tensor)) {
           throw new Error(`${this.constructor.name}: the head must return its raw maps in training mode`);
         }
-        return (maps as Tensor[]).map((m) => s / (m.shape[m.shape.length - 2] as number));
+        return (maps as Tensor[]).map((m) => s / m.shape[m.shape.length - 2]!);
       }),
     );
   }

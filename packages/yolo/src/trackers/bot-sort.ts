@@ -26,7 +26,7 @@ export class BOTrack extends STrack {
   }
 
   override convertCoords(tlwh: ArrayLike<number>): Float64Array {
-    const [l, t, w, h] = [tlwh[0] as number, tlwh[1] as number, tlwh[2] as number, tlwh[3] as number];
+    const [l, t, w, h] = [tlwh[0]!, tlwh[1]!, tlwh[2]!, tlwh[3]!];
     return Float64Array.from([l + w / 2, t + h / 2, w, h]);
   }
 
@@ -71,9 +71,7 @@ export class BOTSORT extends BYTETracker {
   }
 
   override initTrack(results: Detections, indices: readonly number[], _img?: RgbImage): STrack[] {
-    return indices.map(
-      (i) => new BOTrack(results.xywhList.subarray(i * 4, i * 4 + 4), results.confList[i] as number, results.clsList[i] as number, i),
-    );
+    return indices.map((i) => new BOTrack(results.xywhList.subarray(i * 4, i * 4 + 4), results.confList[i]!, results.clsList[i]!, i));
   }
 
   override reset(): void {

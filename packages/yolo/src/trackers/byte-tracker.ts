@@ -89,15 +89,15 @@ export class BYTETracker {
       STrack.multiGmc(unconfirmed, warp);
     }
     let a = linearAssignment(...costArgs(this.getDists(pool, detections)), this.args.match_thresh);
-    for (const [it, id] of a.matches) this.take(pool[it] as STrack, detections[id] as STrack, activated, refind);
+    for (const [it, id] of a.matches) this.take(pool[it]!, detections[id]!, activated, refind);
 
     // Step 3: second association, the tracks still unmatched with the low-score detections.
     const detectionsSecond = this.initTrack(results, second, img);
-    const rTracked = a.unmatchedA.map((i) => pool[i] as STrack).filter((t) => t.state === TrackState.Tracked);
+    const rTracked = a.unmatchedA.map((i) => pool[i]!).filter((t) => t.state === TrackState.Tracked);
     const b = linearAssignment(...costArgs(iouDistance(rTracked, detectionsSecond)), 0.5);
-    for (const [it, id] of b.matches) this.take(rTracked[it] as STrack, detectionsSecond[id] as STrack, activated, refind);
+    for (const [it, id] of b.matches) this.take(rTracked[it]!, detectionsSecond[id]!, activated, refind);
     for (const it of b.unmatchedA) {
-      const track = rTracked[it] as STrack;
+      const track = rTracked[it]!;
       if (track.state !== TrackState.Lost) {
         track.markLost();
         lost.push(track);
@@ -105,22 +105,22 @@ export class BYTETracker {
     }
 
     // Unconfirmed tracks (usually seen in one frame only) against the high-score detections left.
-    detections = a.unmatchedB.map((i) => detections[i] as STrack);
+    detections = a.unmatchedB.map((i) => detections[i]!);
     a = linearAssignment(...costArgs(this.getDists(unconfirmed, detections)), 0.7);
     for (const [it, id] of a.matches) {
-      const track = unconfirmed[it] as STrack;
-      track.update(detections[id] as STrack, this.frameId);
+      const track = unconfirmed[it]!;
+      track.update(detections[id]!, this.frameId);
       activated.push(track);
     }
     for (const it of a.unmatchedA) {
-      const track = unconfirmed[it] as STrack;
+      const track = unconfirmed[it]!;
       track.markRemoved();
       removed.push(track);
     }
 
     // Step 4: new tracks from the confident detections nobody took.
     for (const inew of a.unmatchedB) {
-      const track = detections[inew] as STrack;
+      const track = detections[inew]!;
       if (track.score < this.args.new_track_thresh) continue;
       track.activate(this.kalmanFilter, this.frameId, this.ids);
       activated.push(track);
@@ -165,9 +165,7 @@ export class BYTETracker {
 
   /** Tracks for the detections at `indices` (BoT-SORT makes its own track type). */
   initTrack(results: Detections, indices: readonly number[], _img?: RgbImage): STrack[] {
-    return indices.map(
-      (i) => new STrack(results.xywhList.subarray(i * 4, i * 4 + 4), results.confList[i] as number, results.clsList[i] as number, i),
-    );
+    return indices.map((i) => new STrack(results.xywhList.subarray(i * 4, i * 4 + 4), results.confList[i]!, results.clsList[i]!, i));
   }
 
   /** Costs of the first association: 1 - IoU, fused with the detection scores when `fuse_score`. */
@@ -190,7 +188,7 @@ export class BYTETracker {
     const second: number[] = [];
     const { track_high_thresh: hi, track_low_thresh: lo } = this.args;
     for (let i = 0; i < results.length; i++) {
-      const s = results.confList[i] as number;
+      const s = results.confList[i]!;
       if (s >= hi) high.push(i);
       else if (s > lo) second.push(i);
     }
@@ -237,9 +235,9 @@ function removeDuplicateStracks(a: STrack[], b: STrack[]): [STrack[], STrack[]] 
   const dupB = new Set<number>();
   for (let p = 0; p < dist.rows; p++) {
     for (let q = 0; q < dist.cols; q++) {
-      if ((dist.data[p * dist.cols + q] as number) >= 0.15) continue;
-      const timeP = (a[p] as STrack).frameId - (a[p] as STrack).startFrame;
-      const timeQ = (b[q] as STrack).frameId - (b[q] as STrack).startFrame;
+      if (dist.data[p * dist.cols + q]! >= 0.15) continue;
+      const timeP = a[p]!.frameId - a[p]!.startFrame;
+      const timeQ = b[q]!.frameId - b[q]!.startFrame;
       if (timeP > timeQ) dupB.add(q);
       else dupA.add(p);
     }

@@ -23,7 +23,7 @@ export class STrack extends BaseTrack {
    */
   constructor(xywh: ArrayLike<number>, score: number, cls: number, idx: number) {
     super();
-    const [x, y, w, h] = [xywh[0] as number, xywh[1] as number, xywh[2] as number, xywh[3] as number];
+    const [x, y, w, h] = [xywh[0]!, xywh[1]!, xywh[2]!, xywh[3]!];
     this.tlwh0 = Float32Array.from([x - w / 2, y - h / 2, w, h]);
     this.score = score;
     this.cls = cls;
@@ -52,7 +52,7 @@ export class STrack extends BaseTrack {
     // R8x8 = kron(I4, R): the same 2×2 block on each (x, y) pair of the state.
     const apply = (m: Float64Array, i: number, j: number): number => {
       let s = 0;
-      for (let k = 0; k < 8; k++) s += r8(i, k, r) * (m[k * 8 + j] as number);
+      for (let k = 0; k < 8; k++) s += r8(i, k, r) * m[k * 8 + j]!;
       return s;
     };
     for (const t of tracks) {
@@ -60,11 +60,11 @@ export class STrack extends BaseTrack {
       const next = new Float64Array(8);
       for (let i = 0; i < 8; i++) {
         let s = 0;
-        for (let k = 0; k < 8; k++) s += r8(i, k, r) * (mean[k] as number);
+        for (let k = 0; k < 8; k++) s += r8(i, k, r) * mean[k]!;
         next[i] = s;
       }
-      next[0] = (next[0] as number) + h[2];
-      next[1] = (next[1] as number) + h[5];
+      next[0] = next[0]! + h[2];
+      next[1] = next[1]! + h[5];
       const cov = t.covariance as Float64Array;
       const rc = new Float64Array(64);
       for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) rc[i * 8 + j] = apply(cov, i, j);
@@ -72,7 +72,7 @@ export class STrack extends BaseTrack {
       for (let i = 0; i < 8; i++) {
         for (let j = 0; j < 8; j++) {
           let s = 0;
-          for (let k = 0; k < 8; k++) s += (rc[i * 8 + k] as number) * r8(j, k, r);
+          for (let k = 0; k < 8; k++) s += rc[i * 8 + k]! * r8(j, k, r);
           out[i * 8 + j] = s;
         }
       }
@@ -118,7 +118,7 @@ export class STrack extends BaseTrack {
 
   /** The box in the filter's measurement space (x, y, aspect, height). */
   convertCoords(tlwh: ArrayLike<number>): Float64Array {
-    const [l, t, w, h] = [tlwh[0] as number, tlwh[1] as number, tlwh[2] as number, tlwh[3] as number];
+    const [l, t, w, h] = [tlwh[0]!, tlwh[1]!, tlwh[2]!, tlwh[3]!];
     return Float64Array.from([l + w / 2, t + h / 2, w / h, h]);
   }
 
@@ -165,5 +165,5 @@ export class STrack extends BaseTrack {
 /** Entry (i, k) of kron(I4, R) for R = [r0, r1; r2, r3]. */
 function r8(i: number, k: number, r: readonly [number, number, number, number]): number {
   if (i >> 1 !== k >> 1) return 0;
-  return r[(i & 1) * 2 + (k & 1)] as number;
+  return r[(i & 1) * 2 + (k & 1)]!;
 }

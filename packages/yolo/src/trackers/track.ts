@@ -82,7 +82,7 @@ export class PredictorTracking {
     if (predictor.args.task === 'classify') throw new Error("❌ Classification doesn't support 'mode=track'");
     if (this.trackers.length && this.persist) return;
     const cfg = loadTrackerConfig(predictor.args.tracker, Object.keys(this.trackerMap));
-    const factory = this.trackerMap[cfg.tracker_type] as TrackerFactory;
+    const factory = this.trackerMap[cfg.tracker_type]!;
     const dataset = predictor.dataset;
     const bs = dataset?.bs ?? 1;
     const ids = new IdCounter();
@@ -115,7 +115,7 @@ export class PredictorTracking {
       const rows = new Float32Array(n * 7);
       for (let t = 0; t < n; t++) {
         const row = tracks.subarray(t * TRACK_COLUMNS, (t + 1) * TRACK_COLUMNS);
-        idx.push(Math.trunc(row[7] as number));
+        idx.push(Math.trunc(row[7]!));
         rows.set(row.subarray(0, 7), t * 7);
       }
       predictor.results[i] = result.select(idx).update(new Boxes(rows, result.origShape, 7));

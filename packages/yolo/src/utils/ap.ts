@@ -50,12 +50,12 @@ export function computeAp(
   mrec[0] = 0;
   mpre[0] = 1;
   for (let i = 0; i < n; i++) {
-    mrec[i + 1] = recall[i];
-    mpre[i + 1] = precision[i];
+    mrec[i + 1] = recall[i]!;
+    mpre[i + 1] = precision[i]!;
   }
   mrec[n + 1] = 1;
   mpre[n + 1] = 0;
-  for (let i = n; i >= 0; i--) mpre[i] = Math.max(mpre[i], mpre[i + 1]);
+  for (let i = n; i >= 0; i--) mpre[i] = Math.max(mpre[i]!, mpre[i + 1]!);
   const ap = trapz(interp(X101, mrec, mpre, n + 2, new Float64Array(X101.length)), X101);
   return { ap, mpre, mrec };
 }
@@ -102,35 +102,35 @@ export function apPerClass(
   const precision = Array.from({ length: nIou }, () => new Float64Array(maxPerClass));
 
   for (let ci = 0; ci < nc; ci++) {
-    const dets = byClass[ci];
-    const nLabels = counts[ci];
+    const dets = byClass[ci]!;
+    const nLabels = counts[ci]!;
     const n = dets.length;
     if (n === 0 || nLabels === 0) continue;
     for (let j = 0; j < nIou; j++) {
       let tpc = 0;
       for (let k = 0; k < n; k++) {
-        tpc += tp[dets[k] * nIou + j] ? 1 : 0;
-        recall[j][k] = tpc / (nLabels + EPS);
-        precision[j][k] = tpc / (k + 1);
+        tpc += tp[dets[k]! * nIou + j] ? 1 : 0;
+        recall[j]![k] = tpc / (nLabels + EPS);
+        precision[j]![k] = tpc / (k + 1);
       }
     }
-    for (let k = 0; k < n; k++) negConf[k] = -conf[dets[k]];
-    interp(negPx, negConf, recall[0], n, rCurve[ci], 0);
-    interp(negPx, negConf, precision[0], n, pCurve[ci], 1);
+    for (let k = 0; k < n; k++) negConf[k] = -conf[dets[k]!]!;
+    interp(negPx, negConf, recall[0]!, n, rCurve[ci]!, 0);
+    interp(negPx, negConf, precision[0]!, n, pCurve[ci]!, 1);
     for (let j = 0; j < nIou; j++) {
-      const { ap: value, mpre, mrec } = computeAp(recall[j], precision[j], n);
-      ap[ci][j] = value;
+      const { ap: value, mpre, mrec } = computeAp(recall[j]!, precision[j]!, n);
+      ap[ci]![j] = value;
       if (j === 0) precValues.push(interp(px, mrec, mpre, n + 2, new Float64Array(CURVE_POINTS)));
     }
   }
 
-  const f1Curve = pCurve.map((pc, ci) => pc.map((p, k) => (2 * p * rCurve[ci][k]) / (p + rCurve[ci][k] + EPS)));
+  const f1Curve = pCurve.map((pc, ci) => pc.map((p, k) => (2 * p * rCurve[ci]![k]!) / (p + rCurve[ci]![k]! + EPS)));
   const best = nc ? argmax(smooth(classMean(f1Curve), 0.1)) : 0;
-  const p = Float64Array.from(pCurve, (c) => c[best]);
-  const r = Float64Array.from(rCurve, (c) => c[best]);
-  const f1 = Float64Array.from(f1Curve, (c) => c[best]);
-  const tpAtBest = r.map((v, i) => roundHalfEven(v * counts[i]));
-  const fpAtBest = tpAtBest.map((v, i) => roundHalfEven(v / (p[i] + EPS) - v));
+  const p = Float64Array.from(pCurve, (c) => c[best]!);
+  const r = Float64Array.from(rCurve, (c) => c[best]!);
+  const f1 = Float64Array.from(f1Curve, (c) => c[best]!);
+  const tpAtBest = r.map((v, i) => roundHalfEven(v * counts[i]!));
+  const fpAtBest = tpAtBest.map((v, i) => roundHalfEven(v / (p[i]! + EPS) - v));
   return {
     tp: tpAtBest,
     fp: fpAtBest,
@@ -150,7 +150,7 @@ export function apPerClass(
 /** `np.unique(values, return_counts=True)`. */
 function uniqueCounts(values: ArrayLike<number>): { classes: number[]; counts: number[] } {
   const counts = new Map<number, number>();
-  for (let i = 0; i < values.length; i++) counts.set(values[i], (counts.get(values[i]) ?? 0) + 1);
+  for (let i = 0; i < values.length; i++) counts.set(values[i]!, (counts.get(values[i]!) ?? 0) + 1);
   const classes = [...counts.keys()].sort((a, b) => a - b);
   return { classes, counts: classes.map((c) => counts.get(c) as number) };
 }
@@ -160,26 +160,26 @@ function uniqueCounts(values: ArrayLike<number>): { classes: number[]; counts: n
  * input order (NumPy's argsort is stable on the short runs where ties occur in practice).
  */
 function groupByClassInConfOrder(conf: ArrayLike<number>, predCls: ArrayLike<number>, classes: number[]): Int32Array[] {
-  const order = Int32Array.from({ length: conf.length }, (_, i) => i).sort((a, b) => conf[b] - conf[a] || a - b);
+  const order = Int32Array.from({ length: conf.length }, (_, i) => i).sort((a, b) => conf[b]! - conf[a]! || a - b);
   const slot = new Map(classes.map((c, i) => [c, i]));
   const sizes = new Int32Array(classes.length);
   for (let i = 0; i < predCls.length; i++) {
-    const s = slot.get(predCls[i]);
-    if (s !== undefined) sizes[s]++;
+    const s = slot.get(predCls[i]!);
+    if (s !== undefined) sizes[s]!++;
   }
   const groups = Array.from(sizes, (size) => new Int32Array(size));
   const filled = new Int32Array(classes.length);
   for (const i of order) {
-    const s = slot.get(predCls[i]);
-    if (s !== undefined) groups[s][filled[s]++] = i;
+    const s = slot.get(predCls[i]!);
+    if (s !== undefined) groups[s]![filled[s]!++] = i;
   }
   return groups;
 }
 
 /** `f1_curve.mean(0)`: rows added one after another (NumPy's axis-0 reduction order), then divided. */
 function classMean(rows: Float64Array[]): Float64Array {
-  const out = new Float64Array(rows[0].length);
-  for (const row of rows) for (let k = 0; k < out.length; k++) out[k] += row[k];
-  for (let k = 0; k < out.length; k++) out[k] /= rows.length;
+  const out = new Float64Array(rows[0]!.length);
+  for (const row of rows) for (let k = 0; k < out.length; k++) out[k]! += row[k]!;
+  for (let k = 0; k < out.length; k++) out[k]! /= rows.length;
   return out;
 }

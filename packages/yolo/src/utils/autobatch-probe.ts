@@ -93,7 +93,7 @@ export function withModelRestored<R>(model: nn.Module<any, any>, fn: () => R): R
     return fn();
   } finally {
     model.zeroGrad();
-    torch.noGrad(() => model.buffers().forEach((b, i) => b.copy_(saved[i] as Tensor)));
+    torch.noGrad(() => model.buffers().forEach((b, i) => b.copy_(saved[i]!)));
     torch.dispose(saved);
     model.train(wasTraining);
   }

@@ -68,12 +68,12 @@ export function autoBatch(probe: MemoryProbe | string, options: AutoBatchOptions
     }
     const line = fitLine(points);
     if (line === null) {
-      const safe = failedAt >= 0 ? (sizes[Math.max(failedAt - 1, 0)] as number) : defaultBatch;
+      const safe = failedAt >= 0 ? sizes[Math.max(failedAt - 1, 0)]! : defaultBatch;
       log(`${PREFIX}WARNING ⚠️ cannot fit a line to ${points.length} measured step(s), using batch-size ${safe}.`);
       return safe;
     }
     let b = Math.floor((free * fraction - line.intercept) / line.slope);
-    if (failedAt >= 0 && b >= (sizes[failedAt] as number)) b = sizes[Math.max(failedAt - 1, 0)] as number;
+    if (failedAt >= 0 && b >= sizes[failedAt]!) b = sizes[Math.max(failedAt - 1, 0)]!;
     if (!(b >= 1 && b <= 1024)) {
       log(`${PREFIX}WARNING ⚠️ CUDA anomaly detected (batch=${b} outside 1-1024), using default batch-size ${defaultBatch}.`);
       b = defaultBatch;

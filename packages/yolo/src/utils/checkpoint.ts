@@ -7,7 +7,6 @@ import type { optim, Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 
 export const CHECKPOINT_FORMAT = 'yolots-checkpoint-1';
-export const CHECKPOINT_SUFFIX = '.safetensors';
 
 /** What a checkpoint says about the model, beside its weights. */
 export interface ModelMeta {
@@ -78,8 +77,10 @@ export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
     const scalars: Record<number, Record<string, number>> = {};
     for (const [index, state] of ckpt.optimizer.state) {
       for (const [key, value] of state) {
-        if (typeof value === 'number') (scalars[index] ??= {})[key] = value;
-        else tensors.set(`optimizer.${index}.${key}`, value);
+        if (typeof value === 'number') {
+          scalars[index] ??= {};
+          scalars[index][key] = value;
+        } else tensors.set(`optimizer.${index}.${key}`, value);
       }
     }
     meta.optimizer = {
@@ -152,7 +153,15 @@ export function stripCheckpoint(file: string): void {
     const weights = ckpt.ema ?? ckpt.model;
     saveCheckpoint(file, { meta: { ...ckpt.meta, epoch: -1, ema_updates: 0 }, model: weights, ema: null, optimizer: null });
   } finally {
-    torch.dispose([...ckpt.model.values(), ...(ckpt.ema?.values() ?? [])]);
-    for (const state of ckpt.optimizer?.state.values() ?? []) torch.dispose([...state.values()]);
+    disposeCheckpoint(ckpt);
   }
+}
+
+/**
+ * Frees a loaded checkpoint's tensors: model and EMA weights and optimizer state, except `keep` (the weights map
+ * the caller goes on using, e.g. the one `inferenceWeights` picked).
+ */
+export function disposeCheckpoint(ckpt: Checkpoint, keep?: Map<string, Tensor>): void {
+  for (const weights of [ckpt.model, ckpt.ema]) if (weights && weights !== keep) torch.dispose([...weights.values()]);
+  for (const state of ckpt.optimizer?.state.values() ?? []) torch.dispose([...state.values()]);
 }

@@ -29,7 +29,7 @@ export class ConfusionMatrix {
 
   /** The count of detections of class `predicted` on labels of class `actual` (nc = background). */
   get(predicted: number, actual: number): number {
-    return this.matrix[predicted * (this.nc + 1) + actual];
+    return this.matrix[predicted * (this.nc + 1) + actual]!;
   }
 
   /** The matrix as rows of numbers. */
@@ -59,11 +59,11 @@ export class ConfusionMatrix {
     let anyMatch = false;
     const detMatched = new Uint8Array(detClasses.length);
     gtClasses.forEach((gc, g) => {
-      const d = matchedDet[g];
+      const d = matchedDet[g]!;
       if (d >= 0) {
         anyMatch = true;
         detMatched[d] = 1;
-        this.add(detClasses[d], gc);
+        this.add(detClasses[d]!, gc);
       } else {
         this.add(this.nc, gc);
       }
@@ -81,9 +81,9 @@ export class ConfusionMatrix {
     const fp = new Float64Array(this.nc);
     for (let c = 0; c < this.nc; c++) {
       let rowSum = 0;
-      for (let k = 0; k < size; k++) rowSum += this.matrix[c * size + k];
-      tp[c] = this.matrix[c * size + c];
-      fp[c] = rowSum - tp[c];
+      for (let k = 0; k < size; k++) rowSum += this.matrix[c * size + k]!;
+      tp[c] = this.matrix[c * size + c]!;
+      fp[c] = rowSum - tp[c]!;
     }
     return { tp, fp };
   }
@@ -92,7 +92,7 @@ export class ConfusionMatrix {
     if (!(predicted >= 0 && predicted <= this.nc && actual >= 0 && actual <= this.nc)) {
       throw new Error(`confusion matrix cell (${predicted}, ${actual}) is outside 0..${this.nc}: a class id >= nc ${this.nc}?`);
     }
-    this.matrix[predicted * (this.nc + 1) + actual]++;
+    this.matrix[predicted * (this.nc + 1) + actual]!++;
   }
 
   /**
@@ -102,13 +102,13 @@ export class ConfusionMatrix {
   private keepConfident(detections: ArrayLike<number>): { boxes: Float64Array; classes: Int32Array } {
     const threshold = Math.fround(this.conf);
     let kept = 0;
-    for (let i = 4; i < detections.length; i += 6) if (detections[i] > threshold) kept++;
+    for (let i = 4; i < detections.length; i += 6) if (detections[i]! > threshold) kept++;
     const boxes = new Float64Array(kept * 4);
     const classes = new Int32Array(kept);
     for (let i = 0, d = 0; i < detections.length; i += 6) {
-      if (!(detections[i + 4] > threshold)) continue;
-      for (let k = 0; k < 4; k++) boxes[d * 4 + k] = detections[i + k];
-      classes[d++] = Math.trunc(detections[i + 5]);
+      if (!(detections[i + 4]! > threshold)) continue;
+      for (let k = 0; k < 4; k++) boxes[d * 4 + k] = detections[i + k]!;
+      classes[d++] = Math.trunc(detections[i + 5]!);
     }
     return { boxes, classes };
   }
@@ -121,19 +121,19 @@ export class ConfusionMatrix {
   private match(iou: Float32Array, nGt: number, nDet: number): Int32Array {
     const threshold = Math.fround(this.iouThres);
     const pairs: number[] = [];
-    for (let k = 0; k < iou.length; k++) if (iou[k] > threshold) pairs.push(k);
-    pairs.sort((a, b) => iou[b] - iou[a] || b - a);
+    for (let k = 0; k < iou.length; k++) if (iou[k]! > threshold) pairs.push(k);
+    pairs.sort((a, b) => iou[b]! - iou[a]! || b - a);
 
     // First pair per detection; the survivors come out in detection order (np.unique).
     const perDet = new Int32Array(nDet).fill(-1);
     for (const k of pairs) if (perDet[k % nDet] === -1) perDet[k % nDet] = k;
     const survivors: number[] = [];
-    for (let d = 0; d < nDet; d++) if (perDet[d] >= 0) survivors.push(d);
-    survivors.sort((a, b) => iou[perDet[b]] - iou[perDet[a]] || b - a);
+    for (let d = 0; d < nDet; d++) if (perDet[d]! >= 0) survivors.push(d);
+    survivors.sort((a, b) => iou[perDet[b]!]! - iou[perDet[a]!]! || b - a);
 
     const matchedDet = new Int32Array(nGt).fill(-1);
     for (const d of survivors) {
-      const g = (perDet[d] - d) / nDet;
+      const g = (perDet[d]! - d) / nDet;
       if (matchedDet[g] === -1) matchedDet[g] = d;
     }
     return matchedDet;

@@ -21,14 +21,14 @@ const STEPS: readonly (readonly [number, number])[] = [
  * @example findExternalContours(mask, 64, 64) // [[x0, y0, …], …]
  */
 export function findExternalContours(mask: ArrayLike<number>, h: number, w: number): Int32Array[] {
-  const at = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < w && y < h && (mask[y * w + x] as number) !== 0;
+  const at = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < w && y < h && mask[y * w + x]! !== 0;
   const component = labelComponents(mask, h, w);
   const outside = outsideBackground(mask, h, w);
   const traced = new Set<number>();
   const contours: Int32Array[] = [];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const label = component[y * w + x] as number;
+      const label = component[y * w + x]!;
       if (label === 0 || traced.has(label)) continue;
       traced.add(label);
       // The blob's first pixel has background on its left: outside everything, or in a hole of another blob.
@@ -89,7 +89,7 @@ function labelComponents(mask: ArrayLike<number>, h: number, w: number): Int32Ar
   let next = 0;
   const stack: number[] = [];
   for (let p = 0; p < h * w; p++) {
-    if ((mask[p] as number) === 0 || labels[p] !== 0) continue;
+    if (mask[p]! === 0 || labels[p] !== 0) continue;
     labels[p] = ++next;
     stack.push(p);
     while (stack.length) {
@@ -101,7 +101,7 @@ function labelComponents(mask: ArrayLike<number>, h: number, w: number): Int32Ar
         const y = qy + dy;
         if (x < 0 || y < 0 || x >= w || y >= h) continue;
         const r = y * w + x;
-        if ((mask[r] as number) !== 0 && labels[r] === 0) {
+        if (mask[r]! !== 0 && labels[r] === 0) {
           labels[r] = next;
           stack.push(r);
         }
@@ -116,7 +116,7 @@ function outsideBackground(mask: ArrayLike<number>, h: number, w: number): Uint8
   const outside = new Uint8Array(h * w);
   const stack: number[] = [];
   const seed = (p: number): void => {
-    if ((mask[p] as number) === 0 && !outside[p]) {
+    if (mask[p]! === 0 && !outside[p]) {
       outside[p] = 1;
       stack.push(p);
     }

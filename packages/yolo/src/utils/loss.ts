@@ -158,7 +158,7 @@ export class DetectionLoss {
    */
   protected detectionTerms(preds: Tensor[], batch: Pick<Batch, 'batchIdx' | 'cls' | 'bboxes'>): DetectionTerms {
     this.checkPreds(preds);
-    const first = preds[0] as Tensor;
+    const first = preds[0]!;
     const [batchSize, , h0, w0] = first.shape as [number, number, number, number];
     const device = first.device;
     const [predDistri, predLogits] = torch
@@ -170,7 +170,7 @@ export class DetectionLoss {
     const predScores = predLogits.permute(0, 2, 1).contiguous(); // (B, A, nc)
     const predDist = predDistri.permute(0, 2, 1).contiguous(); // (B, A, 4·regMax)
 
-    const stride0 = this.stride[0] as number;
+    const stride0 = this.stride[0]!;
     const imgsz: [number, number] = [h0 * stride0, w0 * stride0];
     const [anchorPoints, strideTensor] = makeAnchors(preds, this.stride, 0.5);
 
@@ -251,7 +251,7 @@ export class DetectionLoss {
       if (!Number.isInteger(image) || image < 0 || image >= batchSize) {
         throw new RangeError(`DetectionLoss: label ${i} has batchIdx ${image}, outside the batch of ${batchSize} images`);
       }
-      return (counts[image] as number)++;
+      return counts[image]!++;
     });
     const maxLabels = Math.max(0, ...counts);
     const labels = torch.cat([batch.cls.view(-1, 1), batch.bboxes.view(-1, 4)], 1).to({ dtype, device });

@@ -42,22 +42,22 @@ export function matchPredictions(
   for (let l = 0; l < nTrue; l++) {
     for (let d = 0; d < nPred; d++) {
       const k = l * nPred + d;
-      if (trueClasses[l] === predClasses[d] && iou[k] >= lowest) candidates.push(k);
+      if (trueClasses[l] === predClasses[d] && iou[k]! >= lowest) candidates.push(k);
     }
   }
-  const pairs = Int32Array.from(candidates).sort((a, b) => iou[b] - iou[a] || b - a);
+  const pairs = Int32Array.from(candidates).sort((a, b) => iou[b]! - iou[a]! || b - a);
 
   const bestLabel = new Int32Array(nPred);
   const labelTaken = new Uint8Array(nTrue);
   for (let t = 0; t < nThr; t++) {
     bestLabel.fill(-1);
     labelTaken.fill(0);
-    for (let p = 0; p < pairs.length && iou[pairs[p]] >= thresholds[t]; p++) {
-      const d = pairs[p] % nPred;
-      if (bestLabel[d] === -1) bestLabel[d] = (pairs[p] - d) / nPred;
+    for (let p = 0; p < pairs.length && iou[pairs[p]!]! >= thresholds[t]!; p++) {
+      const d = pairs[p]! % nPred;
+      if (bestLabel[d] === -1) bestLabel[d] = (pairs[p]! - d) / nPred;
     }
     for (let d = 0; d < nPred; d++) {
-      const l = bestLabel[d];
+      const l = bestLabel[d]!;
       if (l >= 0 && !labelTaken[l]) {
         labelTaken[l] = 1;
         correct[d * nThr + t] = 1;

@@ -28,20 +28,20 @@ export function interp(
   fp: ArrayLike<number>,
   n: number,
   out: Float64Array,
-  left = fp[0],
-  right = fp[n - 1],
+  left = fp[0]!,
+  right = fp[n - 1]!,
 ): Float64Array {
   for (let i = 0; i < x.length; i++) {
-    const v = x[i];
+    const v = x[i]!;
     if (n === 1) {
-      out[i] = v < xp[0] ? left : v > xp[0] ? right : fp[0];
+      out[i] = v < xp[0]! ? left : v > xp[0]! ? right : fp[0]!;
       continue;
     }
-    if (v > xp[n - 1]) {
+    if (v > xp[n - 1]!) {
       out[i] = right;
       continue;
     }
-    if (v < xp[0]) {
+    if (v < xp[0]!) {
       out[i] = left;
       continue;
     }
@@ -50,19 +50,19 @@ export function interp(
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (v >= xp[mid]) lo = mid + 1;
+      if (v >= xp[mid]!) lo = mid + 1;
       else hi = mid;
     }
     const j = lo - 1;
     if (j === n - 1 || xp[j] === v) {
-      out[i] = fp[j];
+      out[i] = fp[j]!;
       continue;
     }
-    const slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]);
-    let y = slope * (v - xp[j]) + fp[j];
+    const slope = (fp[j + 1]! - fp[j]!) / (xp[j + 1]! - xp[j]!);
+    let y = slope * (v - xp[j]!) + fp[j]!;
     if (Number.isNaN(y)) {
-      y = slope * (v - xp[j + 1]) + fp[j + 1];
-      if (Number.isNaN(y) && fp[j] === fp[j + 1]) y = fp[j];
+      y = slope * (v - xp[j + 1]!) + fp[j + 1]!;
+      if (Number.isNaN(y) && fp[j] === fp[j + 1]) y = fp[j]!;
     }
     out[i] = y;
   }
@@ -76,18 +76,18 @@ export function interp(
 export function pairwiseSum(a: ArrayLike<number>, n = a.length, offset = 0, stride = 1): number {
   if (n < 8) {
     let res = 0;
-    for (let i = 0; i < n; i++) res += a[offset + i * stride];
+    for (let i = 0; i < n; i++) res += a[offset + i * stride]!;
     return res;
   }
   if (n <= 128) {
     const r = [0, 0, 0, 0, 0, 0, 0, 0];
-    for (let j = 0; j < 8; j++) r[j] = a[offset + j * stride];
+    for (let j = 0; j < 8; j++) r[j] = a[offset + j * stride]!;
     let i = 8;
     for (; i < n - (n % 8); i += 8) {
-      for (let j = 0; j < 8; j++) r[j] += a[offset + (i + j) * stride];
+      for (let j = 0; j < 8; j++) r[j] = r[j]! + a[offset + (i + j) * stride]!;
     }
-    let res = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
-    for (; i < n; i++) res += a[offset + i * stride];
+    let res = r[0]! + r[1]! + (r[2]! + r[3]!) + (r[4]! + r[5]! + (r[6]! + r[7]!));
+    for (; i < n; i++) res += a[offset + i * stride]!;
     return res;
   }
   let half = Math.floor(n / 2);
@@ -103,7 +103,7 @@ export function mean(a: ArrayLike<number>, n = a.length, offset = 0, stride = 1)
 /** `np.trapz(y, x)`: sum of `(x[i+1] - x[i]) * (y[i+1] + y[i]) / 2`, pairwise-summed. */
 export function trapz(y: ArrayLike<number>, x: ArrayLike<number>): number {
   const terms = new Float64Array(y.length - 1);
-  for (let i = 0; i < terms.length; i++) terms[i] = ((x[i + 1] - x[i]) * (y[i + 1] + y[i])) / 2;
+  for (let i = 0; i < terms.length; i++) terms[i] = ((x[i + 1]! - x[i]!) * (y[i + 1]! + y[i]!)) / 2;
   return pairwiseSum(terms);
 }
 
@@ -116,7 +116,7 @@ export function smooth(y: Float64Array, f = 0.05): Float64Array {
   const pad = Math.floor(nf / 2);
   const weight = 1 / nf;
   const out = new Float64Array(y.length);
-  const at = (k: number) => y[Math.min(Math.max(k - pad, 0), y.length - 1)];
+  const at = (k: number) => y[Math.min(Math.max(k - pad, 0), y.length - 1)]!;
   for (let i = 0; i < y.length; i++) {
     let sum = 0;
     for (let k = i; k < i + nf; k++) sum += at(k) * weight;
@@ -129,8 +129,8 @@ export function smooth(y: Float64Array, f = 0.05): Float64Array {
 export function argmax(a: ArrayLike<number>): number {
   let best = 0;
   for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i])) return i;
-    if (a[i] > a[best]) best = i;
+    if (Number.isNaN(a[i]!)) return i;
+    if (a[i]! > a[best]!) best = i;
   }
   return best;
 }

@@ -75,7 +75,7 @@ export class SegmentMetrics {
   get maps(): Float64Array {
     const box = this.box.maps;
     const seg = this.seg.maps;
-    return box.map((v, i) => v + (seg[i] as number));
+    return box.map((v, i) => v + seg[i]!);
   }
 
   /** Box fitness + mask fitness (each 0.1·mAP50 + 0.9·mAP50-95). */
@@ -91,7 +91,7 @@ export class SegmentMetrics {
   /** The eight metric keys with their values, plus `fitness`. */
   get resultsDict(): Record<string, number> {
     const values = [...this.meanResults(), this.fitness];
-    return Object.fromEntries([...this.keys, 'fitness'].map((key, i) => [key, values[i] as number]));
+    return Object.fromEntries([...this.keys, 'fitness'].map((key, i) => [key, values[i]!]));
   }
 
   /** Names of the curves, in `curvesResults` order. */
@@ -126,7 +126,7 @@ export function maskTruePositives(
     if (overlap) {
       const index = torch.arange(1, nl + 1, 1, { dtype: 'float32', device: gt.device }).view(nl, 1, 1);
       gt = gt
-        .view(1, gt.shape[gt.ndim - 2] as number, gt.shape[gt.ndim - 1] as number)
+        .view(1, gt.shape[gt.ndim - 2]!, gt.shape[gt.ndim - 1]!)
         .eq(index)
         .float();
     }

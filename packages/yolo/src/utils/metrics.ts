@@ -45,7 +45,7 @@ export class Metric {
 
   /** AP at IoU 0.5 per class. */
   get ap50(): Float64Array {
-    return Float64Array.from(this.allAp, (row) => row[0]);
+    return Float64Array.from(this.allAp, (row) => row[0]!);
   }
 
   /** AP at IoU 0.5:0.95 per class. */
@@ -70,13 +70,13 @@ export class Metric {
 
   /** Mean AP at IoU 0.75. */
   get map75(): number {
-    return this.allAp.length ? mean(Float64Array.from(this.allAp, (row) => row[5])) : 0;
+    return this.allAp.length ? mean(Float64Array.from(this.allAp, (row) => row[5]!)) : 0;
   }
 
   /** Mean AP over IoU 0.5:0.95 and classes (mAP50-95). */
   get map(): number {
     if (!this.allAp.length) return 0;
-    const flat = new Float64Array(this.allAp.length * this.allAp[0].length);
+    const flat = new Float64Array(this.allAp.length * this.allAp[0]!.length);
     this.allAp.forEach((row, i) => {
       flat.set(row, i * row.length);
     });
@@ -90,7 +90,7 @@ export class Metric {
 
   /** [p, r, ap50, ap] of the i-th class row. */
   classResult(i: number): [number, number, number, number] {
-    return [this.p[i], this.r[i], this.allAp[i][0], mean(this.allAp[i])];
+    return [this.p[i]!, this.r[i]!, this.allAp[i]![0]!, mean(this.allAp[i]!)];
   }
 
   /** mAP50-95 per dataset class id; classes absent from the ground truth get the overall `map`. */
@@ -99,7 +99,7 @@ export class Metric {
     const ap = this.ap;
     this.apClassIndex.forEach((c, i) => {
       if (c < 0 || c >= this.nc) throw new Error(`class ${c} is outside the dataset's ${this.nc} classes`);
-      maps[c] = ap[i];
+      maps[c] = ap[i]!;
     });
     return maps;
   }
@@ -107,7 +107,7 @@ export class Metric {
   /** 0.1·mAP50 + 0.9·mAP50-95 (weights 0, 0, 0.1, 0.9 on P, R, mAP50, mAP50-95). */
   fitness(): number {
     const weights = [0, 0, 0.1, 0.9];
-    return pairwiseSum(this.meanResults().map((v, i) => v * weights[i]));
+    return pairwiseSum(this.meanResults().map((v, i) => v * weights[i]!));
   }
 
   /** Takes the per-class results of `apPerClass`. */
@@ -206,7 +206,7 @@ export class DetMetrics {
   /** The four metric keys with their values, plus `fitness`. */
   get resultsDict(): Record<string, number> {
     const values = [...this.meanResults(), this.fitness];
-    return Object.fromEntries([...this.keys, 'fitness'].map((key, i) => [key, values[i]]));
+    return Object.fromEntries([...this.keys, 'fitness'].map((key, i) => [key, values[i]!]));
   }
 
   /** Names of the curves, in `curvesResults` order. */

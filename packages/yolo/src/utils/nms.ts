@@ -68,7 +68,7 @@ export function nonMaxSuppression(prediction: Tensor | Tensor[], options: NmsOpt
         return Array.from({ length: bs }, (_, b) => {
           const x = pred.select(0, b);
           const confident = x.i(x.select(1, 4).gt(confThres));
-          const kept = confident.narrow(0, 0, Math.min(maxDet, confident.shape[0] as number));
+          const kept = confident.narrow(0, 0, Math.min(maxDet, confident.shape[0]!));
           return classFilter === null ? kept : kept.i(kept.narrow(1, 5, 1).eq(classFilter).any(1));
         });
       }
@@ -122,7 +122,7 @@ function candidateRows(
     rows = torch.cat([box, conf, j.to(x.dtype), mask], 1).i(conf.view(-1).gt(confThres));
   }
   if (classFilter !== null) rows = rows.i(rows.narrow(1, 5, 1).eq(classFilter).any(1));
-  const n = rows.shape[0] as number;
+  const n = rows.shape[0]!;
   if (n === 0) return null;
   if (n > maxNms) rows = rows.indexSelect(0, rows.select(1, 4).argsort(0, true).narrow(0, 0, maxNms));
   return rows;
@@ -138,7 +138,7 @@ function candidateRows(
 export function nms(boxes: Tensor, scores: Tensor, iouThreshold: number, maxKeep = Number.POSITIVE_INFINITY): Tensor {
   return torch.noGrad(() =>
     torch.tidy(() => {
-      const n = boxes.shape[0] as number;
+      const n = boxes.shape[0]!;
       const [, order] = scores.sort(0, true, true);
       const sorted = boxes.indexSelect(0, order);
       const threshold = sorted.dtype === 'float32' ? float32Threshold(iouThreshold) : iouThreshold;
@@ -163,7 +163,7 @@ export function nms(boxes: Tensor, scores: Tensor, iouThreshold: number, maxKeep
 
 /** Per box of `block`: 1 if a kept box (positions into `sorted`) overlaps it above the threshold. */
 function suppressedByKept(sorted: Tensor, kept: number[], block: Tensor, threshold: number): Uint8Array {
-  const size = block.shape[0] as number;
+  const size = block.shape[0]!;
   if (kept.length === 0) return new Uint8Array(size);
   return torch.tidy(() => {
     const hits: Tensor[] = [];
@@ -171,7 +171,7 @@ function suppressedByKept(sorted: Tensor, kept: number[], block: Tensor, thresho
       const index = torch.tensor(kept.slice(k, k + BLOCK), { dtype: 'int64', device: sorted.device });
       hits.push(pairwiseIou(sorted.indexSelect(0, index), block).gt(threshold).any(0));
     }
-    const any = hits.length === 1 ? (hits[0] as Tensor) : torch.stack(hits).any(0);
+    const any = hits.length === 1 ? hits[0]! : torch.stack(hits).any(0);
     return new Uint8Array(any.toTypedArray() as Uint8Array);
   });
 }
@@ -199,6 +199,6 @@ function float32Threshold(t: number): number {
   if (f <= t) return t;
   const bits = new Float32Array([f]);
   const view = new Int32Array(bits.buffer);
-  view[0] = (view[0] as number) + (f > 0 ? -1 : 1);
-  return bits[0] as number;
+  view[0] = view[0]! + (f > 0 ? -1 : 1);
+  return bits[0]!;
 }

@@ -117,7 +117,7 @@ export function masks2segments(
       out.push(Float32Array.from(contours.flatMap((c) => Array.from(c))));
     } else {
       // The first contour with the most points (numpy argmax).
-      let best = contours[0] as Int32Array;
+      let best = contours[0]!;
       for (const c of contours) if (c.length > best.length) best = c;
       out.push(Float32Array.from(best));
     }
@@ -138,8 +138,8 @@ export function scaleCoords(img1Shape: ShapeHW, coords: Float32Array, img0Shape:
   const f32 = Math.fround;
   const out = new Float32Array(coords.length);
   for (let i = 0; i < coords.length; i += 2) {
-    const x = Math.min(Math.max(f32(f32((coords[i] as number) - f32(padW)) / f32(gain)), 0), w0);
-    const y = Math.min(Math.max(f32(f32((coords[i + 1] as number) - f32(padH)) / f32(gain)), 0), h0);
+    const x = Math.min(Math.max(f32(f32(coords[i]! - f32(padW)) / f32(gain)), 0), w0);
+    const y = Math.min(Math.max(f32(f32(coords[i + 1]! - f32(padH)) / f32(gain)), 0), h0);
     out[i] = normalize ? x / w0 : x;
     out[i + 1] = normalize ? y / h0 : y;
   }

@@ -47,7 +47,7 @@ export function appendResultsRow(
 ): void {
   const { style = '8.2', time = 0 } = options;
   const keys = Object.keys(row);
-  const values = keys.map((k) => row[k] as number);
+  const values = keys.map((k) => row[k]!);
   const lines: string[] = [];
   if (style === '8.3') {
     if (!existsSync(file)) lines.push(['epoch', 'time', ...keys].join(','));
@@ -67,7 +67,7 @@ export function readResultsCsv(file: string): Record<string, number[]> {
   const keys = header.split(',').map((k) => k.trim());
   const columns: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
   for (const row of rows) {
-    row.split(',').forEach((v, i) => columns[keys[i] as string]?.push(Number(v.trim())));
+    row.split(',').forEach((v, i) => columns[keys[i]!]?.push(Number(v.trim())));
   }
   return columns;
 }

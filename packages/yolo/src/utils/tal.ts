@@ -61,7 +61,7 @@ export class TaskAlignedAssigner {
    */
   forward(pdScores: Tensor, pdBboxes: Tensor, ancPoints: Tensor, gtLabels: Tensor, gtBboxes: Tensor, maskGt: Tensor): Assignment {
     const [bs, na] = pdScores.shape as [number, number];
-    const nMaxBoxes = gtBboxes.shape[1] as number;
+    const nMaxBoxes = gtBboxes.shape[1]!;
     return torch.noGrad(() =>
       torch.tidy(() => {
         if (nMaxBoxes === 0) return this.background(pdScores, pdBboxes);
@@ -136,7 +136,7 @@ export class TaskAlignedAssigner {
     const batchOffset = torch.arange(0, bs, 1, { device: gtLabels.device }).unsqueeze(-1).mul(nMaxBoxes);
     const flatIdx = targetGtIdx.add(batchOffset); // (B, A)
     const targetLabels = gtLabels.long().flatten().index([flatIdx]).clampMin(0);
-    const targetBboxes = gtBboxes.view(-1, gtBboxes.shape[2] as number).index([flatIdx]);
+    const targetBboxes = gtBboxes.view(-1, gtBboxes.shape[2]!).index([flatIdx]);
     return { targetLabels, targetBboxes };
   }
 }
@@ -147,7 +147,7 @@ export class TaskAlignedAssigner {
  */
 export function selectCandidatesInGts(xyCenters: Tensor, gtBboxes: Tensor, eps = 1e-9): Tensor {
   return torch.tidy(() => {
-    const nAnchors = xyCenters.shape[0] as number;
+    const nAnchors = xyCenters.shape[0]!;
     const [bs, nBoxes] = gtBboxes.shape as [number, number];
     const [lt, rb] = gtBboxes.view(-1, 1, 4).chunk(2, 2) as [Tensor, Tensor];
     const centers = xyCenters.unsqueeze(0);
@@ -183,7 +183,7 @@ export function selectHighestOverlaps(maskPos: Tensor, overlaps: Tensor): { targ
 export function makeAnchors(feats: Tensor[], strides: readonly number[], offset = 0.5): [Tensor, Tensor] {
   if (feats.length === 0) throw new RangeError('makeAnchors: no feature maps');
   if (strides.length < feats.length) throw new RangeError(`makeAnchors: ${feats.length} feature maps but ${strides.length} strides`);
-  const first = feats[0] as Tensor;
+  const first = feats[0]!;
   const opts = { dtype: first.dtype, device: first.device };
   return torch.tidy(() => {
     const points: Tensor[] = [];
@@ -194,7 +194,7 @@ export function makeAnchors(feats: Tensor[], strides: readonly number[], offset 
       const sy = torch.arange(0, h, 1, opts).add(offset);
       const [gy, gx] = torch.meshgrid([sy, sx], 'ij') as [Tensor, Tensor];
       points.push(torch.stack([gx, gy], -1).view(-1, 2));
-      strideRows.push(torch.full([h * w, 1], strides[i] as number, opts));
+      strideRows.push(torch.full([h * w, 1], strides[i]!, opts));
     });
     return [torch.cat(points), torch.cat(strideRows)];
   });

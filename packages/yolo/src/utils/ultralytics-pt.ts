@@ -136,7 +136,7 @@ export function toFloat32(tensor: RawTensor): RawTensor {
       const bits = aligned(data, 2);
       const halves = new Uint16Array(bits.buffer, bits.byteOffset, data.byteLength / 2);
       const words = new Uint32Array(halves.length);
-      for (let i = 0; i < halves.length; i++) words[i] = halves[i] << 16;
+      for (let i = 0; i < halves.length; i++) words[i] = halves[i]! << 16;
       values = new Float32Array(words.buffer);
       break;
     }
@@ -165,7 +165,7 @@ function aligned(data: Uint8Array, alignment: number): Uint8Array {
 export function float16ToFloat32(bits: Uint16Array): Float32Array {
   const words = new Uint32Array(bits.length);
   for (let i = 0; i < bits.length; i++) {
-    const h = bits[i];
+    const h = bits[i]!;
     const sign = (h & 0x8000) << 16;
     const exponent = (h >> 10) & 0x1f;
     let mantissa = h & 0x3ff;

@@ -7,7 +7,7 @@ export function pixelDiff(a: Uint8Array, b: Uint8Array): [number, number] {
   let sum = 0;
   let max = 0;
   for (let i = 0; i < a.length; i++) {
-    const d = Math.abs((a[i] as number) - (b[i] as number));
+    const d = Math.abs(a[i]! - b[i]!);
     sum += d;
     max = Math.max(max, d);
   }

@@ -20,7 +20,7 @@ export function greyFrame(i: number, width = 64, height = 48): RgbImage {
 /** Which frame a decoded grey frame is (by its mean level). */
 export function greyIndex(img: RgbImage): number {
   let sum = 0;
-  for (let k = 0; k < img.data.length; k++) sum += img.data[k] as number;
+  for (let k = 0; k < img.data.length; k++) sum += img.data[k]!;
   return Math.max(0, Math.round((sum / img.data.length - 5) / 10));
 }
 

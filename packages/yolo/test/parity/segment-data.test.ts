@@ -46,7 +46,7 @@ describe('segment masks parity with Ultralytics 8.2.103', gate, () => {
     try {
       for (const i of [0, 1]) {
         const segments = get(tensors, `segments.${i}`);
-        const n = segments.shape[0] as number;
+        const n = segments.shape[0]!;
         const flat = segments.toTypedArray() as Float32Array;
         const polygons = Array.from({ length: n }, (_, k) => flat.subarray(k * 2000, (k + 1) * 2000));
         const per = polygons2masks([256, 256], polygons, 4);
@@ -64,14 +64,14 @@ describe('segment masks parity with Ultralytics 8.2.103', gate, () => {
     const { tensors, metadata } = loadFixture('batch.safetensors');
     const files = JSON.parse(metadata.im_file as string) as string[];
     for (const split of ['images', 'labels']) mkdirSync(join(scratch, split, 'val'), { recursive: true });
-    files.forEach((f) => {
+    for (const f of files) {
       const stem = f
         .split('/')
         .pop()
         ?.replace(/\.jpg$/, '') as string;
       copyFileSync(join(SEGMENT_FIXTURES, 'dataset/labels/val', `${stem}.txt`), join(scratch, 'labels/val', `${stem}.txt`));
       copyFileSync(join(SEGMENT_FIXTURES, f), join(scratch, 'images/val', `${stem}.jpg`));
-    });
+    }
     const ds = await YOLODataset.create({
       imgPath: join(scratch, 'images/val'),
       hyp: dataArgs({ imgsz: 256 }),
@@ -87,7 +87,7 @@ describe('segment masks parity with Ultralytics 8.2.103', gate, () => {
       assert.deepEqual(Array.from(batch.batchIdx), get(tensors, 'batch_idx').toArray());
       assert.deepEqual(Array.from(batch.cls), get(tensors, 'cls').toArray(), 'classes in area order: identical label order');
       const boxes = get(tensors, 'bboxes').toArray();
-      const boxDiff = Math.max(...Array.from(batch.bboxes, (v, k) => Math.abs(v - (boxes[k] as number))));
+      const boxDiff = Math.max(...Array.from(batch.bboxes, (v, k) => Math.abs(v - boxes[k]!)));
       assert.ok(boxDiff <= 1e-6, `bboxes: max |diff| ${boxDiff}`);
       const want = get(tensors, 'masks').toTypedArray() as Uint8Array;
       const got = batch.masks as Uint8Array;
@@ -105,7 +105,7 @@ describe('segment masks parity with Ultralytics 8.2.103', gate, () => {
           (await import('../../src/data/random.js')).Random.forSample(0, 0, i),
         );
         const stored = get(tensors, `segments.${i}`).toTypedArray() as Float32Array;
-        const diff = Math.max(...Array.from(sample.instances.segments, (v, k) => Math.abs(v - (stored[k] as number))));
+        const diff = Math.max(...Array.from(sample.instances.segments, (v, k) => Math.abs(v - stored[k]!)));
         console.log(`# image ${i}: letterboxed 1000-point polygons max |diff| ${diff.toExponential(2)} px`);
         assert.ok(diff <= 1e-3, `polygons of image ${i} differ by ${diff} px`);
       }

@@ -1,23 +1,19 @@
 // Test helper for the segment parity tests: where ../shared/fixtures/ultralytics-segment is, whether to skip (absent
-// locally) or fail (absent under CI=true, where a missing fixture would otherwise hide a regression), and readers.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// locally) or fail (absent under CI=true, see helpers/shared.ts), and readers.
+import { readFileSync } from 'node:fs';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
+import { requireShared, sharedPath } from '../helpers/shared.js';
 
 /** The fixture folder (ends with '/'). */
-export const SEGMENT_FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/ultralytics-segment/', import.meta.url));
+export const SEGMENT_FIXTURES = sharedPath('fixtures/ultralytics-segment/');
 
-/**
- * `{ skip }` for describe(): false when every file is there; a reason to skip when not; under CI=true a missing
- * fixture throws, so CI cannot pass by skipping.
- */
+/** `{ skip }` for describe(): see `requireShared` (skips with the reason locally, fails under CI=true). */
 export function fixtureGate(files: string[]): { skip: string | false } {
-  const missing = files.filter((f) => !existsSync(SEGMENT_FIXTURES + f));
-  if (missing.length === 0) return { skip: false };
-  const why = `segment fixtures absent at ${SEGMENT_FIXTURES} (${missing.join(', ')})`;
-  if (process.env.CI === 'true') throw new Error(`${why}: CI needs them`);
-  return { skip: why };
+  return requireShared(
+    files.map((f) => SEGMENT_FIXTURES + f),
+    'segment fixtures',
+  );
 }
 
 /** A fixture safetensors file: its tensors and string metadata. */

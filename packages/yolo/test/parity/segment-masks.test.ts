@@ -39,10 +39,10 @@ describe('NMS and mask post-processing parity with Ultralytics 8.2.103', gate, (
         const val = nonMaxSuppression(pred, { confThres: 0.001, iouThres: 0.7, multiLabel: true, maxDet: 300, nc: 3 });
         const predict = nonMaxSuppression(pred, { confThres: 0.25, iouThres: 0.7, multiLabel: false, maxDet: 300, nc: 3 });
         for (const i of [0, 1]) {
-          checkNmsRows(val[i] as Tensor, get(masks.tensors, `nms.val.img${i}`), `NMS val image ${i}`);
-          checkNmsRows(predict[i] as Tensor, get(masks.tensors, `nms.predict.img${i}`), `NMS predict image ${i}`);
+          checkNmsRows(val[i]!, get(masks.tensors, `nms.val.img${i}`), `NMS val image ${i}`);
+          checkNmsRows(predict[i]!, get(masks.tensors, `nms.predict.img${i}`), `NMS predict image ${i}`);
         }
-        const first = nonMaxSuppression(pred, { confThres: 0.05, iouThres: 0.7, nc: 3 })[0] as Tensor;
+        const first = nonMaxSuppression(pred, { confThres: 0.05, iouThres: 0.7, nc: 3 })[0]!;
         checkNmsRows(first.narrow(0, 0, 6), get(masks.tensors, 'detections'), 'NMS conf 0.05 image 0 (first 6)');
       });
     } finally {

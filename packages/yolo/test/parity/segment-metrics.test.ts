@@ -47,7 +47,7 @@ describe('SegmentMetrics parity with Ultralytics 8.2.103', gate, () => {
           assert.deepEqual(fx.expected.tp_per_image[i] ?? [], [], `image ${i}: no predictions`);
           return;
         }
-        const predCls = image.pred.map((r) => r[5] as number);
+        const predCls = image.pred.map((r) => r[5]!);
         let tp = new Uint8Array(npr * 10);
         let tpM = new Uint8Array(npr * 10);
         if (nl) {
@@ -67,7 +67,7 @@ describe('SegmentMetrics parity with Ultralytics 8.2.103', gate, () => {
         assert.deepEqual(rows(tpM, npr), fx.expected.tp_m_per_image[i], `image ${i}: mask tp`);
         stats.tp.push(...tp);
         stats.tpM.push(...tpM);
-        stats.conf.push(...image.pred.map((r) => r[4] as number));
+        stats.conf.push(...image.pred.map((r) => r[4]!));
         stats.predCls.push(...predCls);
       });
     } finally {
@@ -99,14 +99,14 @@ describe('SegmentMetrics parity with Ultralytics 8.2.103', gate, () => {
       const values = metrics.classResult(i);
       ['box', 'mask'].forEach((kind, k) => {
         const w = want[kind as 'box' | 'mask'];
-        close(values[k * 4] as number, w.p, `class ${c} ${kind} P`);
-        close(values[k * 4 + 1] as number, w.r, `class ${c} ${kind} R`);
-        close(values[k * 4 + 2] as number, w.ap50, `class ${c} ${kind} AP50`);
-        close(values[k * 4 + 3] as number, w.ap50_95, `class ${c} ${kind} AP50-95`);
+        close(values[k * 4]!, w.p, `class ${c} ${kind} P`);
+        close(values[k * 4 + 1]!, w.r, `class ${c} ${kind} R`);
+        close(values[k * 4 + 2]!, w.ap50, `class ${c} ${kind} AP50`);
+        close(values[k * 4 + 3]!, w.ap50_95, `class ${c} ${kind} AP50-95`);
       });
     });
     assert.deepEqual(Object.keys(metrics.resultsDict), Object.keys(fx.expected.results_dict));
-    for (const [key, want] of Object.entries(fx.expected.results_dict)) close(metrics.resultsDict[key] as number, want, key);
+    for (const [key, want] of Object.entries(fx.expected.results_dict)) close(metrics.resultsDict[key]!, want, key);
     console.log(`# segment metrics: worst |diff| ${worst.toExponential(2)} (tolerance 1e-6); tp, tp_m and confusion matrix identical`);
   });
 });

@@ -81,7 +81,7 @@ describe('SegmentationModel parity with Ultralytics 8.2.103 (yolov8n-seg fixture
         torch.tidy(() => {
           const [maps, mc, protos] = model.call(img) as SegmentTrainOutput;
           ['train_p3', 'train_p4', 'train_p5'].forEach((key, i) => {
-            within(maps[i] as Tensor, get(forward.tensors, key), 1e-3, key);
+            within(maps[i]!, get(forward.tensors, key), 1e-3, key);
           });
           within(mc, get(forward.tensors, 'train_mc'), 1e-4, 'train_mc');
           within(protos, get(forward.tensors, 'train_proto'), 1e-4, 'train_proto');
@@ -140,7 +140,7 @@ describe('SegmentationModel parity with Ultralytics 8.2.103 (yolov8n-seg fixture
         relWithin(loss.item(), get(expected.tensors, 'loss').item(), 1e-4, 'loss');
         const want = get(expected.tensors, 'loss_items').toArray();
         items.toArray().forEach((v, i) => {
-          relWithin(v, want[i] as number, 1e-4, `loss item ${['box', 'seg', 'cls', 'dfl'][i]}`);
+          relWithin(v, want[i]!, 1e-4, `loss item ${['box', 'seg', 'cls', 'dfl'][i]}`);
         });
       });
       const a = criterion.assignment;
@@ -186,7 +186,7 @@ describe('SegmentationModel parity with Ultralytics 8.2.103 (yolov8n-seg fixture
           relWithin(loss.item(), get(e, 'no_overlap.loss').item(), 1e-4, 'loss without overlap masks');
           const want = get(e, 'no_overlap.loss_items').toArray();
           items.toArray().forEach((v, i) => {
-            relWithin(v, want[i] as number, 1e-4, `no-overlap loss item ${i}`);
+            relWithin(v, want[i]!, 1e-4, `no-overlap loss item ${i}`);
           });
         }),
       );

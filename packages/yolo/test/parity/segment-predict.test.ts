@@ -49,8 +49,8 @@ describe('SegmentationPredictor parity with Ultralytics 8.2.103 (its best.pt)', 
     let box = 0;
     let conf = 0;
     fx.boxes_xyxy_conf_cls.forEach((want, i) => {
-      for (let c = 0; c < 4; c++) box = Math.max(box, Math.abs((rows[i * 6 + c] as number) - (want[c] as number)));
-      conf = Math.max(conf, Math.abs((rows[i * 6 + 4] as number) - (want[4] as number)));
+      for (let c = 0; c < 4; c++) box = Math.max(box, Math.abs(rows[i * 6 + c]! - want[c]!));
+      conf = Math.max(conf, Math.abs(rows[i * 6 + 4]! - want[4]!));
       assert.equal(rows[i * 6 + 5], want[5], `detection ${i}: class`);
     });
     const [n, h, w] = result.masks.shape;
@@ -58,10 +58,8 @@ describe('SegmentationPredictor parity with Ultralytics 8.2.103 (its best.pt)', 
       { length: n },
       (_, i) => result.masks?.masks.subarray(i * h * w, (i + 1) * h * w).reduce((a, b) => a + b, 0) ?? 0,
     );
-    const countRel = Math.max(
-      ...counts.map((c, i) => Math.abs(c - (fx.mask_pixel_counts[i] as number)) / (fx.mask_pixel_counts[i] as number)),
-    );
-    const ious = result.masks.xy.map((xy, i) => polygonIou(xy, (fx.masks_xy[i] as number[][]).flat(), fx.orig_shape));
+    const countRel = Math.max(...counts.map((c, i) => Math.abs(c - fx.mask_pixel_counts[i]!) / fx.mask_pixel_counts[i]!));
+    const ious = result.masks.xy.map((xy, i) => polygonIou(xy, fx.masks_xy[i]!.flat(), fx.orig_shape));
     console.log(
       `# predict: boxes max |diff| ${box.toExponential(2)} px (tolerance 0.05), conf ${conf.toExponential(2)} (1e-4), ` +
         `pixel counts ${counts.join(', ')} (worst ${(countRel * 100).toFixed(2)} %, tolerance 1 %), outline IoU min ${Math.min(...ious).toFixed(4)} (≥ 0.98)`,

@@ -40,14 +40,14 @@ describe('SegmentationValidator parity with Ultralytics 8.2.103 (its best.pt on 
     }
     let worst = 0;
     for (const [key, want] of Object.entries(fx.results_dict)) {
-      const d = Math.abs((metrics[key] as number) - want);
+      const d = Math.abs(metrics[key]! - want);
       worst = Math.max(worst, d);
       assert.ok(d <= 0.005, `${key}: ${metrics[key]} vs ${want}`);
     }
     validator.metrics.apClassIndex.forEach((c, i) => {
-      const want = fx.per_class[validator.names[c] as string] as number[];
+      const want = fx.per_class[validator.names[c]!]!;
       validator.metrics.classResult(i).forEach((v, k) => {
-        const d = Math.abs(v - (want[k] as number));
+        const d = Math.abs(v - want[k]!);
         worst = Math.max(worst, d);
         assert.ok(d <= 0.005, `class ${c} value ${k}: ${v} vs ${want[k]}`);
       });

@@ -149,7 +149,7 @@ describe('YOLO11 parity with Ultralytics 8.3.28 (yolo11n fixture weights)', gate
         torch.tidy(() => {
           const maps = model.call(img) as Tensor[];
           ['train_p3', 'train_p4', 'train_p5'].forEach((key, i) => {
-            within(maps[i] as Tensor, get(forward.tensors, key), 1e-3, key);
+            within(maps[i]!, get(forward.tensors, key), 1e-3, key);
           });
         }),
       );
@@ -205,7 +205,7 @@ describe('YOLO11 parity with Ultralytics 8.3.28 (yolo11n fixture weights)', gate
         relWithin(loss.item(), get(expected.tensors, 'loss').item(), 1e-4, 'loss');
         const want = get(expected.tensors, 'loss_items').toArray();
         items.toArray().forEach((v, i) => {
-          relWithin(v, want[i] as number, 1e-4, `loss item ${['box', 'cls', 'dfl'][i]}`);
+          relWithin(v, want[i]!, 1e-4, `loss item ${['box', 'cls', 'dfl'][i]}`);
         });
       });
       const a = criterion.assignment;

@@ -11,11 +11,11 @@ import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { Exporter, exportOnnx } from '../../src/engine/exporter.js';
 import type { Results } from '../../src/engine/results.js';
-import { decodeModel } from '../../src/export/onnx/schema.js';
 import { YOLO } from '../../src/models/yolo/model.js';
 import { loadOnnxBackend } from '../../src/nn/autobackend.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
+import { decodeModel } from '../../src/utils/onnx/schema.js';
 import { fixtureSet } from './fixture-set.js';
 import { get } from './segment-fixtures.js';
 
@@ -145,12 +145,12 @@ describe('ONNX export of yolo11n (Ultralytics 8.3.28 fixture weights) run by onn
         let worst = 0;
         got.forEach((r, i) => {
           const a = rows(r);
-          const e = rows(want[i] as Results);
+          const e = rows(want[i]!);
           assert.equal(a.length, e.length, `${r.path}: box count`);
           a.forEach((row, j) => {
-            const w = e[j] as number[];
-            for (let k = 0; k < 4; k++) worst = Math.max(worst, Math.abs((row[k] as number) - (w[k] as number)));
-            assert.ok(Math.abs((row[4] as number) - (w[4] as number)) < 1e-4, 'score');
+            const w = e[j]!;
+            for (let k = 0; k < 4; k++) worst = Math.max(worst, Math.abs(row[k]! - w[k]!));
+            assert.ok(Math.abs(row[4]! - w[4]!) < 1e-4, 'score');
             assert.equal(row[5], w[5], 'class');
           });
         });

@@ -32,7 +32,7 @@ export class CopyPaste implements Transform {
     const region = new Uint8Array(h * w);
     let cls = sample.cls;
     for (const j of chosen) {
-      cls = Float32Array.from([...cls, cls[j] as number]);
+      cls = Float32Array.from([...cls, cls[j]!]);
       instances = Instances.concatenate([instances, flipped.select([j])]);
       fillPoly({ data: region, height: h, width: w }, Int32Array.from(instances.segment(j), Math.trunc), 1);
     }
@@ -44,9 +44,9 @@ export class CopyPaste implements Transform {
         if (!region[y * w + (w - 1 - x)]) continue;
         const dst = (y * w + x) * 3;
         const src = (y * w + (w - 1 - x)) * 3;
-        out[dst] = original[src] as number;
-        out[dst + 1] = original[src + 1] as number;
-        out[dst + 2] = original[src + 2] as number;
+        out[dst] = original[src]!;
+        out[dst + 1] = original[src + 1]!;
+        out[dst + 2] = original[src + 2]!;
       }
     }
     sample.cls = cls;

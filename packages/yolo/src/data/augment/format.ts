@@ -65,9 +65,9 @@ export class Format {
     const c0 = swap ? 2 * plane : 0;
     const c2 = swap ? 0 : 2 * plane;
     for (let p = 0, i = 0; p < plane; p++, i += 3) {
-      chw[c0 + p] = src[i] as number;
-      chw[plane + p] = src[i + 1] as number;
-      chw[c2 + p] = src[i + 2] as number;
+      chw[c0 + p] = src[i]!;
+      chw[plane + p] = src[i + 1]!;
+      chw[c2 + p] = src[i + 2]!;
     }
     const out: FormattedSample = {
       img: chw,
@@ -109,6 +109,6 @@ function formatSegments(
   return {
     masks: { data: mask, shape: [1, mh, mw] },
     inst: inst.select(order),
-    cls: Float32Array.from(order, (k) => cls[k] as number),
+    cls: Float32Array.from(order, (k) => cls[k]!),
   };
 }

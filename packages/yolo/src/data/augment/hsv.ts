@@ -62,9 +62,9 @@ const HSV_COEF = (() => {
       tab[2] = 1 - s * hf;
       tab[3] = 1 - s * (1 - hf);
       const k = sector * 3;
-      coef[o] = tab[SECTOR[k + 2] as number] as number;
-      coef[o + 1] = tab[SECTOR[k + 1] as number] as number;
-      coef[o + 2] = tab[SECTOR[k] as number] as number;
+      coef[o] = tab[SECTOR[k + 2]!]!;
+      coef[o + 1] = tab[SECTOR[k + 1]!]!;
+      coef[o + 2] = tab[SECTOR[k]!]!;
     }
   }
   return coef;
@@ -74,19 +74,19 @@ const HSV_COEF = (() => {
 export function adjustHsv(d: Uint8Array, lutH: Uint8Array, lutS: Uint8Array, lutV: Uint8Array): void {
   const half = 1 << (HSV_SHIFT - 1);
   for (let i = 0; i < d.length; i += 3) {
-    const r = d[i] as number;
-    const g = d[i + 1] as number;
-    const b = d[i + 2] as number;
-    const v = r > g ? (r > b ? r : b) : g > b ? g : b;
-    const diff = v - (r < g ? (r < b ? r : b) : g < b ? g : b);
-    const s = (diff * (SDIV[v] as number) + half) >> HSV_SHIFT;
+    const r = d[i]!;
+    const g = d[i + 1]!;
+    const b = d[i + 2]!;
+    const v = Math.max(r, g, b);
+    const diff = v - Math.min(r, g, b);
+    const s = (diff * SDIV[v]! + half) >> HSV_SHIFT;
     let h = v === r ? g - b : v === g ? b - r + 2 * diff : r - g + 4 * diff;
-    h = (h * (HDIV[diff] as number) + half) >> HSV_SHIFT;
+    h = (h * HDIV[diff]! + half) >> HSV_SHIFT;
     if (h < 0) h += 180;
-    const o = ((lutH[h] as number) * 256 + (lutS[s] as number)) * 3;
-    const vv = lutV[v] as number;
-    d[i] = vv * (HSV_COEF[o] as number) + 0.5;
-    d[i + 1] = vv * (HSV_COEF[o + 1] as number) + 0.5;
-    d[i + 2] = vv * (HSV_COEF[o + 2] as number) + 0.5;
+    const o = (lutH[h]! * 256 + lutS[s]!) * 3;
+    const vv = lutV[v]!;
+    d[i] = vv * HSV_COEF[o]! + 0.5;
+    d[i + 1] = vv * HSV_COEF[o + 1]! + 0.5;
+    d[i + 2] = vv * HSV_COEF[o + 2]! + 0.5;
   }
 }

@@ -27,7 +27,7 @@ export class MixUp implements Transform {
     }
     const r = rng.beta(32, 32);
     const out = new Uint8Array(a.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = (a.data[i] as number) * r + (b.data[i] as number) * (1 - r);
+    for (let i = 0; i < out.length; i++) out[i] = a.data[i]! * r + b.data[i]! * (1 - r);
     sample.img = { data: out, height: a.height, width: a.width };
     other.instances.convertBbox(sample.instances.format);
     if (other.instances.normalized !== sample.instances.normalized) {

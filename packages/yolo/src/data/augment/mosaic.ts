@@ -67,7 +67,7 @@ export class Mosaic implements Transform {
     const keep = merged.removeZeroAreaBoxes();
     return {
       img: { data: canvas, height: size, width: size },
-      cls: keep.length === cls.length ? cls : Float32Array.from(keep, (k) => cls[k] as number),
+      cls: keep.length === cls.length ? cls : Float32Array.from(keep, (k) => cls[k]!),
       instances: merged,
       imFile: sample.imFile,
       oriShape: sample.oriShape,

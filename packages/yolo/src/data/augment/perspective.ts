@@ -66,7 +66,7 @@ export class RandomPerspective implements Transform {
     instances.scale(s, s, true);
     const keep = boxCandidates(instances.bboxes, moved.bboxes, 2, 100, withSegments ? 0.01 : 0.1);
     sample.instances = moved.select(keep);
-    sample.cls = Float32Array.from(keep, (k) => sample.cls[k] as number);
+    sample.cls = Float32Array.from(keep, (k) => sample.cls[k]!);
     sample.resizedShape = [sample.img.height, sample.img.width];
     return sample;
   }
@@ -114,12 +114,12 @@ export class RandomPerspective implements Transform {
       let x2 = -Infinity;
       let y2 = -Infinity;
       for (let k = 0; k < 4; k++) {
-        const x = xs[k] as number;
-        const y = ys[k] as number;
-        let u = (M[0] as number) * x + (M[1] as number) * y + (M[2] as number);
-        let v = (M[3] as number) * x + (M[4] as number) * y + (M[5] as number);
+        const x = xs[k]!;
+        const y = ys[k]!;
+        let u = M[0]! * x + M[1]! * y + M[2]!;
+        let v = M[3]! * x + M[4]! * y + M[5]!;
         if (persp) {
-          const z = (M[6] as number) * x + (M[7] as number) * y + (M[8] as number);
+          const z = M[6]! * x + M[7]! * y + M[8]!;
           u /= z;
           v /= z;
         }
@@ -148,8 +148,8 @@ function applySegments(instances: Instances, M: Float64Array, outW: number, outH
   const src = instances.segments;
   const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = M as unknown as number[];
   for (let i = 0; i < src.length; i += 2) {
-    const x = src[i] as number;
-    const y = src[i + 1] as number;
+    const x = src[i]!;
+    const y = src[i + 1]!;
     const z = (m6 as number) * x + (m7 as number) * y + (m8 as number);
     segments[i] = ((m0 as number) * x + (m1 as number) * y + (m2 as number)) / z;
     segments[i + 1] = ((m3 as number) * x + (m4 as number) * y + (m5 as number)) / z;
@@ -160,8 +160,8 @@ function applySegments(instances: Instances, M: Float64Array, outW: number, outH
     const box = segment2box(seg, outW, outH);
     bboxes.set(box, k * 4);
     for (let i = 0; i < seg.length; i += 2) {
-      seg[i] = Math.min(Math.max(seg[i] as number, box[0]), box[2]);
-      seg[i + 1] = Math.min(Math.max(seg[i + 1] as number, box[1]), box[3]);
+      seg[i] = Math.min(Math.max(seg[i]!, box[0]), box[2]);
+      seg[i + 1] = Math.min(Math.max(seg[i + 1]!, box[1]), box[3]);
     }
   }
   return new Instances(bboxes, 'xyxy', false, segments, points);
@@ -178,8 +178,8 @@ export function segment2box(xy: Float32Array, w: number, h: number): [number, nu
   let y2 = -Infinity;
   let anyX = false;
   for (let i = 0; i < xy.length; i += 2) {
-    const x = xy[i] as number;
-    const y = xy[i + 1] as number;
+    const x = xy[i]!;
+    const y = xy[i + 1]!;
     if (x < 0 || y < 0 || x > w || y > h) continue;
     if (x !== 0) anyX = true;
     x1 = Math.min(x1, x);
@@ -198,10 +198,10 @@ export function boxCandidates(before: Float32Array, after: Float32Array, whThr =
   const keep: number[] = [];
   for (let i = 0; i < after.length / 4; i++) {
     const o = i * 4;
-    const w1 = (before[o + 2] as number) - (before[o] as number);
-    const h1 = (before[o + 3] as number) - (before[o + 1] as number);
-    const w2 = (after[o + 2] as number) - (after[o] as number);
-    const h2 = (after[o + 3] as number) - (after[o + 1] as number);
+    const w1 = before[o + 2]! - before[o]!;
+    const h1 = before[o + 3]! - before[o + 1]!;
+    const w2 = after[o + 2]! - after[o]!;
+    const h2 = after[o + 3]! - after[o + 1]!;
     const ar = Math.max(w2 / (h2 + eps), h2 / (w2 + eps));
     if (w2 > whThr && h2 > whThr && (w2 * h2) / (w1 * h1 + eps) > areaThr && ar < arThr) keep.push(i);
   }
@@ -213,7 +213,7 @@ function matmul(a: number[], b: number[]): number[] {
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 3; c++) {
       let v = 0;
-      for (let k = 0; k < 3; k++) v += (a[r * 3 + k] as number) * (b[k * 3 + c] as number);
+      for (let k = 0; k < 3; k++) v += a[r * 3 + k]! * b[k * 3 + c]!;
       out[r * 3 + c] = v;
     }
   }

@@ -49,7 +49,7 @@ const BILINEAR_TAB = (() => {
       tab[o] = Math.round((1 - ax) * (1 - ay) * (1 << COEF_BITS));
       tab[o + 1] = Math.round(ax * (1 - ay) * (1 << COEF_BITS));
       tab[o + 2] = Math.round((1 - ax) * ay * (1 << COEF_BITS));
-      tab[o + 3] = (1 << COEF_BITS) - (tab[o] as number) - (tab[o + 1] as number) - (tab[o + 2] as number);
+      tab[o + 3] = (1 << COEF_BITS) - (tab[o] as number) - tab[o + 1]! - tab[o + 2]!;
     }
   }
   return tab;
@@ -99,40 +99,26 @@ export function warpImage(src: RgbImage, M: Float64Array, width: number, height:
         continue;
       }
       const t = (((vi & (INTER_TAB - 1)) << INTER_BITS) | (ui & (INTER_TAB - 1))) << 2;
-      const w00 = BILINEAR_TAB[t] as number;
-      const w01 = BILINEAR_TAB[t + 1] as number;
-      const w10 = BILINEAR_TAB[t + 2] as number;
-      const w11 = BILINEAR_TAB[t + 3] as number;
+      const w00 = BILINEAR_TAB[t]!;
+      const w01 = BILINEAR_TAB[t + 1]!;
+      const w10 = BILINEAR_TAB[t + 2]!;
+      const w11 = BILINEAR_TAB[t + 3]!;
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < sw && y0 + 1 < sh) {
         const p = (y0 * sw + x0) * 3;
         const q = p + sw * 3;
-        out[o] =
-          ((s[p] as number) * w00 + (s[p + 3] as number) * w01 + (s[q] as number) * w10 + (s[q + 3] as number) * w11 + COEF_ROUND) >>
-          COEF_BITS;
-        out[o + 1] =
-          ((s[p + 1] as number) * w00 +
-            (s[p + 4] as number) * w01 +
-            (s[q + 1] as number) * w10 +
-            (s[q + 4] as number) * w11 +
-            COEF_ROUND) >>
-          COEF_BITS;
-        out[o + 2] =
-          ((s[p + 2] as number) * w00 +
-            (s[p + 5] as number) * w01 +
-            (s[q + 2] as number) * w10 +
-            (s[q + 5] as number) * w11 +
-            COEF_ROUND) >>
-          COEF_BITS;
+        out[o] = (s[p]! * w00 + s[p + 3]! * w01 + s[q]! * w10 + s[q + 3]! * w11 + COEF_ROUND) >> COEF_BITS;
+        out[o + 1] = (s[p + 1]! * w00 + s[p + 4]! * w01 + s[q + 1]! * w10 + s[q + 4]! * w11 + COEF_ROUND) >> COEF_BITS;
+        out[o + 2] = (s[p + 2]! * w00 + s[p + 5]! * w01 + s[q + 2]! * w10 + s[q + 5]! * w11 + COEF_ROUND) >> COEF_BITS;
       } else {
         const in0 = y0 >= 0;
         const in1 = y0 + 1 < sh;
         const inL = x0 >= 0;
         const inR = x0 + 1 < sw;
         for (let c = 0; c < 3; c++) {
-          const p00 = in0 && inL ? (s[(y0 * sw + x0) * 3 + c] as number) : border;
-          const p01 = in0 && inR ? (s[(y0 * sw + x0 + 1) * 3 + c] as number) : border;
-          const p10 = in1 && inL ? (s[((y0 + 1) * sw + x0) * 3 + c] as number) : border;
-          const p11 = in1 && inR ? (s[((y0 + 1) * sw + x0 + 1) * 3 + c] as number) : border;
+          const p00 = in0 && inL ? s[(y0 * sw + x0) * 3 + c]! : border;
+          const p01 = in0 && inR ? s[(y0 * sw + x0 + 1) * 3 + c]! : border;
+          const p10 = in1 && inL ? s[((y0 + 1) * sw + x0) * 3 + c]! : border;
+          const p11 = in1 && inR ? s[((y0 + 1) * sw + x0 + 1) * 3 + c]! : border;
           out[o + c] = (p00 * w00 + p01 * w01 + p10 * w10 + p11 * w11 + COEF_ROUND) >> COEF_BITS;
         }
       }
@@ -171,8 +157,8 @@ export function flipHorizontal(img: RgbImage): void {
     let r = l + (img.width - 1) * 3;
     while (l < r) {
       for (let c = 0; c < 3; c++) {
-        const t = d[l + c] as number;
-        d[l + c] = d[r + c] as number;
+        const t = d[l + c]!;
+        d[l + c] = d[r + c]!;
         d[r + c] = t;
       }
       l += 3;

@@ -79,7 +79,7 @@ export class LoadImagesAndVideos implements InferenceDataset {
     const nf = this.files.length;
     while (batch.images.length < this.bs) {
       if (this.count >= nf) return batch.images.length ? batch : null;
-      const path = this.files[this.count] as string;
+      const path = this.files[this.count]!;
       if (this.videoFlag[this.count]) {
         this.mode = 'video';
         const reader = this.reader ?? (await this.openVideo(path));
@@ -98,7 +98,7 @@ export class LoadImagesAndVideos implements InferenceDataset {
         const paths = this.files.slice(this.count, this.count + n);
         const decoded = await Promise.all(paths.map((p) => decodeFile(p, this.warn)));
         decoded.forEach((img, k) => {
-          if (img !== null) this.push(batch, paths[k] as string, img, `image ${this.count + k + 1}/${nf} ${paths[k]}: `, null, null);
+          if (img !== null) this.push(batch, paths[k]!, img, `image ${this.count + k + 1}/${nf} ${paths[k]}: `, null, null);
         });
         this.count += n;
         // Images and videos never share a batch: flush the images first.
@@ -127,7 +127,7 @@ export class LoadImagesAndVideos implements InferenceDataset {
 
   /** Moves on to the next file, saying so when the video ended early with FFmpeg complaining (a truncated file). */
   private endVideo(reader: VideoReader): void {
-    const path = this.files[this.count] as string;
+    const path = this.files[this.count]!;
     if (reader.framesRead === 0 && this.frame === 0) {
       this.close();
       throw new Error(`${path}: no frame could be decoded${reader.endNote ? ` (ffmpeg: ${reader.endNote})` : ''}`);

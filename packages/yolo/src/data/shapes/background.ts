@@ -37,7 +37,7 @@ function paintGradient(image: RgbImage, rng: Random): void {
       const o = (y * width + x) * 3;
       for (let c = 0; c < 3; c++) {
         const tint = ((((bits >>> (8 * c)) & 255) / 255 - 0.5) * noise) / 2;
-        data[o + c] = clampByte((from[c] as number) + t * ((to[c] as number) - (from[c] as number)) + shared + tint);
+        data[o + c] = clampByte(from[c]! + t * (to[c]! - from[c]!) + shared + tint);
       }
     }
   }
@@ -64,7 +64,7 @@ function paintBlob(image: RgbImage, rng: Random): void {
       if (alpha < 0.01) continue;
       const o = (y * width + x) * 3;
       for (let c = 0; c < 3; c++) {
-        data[o + c] = clampByte((data[o + c] as number) + alpha * ((color[c] as number) - (data[o + c] as number)));
+        data[o + c] = clampByte(data[o + c]! + alpha * (color[c]! - data[o + c]!));
       }
     }
   }

@@ -81,8 +81,8 @@ export function outlineArea(outline: Outline): number {
   const { points } = outline;
   let twice = 0;
   for (let i = 0; i < points.length; i++) {
-    const [x0, y0] = points[i] as Point;
-    const [x1, y1] = points[(i + 1) % points.length] as Point;
+    const [x0, y0] = points[i]!;
+    const [x1, y1] = points[(i + 1) % points.length]!;
     twice += x0 * y1 - x1 * y0;
   }
   return Math.abs(twice) / 2;

@@ -105,7 +105,7 @@ export class MotionRenderer {
 function truthObjects(owner: Int32Array, width: number, movers: readonly Mover[], covered: Map<number, number>): TruthObject[] {
   const boxes = new Map<number, { x0: number; y0: number; x1: number; y1: number; n: number }>();
   for (let p = 0; p < owner.length; p++) {
-    const id = owner[p] as number;
+    const id = owner[p]!;
     if (id < 0 || id >= SCENERY_ID) continue;
     const x = p % width;
     const y = (p - x) / width;
@@ -250,8 +250,8 @@ export function simulateDetections(
   }
   return {
     xywhList: Float32Array.from(rows.flatMap((r) => r.slice(0, 4))),
-    confList: Float32Array.from(rows.map((r) => r[4] as number)),
-    clsList: Float32Array.from(rows.map((r) => r[5] as number)),
+    confList: Float32Array.from(rows.map((r) => r[4]!)),
+    clsList: Float32Array.from(rows.map((r) => r[5]!)),
     length: rows.length,
   };
 }

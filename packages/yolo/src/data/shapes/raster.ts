@@ -73,14 +73,14 @@ export function polygonSpans(points: readonly Point[], width: number, height: nu
     const yc = y + 0.5;
     crossings.length = 0;
     for (let i = 0; i < points.length; i++) {
-      const [x0, y0] = points[i] as Point;
-      const [x1, y1] = points[(i + 1) % points.length] as Point;
+      const [x0, y0] = points[i]!;
+      const [x1, y1] = points[(i + 1) % points.length]!;
       // Half-open in y so a vertex exactly on the row centre is counted once.
       if (y0 <= yc !== y1 <= yc) crossings.push(x0 + ((yc - y0) * (x1 - x0)) / (y1 - y0));
     }
     crossings.sort((a, b) => a - b);
     for (let i = 0; i + 1 < crossings.length; i += 2) {
-      builder.addCentres(y, crossings[i] as number, crossings[i + 1] as number);
+      builder.addCentres(y, crossings[i]!, crossings[i + 1]!);
     }
   }
   return builder.build();
@@ -110,9 +110,9 @@ export function circleSpans(cx: number, cy: number, r: number, width: number, he
 export function forEachPixel(spans: Spans, width: number, visit: (pixel: number) => void): void {
   const { runs } = spans;
   for (let i = 0; i < runs.length; i += 3) {
-    const row = (runs[i] as number) * width;
-    const end = row + (runs[i + 2] as number);
-    for (let p = row + (runs[i + 1] as number); p < end; p++) visit(p);
+    const row = runs[i]! * width;
+    const end = row + runs[i + 2]!;
+    for (let p = row + runs[i + 1]!; p < end; p++) visit(p);
   }
 }
 
@@ -125,8 +125,8 @@ export function paintSpans(image: RgbImage, spans: Spans, color: Rgb, alpha = 1)
   const [r, g, b] = color;
   forEachPixel(spans, image.width, (p) => {
     const o = p * 3;
-    data[o] = Math.round((data[o] as number) + alpha * (r - (data[o] as number)));
-    data[o + 1] = Math.round((data[o + 1] as number) + alpha * (g - (data[o + 1] as number)));
-    data[o + 2] = Math.round((data[o + 2] as number) + alpha * (b - (data[o + 2] as number)));
+    data[o] = Math.round(data[o]! + alpha * (r - data[o]!));
+    data[o + 1] = Math.round(data[o + 1]! + alpha * (g - data[o + 1]!));
+    data[o + 2] = Math.round(data[o + 2]! + alpha * (b - data[o + 2]!));
   });
 }

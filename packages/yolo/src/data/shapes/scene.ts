@@ -79,10 +79,10 @@ function spansBounds(spans: Spans): PixelBox {
   let x0 = Number.POSITIVE_INFINITY;
   let x1 = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < runs.length; i += 3) {
-    x0 = Math.min(x0, runs[i + 1] as number);
-    x1 = Math.max(x1, runs[i + 2] as number);
+    x0 = Math.min(x0, runs[i + 1]!);
+    x1 = Math.max(x1, runs[i + 2]!);
   }
-  return { x0, y0: runs[0] as number, x1, y1: (runs[runs.length - 3] as number) + 1 };
+  return { x0, y0: runs[0]!, x1, y1: runs[runs.length - 3]! + 1 };
 }
 
 const touches = (a: PixelBox, b: PixelBox, margin: number): boolean =>
@@ -95,11 +95,11 @@ function backgroundMean(image: RgbImage, owner: Int16Array, spans: Spans): Rgb |
   const sum = [0, 0, 0];
   let n = 0;
   forEachPixel(spans, image.width, (p) => {
-    if ((owner[p] as number) >= 0) return;
-    for (let c = 0; c < 3; c++) sum[c] = (sum[c] as number) + (image.data[p * 3 + c] as number);
+    if (owner[p]! >= 0) return;
+    for (let c = 0; c < 3; c++) sum[c] = sum[c]! + image.data[p * 3 + c]!;
     n++;
   });
-  return n === 0 ? undefined : [(sum[0] as number) / n, (sum[1] as number) / n, (sum[2] as number) / n];
+  return n === 0 ? undefined : [sum[0]! / n, sum[1]! / n, sum[2]! / n];
 }
 
 /** A random colour far enough from every colour to avoid; the farthest of the tries if none is. */
@@ -128,7 +128,7 @@ function placeObject(
 ): Placed | undefined {
   const side = Math.min(image.width, image.height);
   const classIndex = rng.int(0, classes.length - 1);
-  const shape = classes[classIndex] as ShapeName;
+  const shape = classes[classIndex]!;
   for (let attempt = 0; attempt < PLACEMENT_TRIES; attempt++) {
     const r = (side / 2) * MIN_SIZE * (MAX_SIZE / MIN_SIZE) ** rng.next();
     const cx = rng.uniform(-r / 2, image.width + r / 2);
@@ -138,10 +138,10 @@ function placeObject(
     if (spans.pixelCount < MIN_PIXELS || spans.pixelCount < MIN_INSIDE * outlineArea(outline)) continue;
     const hidden = new Int32Array(placed.length);
     forEachPixel(spans, image.width, (p) => {
-      const below = owner[p] as number;
-      if (below >= 0) hidden[below] = (hidden[below] as number) + 1;
+      const below = owner[p]!;
+      if (below >= 0) hidden[below] = hidden[below]! + 1;
     });
-    if (placed.some((o, i) => o.visible - (hidden[i] as number) < MIN_VISIBLE * o.spans.pixelCount)) continue;
+    if (placed.some((o, i) => o.visible - hidden[i]! < MIN_VISIBLE * o.spans.pixelCount)) continue;
     const bounds = spansBounds(spans);
     const avoid = placed.filter((o) => touches(o.bounds, bounds, 2)).map((o) => o.color);
     const background = backgroundMean(image, owner, spans);
@@ -158,20 +158,20 @@ function visibleBoxes(owner: Int16Array, width: number, count: number): PixelBox
   const x1 = new Int32Array(count).fill(-1);
   const y1 = new Int32Array(count).fill(-1);
   for (let p = 0; p < owner.length; p++) {
-    const o = owner[p] as number;
+    const o = owner[p]!;
     if (o < 0) continue;
     const x = p % width;
     const y = (p - x) / width;
-    if (x < (x0[o] as number)) x0[o] = x;
-    if (x + 1 > (x1[o] as number)) x1[o] = x + 1;
-    if (y < (y0[o] as number)) y0[o] = y;
+    if (x < x0[o]!) x0[o] = x;
+    if (x + 1 > x1[o]!) x1[o] = x + 1;
+    if (y < y0[o]!) y0[o] = y;
     y1[o] = y + 1;
   }
   return Array.from({ length: count }, (_, o) => ({
-    x0: x0[o] as number,
-    y0: y0[o] as number,
-    x1: x1[o] as number,
-    y1: y1[o] as number,
+    x0: x0[o]!,
+    y0: y0[o]!,
+    x1: x1[o]!,
+    y1: y1[o]!,
   }));
 }
 
@@ -194,8 +194,8 @@ export function renderScene(seed: number, imgsz: number, classes: readonly Shape
     if (!object) continue;
     const index = placed.length;
     forEachPixel(object.spans, imgsz, (p) => {
-      const below = owner[p] as number;
-      if (below >= 0) (placed[below] as Placed).visible--;
+      const below = owner[p]!;
+      if (below >= 0) placed[below]!.visible--;
       owner[p] = index;
     });
     paintSpans(image, object.spans, object.color);
@@ -208,7 +208,7 @@ export function renderScene(seed: number, imgsz: number, classes: readonly Shape
       shape: o.shape,
       color: o.color,
       spans: o.spans,
-      box: boxes[i] as PixelBox,
+      box: boxes[i]!,
       visiblePixels: o.visible,
     }),
   );

@@ -41,7 +41,7 @@ function graphAnchors(ctx: EmitContext, maps: string[], strides: number[]): [str
       const row = g.int64s([1, -1]);
       points.push(g.op('Concat', [g.op('Reshape', [gx, row]), g.op('Reshape', [gy, row])], { axis: attr.int(0) }));
       const rowShape = g.op('Concat', [g.int64s([1]), g.unsqueeze(g.op('Mul', [h, w]), [0])], { axis: attr.int(0) });
-      strideRows.push(g.op('Expand', [g.floats([strides[i] as number], [1, 1]), rowShape]));
+      strideRows.push(g.op('Expand', [g.floats([strides[i]!], [1, 1]), rowShape]));
     });
   });
   const anchors = g.unsqueeze(g.op('Concat', points, { axis: attr.int(1) }), [0]);

@@ -240,7 +240,7 @@ registerOnnxEmitter(C2f, (ctx, m, x) => {
   const y = ctx.graph.split(one(ctx.emit(m.cv1, x, 'cv1')), [m.c, m.c], 1);
   ctx.graph.scoped('m', () => {
     let i = 0;
-    for (const block of m.m) y.push(one(ctx.emit(block, y[y.length - 1] as string, String(i++))));
+    for (const block of m.m) y.push(one(ctx.emit(block, y[y.length - 1]!, String(i++))));
   });
   return ctx.emit(m.cv2, concat(ctx, y, 1), 'cv2');
 });
@@ -258,6 +258,6 @@ registerOnnxEmitter(SPP, (ctx, m, x) => {
 
 registerOnnxEmitter(SPPF, (ctx, m, x) => {
   const y = [one(ctx.emit(m.cv1, x, 'cv1'))];
-  for (let i = 0; i < 3; i++) y.push(one(ctx.emit(m.m, y[y.length - 1] as string, 'm')));
+  for (let i = 0; i < 3; i++) y.push(one(ctx.emit(m.m, y[y.length - 1]!, 'm')));
   return ctx.emit(m.cv2, concat(ctx, y, 1), 'cv2');
 });

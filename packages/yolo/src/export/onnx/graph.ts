@@ -4,7 +4,14 @@
 
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import { type AttributeProto, AttributeType, DataType, type DataTypeCode, type NodeProto, type TensorProto } from './schema.js';
+import {
+  type AttributeProto,
+  AttributeType,
+  DataType,
+  type DataTypeCode,
+  type NodeProto,
+  type TensorProto,
+} from '../../utils/onnx/schema.js';
 
 /** An attribute value, tagged with its ONNX type (JS numbers cannot tell 1 from 1.0). */
 export type Attr =
@@ -101,7 +108,7 @@ export class OnnxGraph {
 
   /** Adds a single-output node; returns the output name. */
   op(opType: string, inputs: string[], attrs: Record<string, Attr> = {}): string {
-    return this.node(opType, inputs, attrs, 1)[0] as string;
+    return this.node(opType, inputs, attrs, 1)[0]!;
   }
 
   /** Stores `tensor` (copied as float32 from any device) as an initializer named after the current scope. */

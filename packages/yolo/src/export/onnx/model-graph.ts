@@ -4,13 +4,14 @@
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { ModelLayer } from '../../nn/parse-model.js';
+import { pyAt } from '../../utils/indexing.js';
 import { VERSION } from '../../version.js';
 import './block-yolo11.js';
 import './detect.js';
 import './segment.js';
+import { DataType, type Dim, type ModelProto, type StringStringEntryProto, tensorValueInfo } from '../../utils/onnx/schema.js';
 import { type EmitContext, emitterFor, type Value } from './emitters.js';
 import { OnnxGraph } from './graph.js';
-import { DataType, type Dim, type ModelProto, type StringStringEntryProto, tensorValueInfo } from './schema.js';
 
 /** The opsets the exporter writes (the operators it uses are defined for each). */
 export const MIN_OPSET = 12;
@@ -69,16 +70,12 @@ function dryRun(model: ExportableModel, options: OnnxModelOptions): DryRun {
         const raw = (segment ? second[0] : second) as Tensor[];
         const featureSizes = raw.map((r) => r.shape.slice(2) as [number, number]);
         const protos = segment ? ((second[2] as Tensor).shape.slice(1) as [number, number, number]) : null;
-        return { channels: pred.shape[1] as number, anchors: pred.shape[2] as number, featureSizes, protos };
+        return { channels: pred.shape[1]!, anchors: pred.shape[2]!, featureSizes, protos };
       }),
     );
   } finally {
     model.train(wasTraining);
   }
-}
-
-function pyAt<T>(list: T[], index: number): T {
-  return list[index < 0 ? list.length + index : index] as T;
 }
 
 /**

@@ -14,7 +14,7 @@ registerOnnxEmitter(Proto, (ctx, m, x) => {
 registerOnnxEmitter(Segment, (ctx: EmitContext, m: Segment, x: Value) => {
   const g = ctx.graph;
   const inputs = typeof x === 'string' ? [x] : x;
-  const protos = one(ctx.emit(m.proto, inputs[0] as string, 'proto'));
+  const protos = one(ctx.emit(m.proto, inputs[0]!, 'proto'));
   const coefficients = inputs.map((xi, i) => {
     const map = one(g.scoped('cv4', () => ctx.emit(m.cv4.at(i), xi, String(i))));
     return g.op('Reshape', [map, g.int64s([0, m.nm, -1])]);

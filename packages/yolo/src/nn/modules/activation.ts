@@ -101,7 +101,7 @@ const ACTIVATIONS: Record<string, (args: number[], inplace: boolean) => torch.nn
  */
 export function parseActivation(expression: string): torch.nn.Module {
   const match = /^\s*(?:torch\.)?nn\.(\w+)\s*\((.*)\)\s*$/.exec(expression);
-  const build = match ? ACTIVATIONS[match[1] as string] : undefined;
+  const build = match ? ACTIVATIONS[match[1]!] : undefined;
   if (!match || !build) {
     throw new Error(
       `model YAML 'activation: ${expression}' is not supported: write one of ${Object.keys(ACTIVATIONS)
@@ -111,7 +111,7 @@ export function parseActivation(expression: string): torch.nn.Module {
   }
   const positional: number[] = [];
   let inplace = false;
-  for (const part of (match[2] as string)
+  for (const part of match[2]!
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {

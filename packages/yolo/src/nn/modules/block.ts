@@ -107,7 +107,7 @@ export class C2f extends nn.Module {
 
   forward(x: Tensor): Tensor {
     const y = this.cv1.call(x).chunk(2, 1);
-    for (const block of this.m) y.push(block.call(y[y.length - 1] as Tensor));
+    for (const block of this.m) y.push(block.call(y[y.length - 1]!));
     return this.cv2.call(torch.cat(y, 1));
   }
 }
@@ -189,7 +189,7 @@ export class SPPF extends nn.Module {
 
   forward(x: Tensor): Tensor {
     const y = [this.cv1.call(x)];
-    for (let i = 0; i < 3; i++) y.push(this.m.forward(y[y.length - 1] as Tensor));
+    for (let i = 0; i < 3; i++) y.push(this.m.forward(y[y.length - 1]!));
     return this.cv2.call(torch.cat(y, 1));
   }
 }

@@ -64,7 +64,7 @@ export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
     this.nl = ch.length;
     this.no = nc + this.regMax * 4;
     this.stride = new Array(this.nl).fill(0);
-    const c0 = ch[0] as number;
+    const c0 = ch[0]!;
     const c2 = Math.max(16, Math.floor(c0 / 4), this.regMax * 4);
     const c3 = Math.max(c0, Math.min(nc, 100));
     this.cv2 = this.registerModule(
@@ -102,8 +102,8 @@ export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
 
   /** Decodes the raw maps into (B, 4 + nc, anchors): DFL distances → xywh boxes in pixels, sigmoid scores. */
   protected inference(raw: Tensor[]): Tensor {
-    const shape = (raw[0] as Tensor).shape;
-    const batch = shape[0] as number;
+    const shape = raw[0]!.shape;
+    const batch = shape[0]!;
     const xCat = torch.cat(
       raw.map((xi) => xi.view(batch, this.no, -1)),
       2,
@@ -133,7 +133,7 @@ export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
   biasInit(): void {
     torch.noGrad(() => {
       for (let i = 0; i < this.nl; i++) {
-        const s = this.stride[i] as number;
+        const s = this.stride[i]!;
         const boxConv = this.cv2.at(i).at(2) as torch.nn.Conv2d;
         const clsConv = this.cv3.at(i).at(2) as torch.nn.Conv2d;
         (boxConv.bias as Tensor).fill_(1.0);

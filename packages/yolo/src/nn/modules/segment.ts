@@ -67,8 +67,8 @@ export class Segment extends Detect<SegmentOutput> {
     super(nc, ch, options);
     this.nm = nm;
     this.npr = npr;
-    this.proto = this.registerModule('proto', new Proto(ch[0] as number, npr, nm));
-    const c4 = Math.max(Math.floor((ch[0] as number) / 4), nm);
+    this.proto = this.registerModule('proto', new Proto(ch[0]!, npr, nm));
+    const c4 = Math.max(Math.floor(ch[0]! / 4), nm);
     this.cv4 = this.registerModule(
       'cv4',
       new nn.ModuleList(ch.map((x) => new nn.Sequential(new Conv(x, c4, 3), new Conv(c4, c4, 3), new nn.Conv2d(c4, nm, 1)))),
@@ -76,8 +76,8 @@ export class Segment extends Detect<SegmentOutput> {
   }
 
   override forward(x: Tensor[]): SegmentOutput {
-    const p = this.proto.call(x[0] as Tensor);
-    const bs = p.shape[0] as number;
+    const p = this.proto.call(x[0]!);
+    const bs = p.shape[0]!;
     const mc = torch.cat(
       x.map((xi, i) => this.cv4.at(i).call(xi).view(bs, this.nm, -1)),
       2,

@@ -80,13 +80,13 @@ function findInliers(from: Float32Array, to: Float32Array, h: Warp, mask: Uint8A
   const limit = THRESHOLD * THRESHOLD;
   let good = 0;
   for (let k = 0; k < mask.length; k++) {
-    const x = from[2 * k] as number;
-    const y = from[2 * k + 1] as number;
-    const ex = f(f(f(f(h0 * x) + f(h1 * y)) + h2) - (to[2 * k] as number));
-    const ey = f(f(f(f(h3 * x) + f(h4 * y)) + h5) - (to[2 * k + 1] as number));
+    const x = from[2 * k]!;
+    const y = from[2 * k + 1]!;
+    const ex = f(f(f(f(h0 * x) + f(h1 * y)) + h2) - to[2 * k]!);
+    const ey = f(f(f(f(h3 * x) + f(h4 * y)) + h5) - to[2 * k + 1]!);
     const err = f(f(ex * ex) + f(ey * ey));
     mask[k] = err <= limit ? 1 : 0;
-    good += mask[k] as number;
+    good += mask[k]!;
   }
   return good;
 }

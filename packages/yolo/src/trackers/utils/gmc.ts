@@ -147,8 +147,8 @@ export class GMC {
       const to: number[] = [];
       for (let i = 0; i < status.rows; i++) {
         if (!status.data[i]) continue;
-        from.push(prev[2 * i] as number, prev[2 * i + 1] as number);
-        to.push(curr[2 * i] as number, curr[2 * i + 1] as number);
+        from.push(prev[2 * i]!, prev[2 * i + 1]!);
+        to.push(curr[2 * i]!, curr[2 * i + 1]!);
       }
       if (from.length / 2 <= 4) {
         this.warn('WARNING ⚠️ not enough matching points');

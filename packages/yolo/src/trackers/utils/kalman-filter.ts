@@ -20,7 +20,7 @@ export class KalmanFilterXYAH {
   /** A new track's state from its first measurement; velocities start at 0. */
   initiate(measurement: ArrayLike<number>): Gaussian {
     const mean = new Float64Array(STATE);
-    for (let i = 0; i < NDIM; i++) mean[i] = measurement[i] as number;
+    for (let i = 0; i < NDIM; i++) mean[i] = measurement[i]!;
     return { mean, covariance: diagonalSquares(this.initialStd(measurement)) };
   }
 
@@ -28,16 +28,14 @@ export class KalmanFilterXYAH {
   predict(state: Gaussian): Gaussian {
     const { mean, covariance: p } = state;
     const next = new Float64Array(mean);
-    for (let i = 0; i < NDIM; i++) next[i] = (mean[i] as number) + (mean[i + NDIM] as number);
+    for (let i = 0; i < NDIM; i++) next[i] = mean[i]! + mean[i + NDIM]!;
     // F P Fᵀ with F = [[I, I], [0, I]]: rows and columns i < 4 gain their velocity counterparts.
     const fp = new Float64Array(p);
-    for (let i = 0; i < NDIM; i++)
-      for (let j = 0; j < STATE; j++) fp[i * STATE + j] = (p[i * STATE + j] as number) + (p[(i + NDIM) * STATE + j] as number);
+    for (let i = 0; i < NDIM; i++) for (let j = 0; j < STATE; j++) fp[i * STATE + j] = p[i * STATE + j]! + p[(i + NDIM) * STATE + j]!;
     const cov = new Float64Array(fp);
-    for (let i = 0; i < STATE; i++)
-      for (let j = 0; j < NDIM; j++) cov[i * STATE + j] = (fp[i * STATE + j] as number) + (fp[i * STATE + j + NDIM] as number);
+    for (let i = 0; i < STATE; i++) for (let j = 0; j < NDIM; j++) cov[i * STATE + j] = fp[i * STATE + j]! + fp[i * STATE + j + NDIM]!;
     const motion = this.motionStd(mean);
-    for (let i = 0; i < STATE; i++) cov[i * STATE + i] = (cov[i * STATE + i] as number) + (motion[i] as number) ** 2;
+    for (let i = 0; i < STATE; i++) cov[i * STATE + i] = cov[i * STATE + i]! + motion[i]! ** 2;
     return { mean: next, covariance: cov };
   }
 
@@ -46,8 +44,8 @@ export class KalmanFilterXYAH {
     const noise = this.measurementStd(state.mean);
     const mean = state.mean.slice(0, NDIM);
     const cov = new Float64Array(NDIM * NDIM);
-    for (let i = 0; i < NDIM; i++) for (let j = 0; j < NDIM; j++) cov[i * NDIM + j] = state.covariance[i * STATE + j] as number;
-    for (let i = 0; i < NDIM; i++) cov[i * NDIM + i] = (cov[i * NDIM + i] as number) + (noise[i] as number) ** 2;
+    for (let i = 0; i < NDIM; i++) for (let j = 0; j < NDIM; j++) cov[i * NDIM + j] = state.covariance[i * STATE + j]!;
+    for (let i = 0; i < NDIM; i++) cov[i * NDIM + i] = cov[i * NDIM + i]! + noise[i]! ** 2;
     return { mean, covariance: cov };
   }
 
@@ -57,15 +55,15 @@ export class KalmanFilterXYAH {
     const p = state.covariance;
     // Kalman gain K = P Hᵀ S⁻¹ (8×4), solved through the Cholesky factor of S as SciPy's cho_solve does.
     const pht = new Float64Array(STATE * NDIM);
-    for (let i = 0; i < STATE; i++) for (let j = 0; j < NDIM; j++) pht[i * NDIM + j] = p[i * STATE + j] as number;
+    for (let i = 0; i < STATE; i++) for (let j = 0; j < NDIM; j++) pht[i * NDIM + j] = p[i * STATE + j]!;
     const gain = solveRowsSpd(projected.covariance, pht, STATE);
     const innovation = new Float64Array(NDIM);
-    for (let j = 0; j < NDIM; j++) innovation[j] = (measurement[j] as number) - (projected.mean[j] as number);
+    for (let j = 0; j < NDIM; j++) innovation[j] = measurement[j]! - projected.mean[j]!;
     const mean = new Float64Array(state.mean);
     for (let i = 0; i < STATE; i++) {
       let s = 0;
-      for (let j = 0; j < NDIM; j++) s += (gain[i * NDIM + j] as number) * (innovation[j] as number);
-      mean[i] = (mean[i] as number) + s;
+      for (let j = 0; j < NDIM; j++) s += gain[i * NDIM + j]! * innovation[j]!;
+      mean[i] = mean[i]! + s;
     }
     // P - K S Kᵀ
     const ks = matmul(gain, projected.covariance, STATE, NDIM, NDIM);
@@ -73,27 +71,27 @@ export class KalmanFilterXYAH {
     for (let i = 0; i < STATE; i++) {
       for (let j = 0; j < STATE; j++) {
         let s = 0;
-        for (let k = 0; k < NDIM; k++) s += (ks[i * NDIM + k] as number) * (gain[j * NDIM + k] as number);
-        cov[i * STATE + j] = (cov[i * STATE + j] as number) - s;
+        for (let k = 0; k < NDIM; k++) s += ks[i * NDIM + k]! * gain[j * NDIM + k]!;
+        cov[i * STATE + j] = cov[i * STATE + j]! - s;
       }
     }
     return { mean, covariance: cov };
   }
 
   protected initialStd(m: ArrayLike<number>): number[] {
-    const h = m[3] as number;
+    const h = m[3]!;
     const [wp, wv] = [this.stdWeightPosition, this.stdWeightVelocity];
     return [2 * wp * h, 2 * wp * h, 1e-2, 2 * wp * h, 10 * wv * h, 10 * wv * h, 1e-5, 10 * wv * h];
   }
 
   protected motionStd(mean: Float64Array): number[] {
-    const h = mean[3] as number;
+    const h = mean[3]!;
     const [wp, wv] = [this.stdWeightPosition, this.stdWeightVelocity];
     return [wp * h, wp * h, 1e-2, wp * h, wv * h, wv * h, 1e-5, wv * h];
   }
 
   protected measurementStd(mean: Float64Array): number[] {
-    const h = mean[3] as number;
+    const h = mean[3]!;
     return [this.stdWeightPosition * h, this.stdWeightPosition * h, 1e-1, this.stdWeightPosition * h];
   }
 }
@@ -101,19 +99,19 @@ export class KalmanFilterXYAH {
 /** For BoT-SORT: measures (x, y, w, h); the noise of width terms scales with w, of height terms with h. */
 export class KalmanFilterXYWH extends KalmanFilterXYAH {
   protected override initialStd(m: ArrayLike<number>): number[] {
-    const [w, h] = [m[2] as number, m[3] as number];
+    const [w, h] = [m[2]!, m[3]!];
     const [wp, wv] = [this.stdWeightPosition, this.stdWeightVelocity];
     return [2 * wp * w, 2 * wp * h, 2 * wp * w, 2 * wp * h, 10 * wv * w, 10 * wv * h, 10 * wv * w, 10 * wv * h];
   }
 
   protected override motionStd(mean: Float64Array): number[] {
-    const [w, h] = [mean[2] as number, mean[3] as number];
+    const [w, h] = [mean[2]!, mean[3]!];
     const [wp, wv] = [this.stdWeightPosition, this.stdWeightVelocity];
     return [wp * w, wp * h, wp * w, wp * h, wv * w, wv * h, wv * w, wv * h];
   }
 
   protected override measurementStd(mean: Float64Array): number[] {
-    const [w, h] = [mean[2] as number, mean[3] as number];
+    const [w, h] = [mean[2]!, mean[3]!];
     const wp = this.stdWeightPosition;
     return [wp * w, wp * h, wp * w, wp * h];
   }
@@ -132,8 +130,8 @@ function matmul(a: Float64Array, b: Float64Array, n: number, k: number, m: numbe
   const out = new Float64Array(n * m);
   for (let i = 0; i < n; i++) {
     for (let t = 0; t < k; t++) {
-      const ait = a[i * k + t] as number;
-      for (let j = 0; j < m; j++) out[i * m + j] = (out[i * m + j] as number) + ait * (b[t * m + j] as number);
+      const ait = a[i * k + t]!;
+      for (let j = 0; j < m; j++) out[i * m + j] = out[i * m + j]! + ait * b[t * m + j]!;
     }
   }
   return out;
@@ -148,12 +146,12 @@ function solveRowsSpd(s: Float64Array, b: Float64Array, rows: number): Float64Ar
   const l = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
     for (let j = 0; j <= i; j++) {
-      let sum = s[i * d + j] as number;
-      for (let k = 0; k < j; k++) sum -= (l[i * d + k] as number) * (l[j * d + k] as number);
+      let sum = s[i * d + j]!;
+      for (let k = 0; k < j; k++) sum -= l[i * d + k]! * l[j * d + k]!;
       if (i === j) {
         if (!(sum > 0)) throw new Error('Kalman filter: the projected covariance is not positive definite');
         l[i * d + i] = Math.sqrt(sum);
-      } else l[i * d + j] = sum / (l[j * d + j] as number);
+      } else l[i * d + j] = sum / l[j * d + j]!;
     }
   }
   const out = new Float64Array(rows * d);
@@ -161,14 +159,14 @@ function solveRowsSpd(s: Float64Array, b: Float64Array, rows: number): Float64Ar
   for (let r = 0; r < rows; r++) {
     // S x = b_r (S symmetric, so x = row r of B S⁻¹): forward then back substitution.
     for (let i = 0; i < d; i++) {
-      let sum = b[r * d + i] as number;
-      for (let k = 0; k < i; k++) sum -= (l[i * d + k] as number) * (y[k] as number);
-      y[i] = sum / (l[i * d + i] as number);
+      let sum = b[r * d + i]!;
+      for (let k = 0; k < i; k++) sum -= l[i * d + k]! * y[k]!;
+      y[i] = sum / l[i * d + i]!;
     }
     for (let i = d - 1; i >= 0; i--) {
-      let sum = y[i] as number;
-      for (let k = i + 1; k < d; k++) sum -= (l[k * d + i] as number) * (out[r * d + k] as number);
-      out[r * d + i] = sum / (l[i * d + i] as number);
+      let sum = y[i]!;
+      for (let k = i + 1; k < d; k++) sum -= l[k * d + i]! * out[r * d + k]!;
+      out[r * d + i] = sum / l[i * d + i]!;
     }
   }
   return out;

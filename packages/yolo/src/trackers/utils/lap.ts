@@ -26,7 +26,7 @@ export function linearAssignment(cost: ArrayLike<number>, rows: number, cols: nu
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       let c: number;
-      if (i < rows && j < cols) c = cost[i * cols + j] as number;
+      if (i < rows && j < cols) c = cost[i * cols + j]!;
       else if (i >= rows && j >= cols) c = 0;
       else c = half;
       extended[i * n + j] = c;
@@ -37,7 +37,7 @@ export function linearAssignment(cost: ArrayLike<number>, rows: number, cols: nu
   const matchedCols = new Uint8Array(cols);
   const unmatchedA: number[] = [];
   for (let i = 0; i < rows; i++) {
-    const j = rowToCol[i] as number;
+    const j = rowToCol[i]!;
     if (j < cols) {
       matches.push([i, j]);
       matchedCols[j] = 1;
@@ -66,40 +66,40 @@ export function solveSquare(cost: Float64Array, n: number): Int32Array {
     used.fill(0);
     do {
       used[j0] = 1;
-      const i0 = p[j0] as number;
+      const i0 = p[j0]!;
       let delta = Number.POSITIVE_INFINITY;
       let j1 = 0;
       const rowBase = (i0 - 1) * n - 1;
-      const ui0 = u[i0] as number;
+      const ui0 = u[i0]!;
       for (let j = 1; j <= n; j++) {
         if (used[j]) continue;
-        const cur = (cost[rowBase + j] as number) - ui0 - (v[j] as number);
-        if (cur < (minv[j] as number)) {
+        const cur = cost[rowBase + j]! - ui0 - v[j]!;
+        if (cur < minv[j]!) {
           minv[j] = cur;
           way[j] = j0;
         }
-        if ((minv[j] as number) < delta) {
-          delta = minv[j] as number;
+        if (minv[j]! < delta) {
+          delta = minv[j]!;
           j1 = j;
         }
       }
       for (let j = 0; j <= n; j++) {
         if (used[j]) {
-          const row = p[j] as number;
-          u[row] = (u[row] as number) + delta;
-          v[j] = (v[j] as number) - delta;
-        } else minv[j] = (minv[j] as number) - delta;
+          const row = p[j]!;
+          u[row] = u[row]! + delta;
+          v[j] = v[j]! - delta;
+        } else minv[j] = minv[j]! - delta;
       }
       j0 = j1;
     } while (p[j0] !== 0);
     do {
-      const j1 = way[j0] as number;
-      p[j0] = p[j1] as number;
+      const j1 = way[j0]!;
+      p[j0] = p[j1]!;
       j0 = j1;
     } while (j0 !== 0);
   }
   const rowToCol = new Int32Array(n);
-  for (let j = 1; j <= n; j++) rowToCol[(p[j] as number) - 1] = j - 1;
+  for (let j = 1; j <= n; j++) rowToCol[p[j]! - 1] = j - 1;
   return rowToCol;
 }
 

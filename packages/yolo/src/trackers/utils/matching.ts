@@ -52,7 +52,7 @@ export function fuseScore(cost: CostMatrix, detections: readonly HasScore[]): Co
   for (let i = 0; i < cost.rows; i++) {
     for (let j = 0; j < cost.cols; j++) {
       const k = i * cost.cols + j;
-      data[k] = 1 - (1 - (cost.data[k] as number)) * (detections[j] as HasScore).score;
+      data[k] = 1 - (1 - cost.data[k]!) * detections[j]!.score;
     }
   }
   return { data, rows: cost.rows, cols: cost.cols };

@@ -67,7 +67,7 @@ export class MotAccumulator {
       const prev = this.last.get(g.id);
       const hi = tracks.findIndex((h) => h.id === prev);
       if (prev === undefined || hi < 0 || matchedH.has(hi)) continue;
-      if (iou(g.xyxy, (tracks[hi] as IdBox).xyxy) >= IOU_MIN) {
+      if (iou(g.xyxy, tracks[hi]!.xyxy) >= IOU_MIN) {
         matchedG.add(gi);
         matchedH.add(hi);
       }
@@ -77,16 +77,16 @@ export class MotAccumulator {
     const cost = new Float64Array(gRest.length * hRest.length);
     gRest.forEach((gi, r) => {
       hRest.forEach((hi, c) => {
-        cost[r * hRest.length + c] = 1 - iou((truth[gi] as IdBox).xyxy, (tracks[hi] as IdBox).xyxy);
+        cost[r * hRest.length + c] = 1 - iou(truth[gi]!.xyxy, tracks[hi]!.xyxy);
       });
     });
     for (const [r, c] of linearAssignment(cost, gRest.length, hRest.length, 1 - IOU_MIN + 1e-9).matches) {
-      const g = truth[gRest[r] as number] as IdBox;
-      const h = tracks[hRest[c] as number] as IdBox;
+      const g = truth[gRest[r]!]!;
+      const h = tracks[hRest[c]!]!;
       const prev = this.last.get(g.id);
       if (prev !== undefined && prev !== h.id) this.switches++;
-      matchedG.add(gRest[r] as number);
-      matchedH.add(hRest[c] as number);
+      matchedG.add(gRest[r]!);
+      matchedH.add(hRest[c]!);
       this.last.set(g.id, h.id);
     }
     this.misses += truth.length - matchedG.size;
@@ -108,7 +108,7 @@ export class MotAccumulator {
     if (n > 0) {
       const rowToCol = solveSquare(cost, n);
       gtIds.forEach((_, r) => {
-        idtp -= cost[r * n + (rowToCol[r] as number)] as number;
+        idtp -= cost[r * n + rowToCol[r]!]!;
       });
     }
     const hypTotal = [...this.hypCount.values()].reduce((a, b) => a + b, 0);

@@ -47,5 +47,5 @@ export function rgbToHex(color: Rgb): string {
  */
 export function classColor(index: number): Rgb {
   const n = PALETTE.length;
-  return PALETTE[((Math.trunc(index) % n) + n) % n] as Rgb;
+  return PALETTE[((Math.trunc(index) % n) + n) % n]!;
 }

@@ -35,7 +35,7 @@ export async function plotConfusionMatrix(
     );
   }
   const nc = size - 1;
-  const columnSums = Array.from({ length: size }, (_, j) => matrix.reduce((sum, row) => sum + (row[j] as number), 0));
+  const columnSums = Array.from({ length: size }, (_, j) => matrix.reduce((sum, row) => sum + row[j]!, 0));
   const ticks =
     names.length > 0 && names.length < 99 && names.length === nc
       ? [...names, 'background']
@@ -44,10 +44,10 @@ export async function plotConfusionMatrix(
   let vmax = 0;
   matrix.forEach((row, i) => {
     for (let j = 0; j < size; j++) {
-      const v = normalize ? (row[j] as number) / ((columnSums[j] as number) + 1e-9) : (row[j] as number);
+      const v = normalize ? row[j]! / (columnSums[j]! + 1e-9) : row[j]!;
       if (!(v >= 0.005)) continue; // seaborn leaves NaN cells blank; Ultralytics sets values < 0.005 to NaN
       vmax = Math.max(vmax, v);
-      cells.push({ pred: ticks[i] as string, true: ticks[j] as string, v, label: normalize ? v.toFixed(2) : v.toFixed(0), i, j });
+      cells.push({ pred: ticks[i]!, true: ticks[j]!, v, label: normalize ? v.toFixed(2) : v.toFixed(0), i, j });
     }
   });
   const title = normalize ? 'Confusion Matrix Normalized' : 'Confusion Matrix';

@@ -36,7 +36,7 @@ function checkCurves(what: string, px: ArrayLike<number>, py: readonly ArrayLike
 /** Point-wise mean over classes; all zeros when there is no class (nothing was labelled). */
 function meanCurve(py: readonly ArrayLike<number>[], n: number): Float64Array {
   const mean = new Float64Array(n);
-  for (const curve of py) for (let i = 0; i < n; i++) mean[i] = (mean[i] as number) + (curve[i] as number) / py.length;
+  for (const curve of py) for (let i = 0; i < n; i++) mean[i] = mean[i]! + curve[i]! / py.length;
   return mean;
 }
 
@@ -48,7 +48,7 @@ async function plotCurves(data: CurveData, file: string): Promise<string> {
   );
   const meanRows = Array.from({ length: px.length }, (_, i) => ({ x: px[i], y: mean[i], s: data.meanLabel }));
   const domain = named ? [...labels, data.meanLabel] : [data.meanLabel];
-  const range = named ? [...labels.map((_, c) => TAB10[c % TAB10.length] as string), 'blue'] : ['blue'];
+  const range = named ? [...labels.map((_, c) => TAB10[c % TAB10.length]!), 'blue'] : ['blue'];
   const color = {
     field: 's',
     type: 'nominal' as const,
@@ -113,7 +113,7 @@ export async function plotPrCurve(
     {
       px,
       perClass: py,
-      labels: names.map((name, i) => `${name} ${(ap50[i] as number).toFixed(3)}`),
+      labels: names.map((name, i) => `${name} ${ap50[i]!.toFixed(3)}`),
       mean: meanCurve(py, px.length),
       meanLabel: `all classes ${meanAp.toFixed(3)} mAP@0.5`,
       xTitle: 'Recall',
@@ -145,9 +145,9 @@ export async function plotMcCurve(
   checkCurves('plotMcCurve', px, py, names);
   const mean = boxSmooth(meanCurve(py, px.length), 0.05).subarray(0, px.length);
   let best = 0;
-  for (let i = 1; i < mean.length; i++) if ((mean[i] as number) > (mean[best] as number)) best = i;
-  const bestValue = mean.length > 0 ? (mean[best] as number) : 0;
-  const bestX = px.length > 0 ? (px[best] as number) : 0;
+  for (let i = 1; i < mean.length; i++) if (mean[i]! > mean[best]!) best = i;
+  const bestValue = mean.length > 0 ? mean[best]! : 0;
+  const bestX = px.length > 0 ? px[best]! : 0;
   return plotCurves(
     {
       px,

@@ -49,7 +49,7 @@ function buildMosaic(images: Uint8Array | Float32Array, bs: number, ns: number, 
   let gain = 1;
   if (images instanceof Float32Array) {
     let max = Number.NEGATIVE_INFINITY;
-    for (let k = 0; k < 3 * h * w; k++) max = Math.max(max, images[k] as number);
+    for (let k = 0; k < 3 * h * w; k++) max = Math.max(max, images[k]!);
     gain = max <= 1 ? 255 : 1;
   }
   const plane = h * w;
@@ -61,9 +61,9 @@ function buildMosaic(images: Uint8Array | Float32Array, bs: number, ns: number, 
       let dst = ((y0 + y) * width + x0) * 3;
       for (let x = 0; x < w; x++, dst += 3) {
         const p = src + y * w + x;
-        data[dst] = Math.min(255, Math.max(0, Math.round((images[p] as number) * gain)));
-        data[dst + 1] = Math.min(255, Math.max(0, Math.round((images[p + plane] as number) * gain)));
-        data[dst + 2] = Math.min(255, Math.max(0, Math.round((images[p + 2 * plane] as number) * gain)));
+        data[dst] = Math.min(255, Math.max(0, Math.round(images[p]! * gain)));
+        data[dst + 1] = Math.min(255, Math.max(0, Math.round(images[p + plane]! * gain)));
+        data[dst + 2] = Math.min(255, Math.max(0, Math.round(images[p + 2 * plane]! * gain)));
       }
     }
   }
@@ -128,7 +128,8 @@ export async function plotImages(input: PlotImagesInput): Promise<string> {
     const y = h * (i % ns);
     if (input.masks) paintTileMasks(mosaic, input, i, [x, y, w, h]);
     annotator.rectangle([x, y, x + w, y + h], { outline: [255, 255, 255], width: 2 });
-    if (paths?.[i] !== undefined) annotator.text([x + 5, y + 5], basename(paths[i]).slice(0, 40), { color: FILENAME_COLOR });
+    const path = paths?.[i];
+    if (path !== undefined) annotator.text([x + 5, y + 5], basename(path).slice(0, 40), { color: FILENAME_COLOR });
     const members: number[] = [];
     for (let k = 0; k < cls.length; k++) if (batchIdx[k] === i) members.push(k);
     if (boxes) {
@@ -138,15 +139,15 @@ export async function plotImages(input: PlotImagesInput): Promise<string> {
       members.forEach((k, j) => {
         const conf = confs?.[k];
         if (conf !== undefined && !(conf > CONF_THRESHOLD)) return;
-        const [x1, y1, x2, y2] = corners[j] as XyxyBox;
-        const c = cls[k] as number;
+        const [x1, y1, x2, y2] = corners[j]!;
+        const c = cls[k]!;
         const name = className(names, c);
         const box: XyxyBox = [x1 * gain[0] + x, y1 * gain[1] + y, x2 * gain[0] + x, y2 * gain[1] + y];
         annotator.boxLabel(box, conf === undefined ? name : `${name} ${conf.toFixed(1)}`, classColor(c));
       });
     } else {
       for (const k of members) {
-        const c = cls[k] as number;
+        const c = cls[k]!;
         annotator.text([x, y], className(names, c), { color: classColor(c), boxStyle: true });
       }
     }
@@ -167,7 +168,7 @@ function paintTileMasks(mosaic: RgbImage, input: PlotImagesInput, i: number, [x,
   members.forEach((k, j) => {
     const conf = input.confs?.[k];
     if (conf !== undefined && !(conf > CONF_THRESHOLD)) return;
-    const [r, g, b] = classColor(input.cls[k] as number);
+    const [r, g, b] = classColor(input.cls[k]!);
     const plane = (perBox ? k : i) * mh * mw;
     const value = perBox ? 1 : j + 1;
     for (let ty = 0; ty < h; ty++) {
@@ -175,10 +176,10 @@ function paintTileMasks(mosaic: RgbImage, input: PlotImagesInput, i: number, [x,
       let dst = ((y + ty) * mosaic.width + x) * 3;
       for (let tx = 0; tx < w; tx++, dst += 3) {
         const mx = Math.min(Math.floor(((tx + 0.5) * mw) / w), mw - 1);
-        if ((data[plane + my * mw + mx] as number) !== value) continue;
-        mosaic.data[dst] = (mosaic.data[dst] as number) * 0.4 + r * 0.6;
-        mosaic.data[dst + 1] = (mosaic.data[dst + 1] as number) * 0.4 + g * 0.6;
-        mosaic.data[dst + 2] = (mosaic.data[dst + 2] as number) * 0.4 + b * 0.6;
+        if (data[plane + my * mw + mx]! !== value) continue;
+        mosaic.data[dst] = mosaic.data[dst]! * 0.4 + r * 0.6;
+        mosaic.data[dst + 1] = mosaic.data[dst + 1]! * 0.4 + g * 0.6;
+        mosaic.data[dst + 2] = mosaic.data[dst + 2]! * 0.4 + b * 0.6;
       }
     }
   });

@@ -34,8 +34,8 @@ function histogram2d(a: Float64Array, b: Float64Array): HistBin[] {
   const counts = new Float64Array(HIST_BINS * HIST_BINS);
   const binOf = (v: number, lo: number, hi: number) => Math.min(HIST_BINS - 1, Math.floor(((v - lo) / (hi - lo)) * HIST_BINS));
   for (let i = 0; i < a.length; i++) {
-    const k = binOf(a[i] as number, aLo, aHi) * HIST_BINS + binOf(b[i] as number, bLo, bHi);
-    counts[k] = (counts[k] as number) + 1;
+    const k = binOf(a[i]!, aLo, aHi) * HIST_BINS + binOf(b[i]!, bLo, bHi);
+    counts[k] = counts[k]! + 1;
   }
   const aStep = (aHi - aLo) / HIST_BINS;
   const bStep = (bHi - bLo) / HIST_BINS;
@@ -87,7 +87,11 @@ function classHistogramPanel(cls: ArrayLike<number>, nc: number, names: string[]
   const showNames = names.length > 0 && names.length < 30;
   const bars = showNames ? Math.max(nc, names.length) : nc;
   const counts = new Array<number>(bars).fill(0);
-  for (let i = 0; i < cls.length; i++) counts[Math.trunc(cls[i] as number)] += 1;
+  // Class ids were checked against nc when the labels were read.
+  for (let i = 0; i < cls.length; i++) {
+    const c = Math.trunc(cls[i]!);
+    counts[c] = (counts[c] ?? 0) + 1;
+  }
   const values = counts.map((count, c) => ({ c0: c - 0.4, c1: c + 0.4, count, color: rgbToHex(classColor(c)) }));
   return {
     width: PANEL,
@@ -121,9 +125,9 @@ function classHistogramPanel(cls: ArrayLike<number>, nc: number, names: string[]
 function outlinePanel(cls: ArrayLike<number>, boxes: ArrayLike<number>, n: number): SubChartSpec {
   // Every box centred at (0.5, 0.5) on a 1000×1000 canvas shows the spread of box shapes and sizes.
   const values = Array.from({ length: Math.min(n, MAX_OUTLINES) }, (_, i) => {
-    const w = boxes[4 * i + 2] as number;
-    const h = boxes[4 * i + 3] as number;
-    return { x: 500 - 500 * w, x2: 500 + 500 * w, y: 500 - 500 * h, y2: 500 + 500 * h, color: rgbToHex(classColor(cls[i] as number)) };
+    const w = boxes[4 * i + 2]!;
+    const h = boxes[4 * i + 3]!;
+    return { x: 500 - 500 * w, x2: 500 + 500 * w, y: 500 - 500 * h, y2: 500 + 500 * h, color: rgbToHex(classColor(cls[i]!)) };
   });
   const axisOff = { domain: [0, 1000], nice: false, zero: false };
   return {
@@ -157,11 +161,11 @@ export async function plotLabels(cls: ArrayLike<number>, boxes: ArrayLike<number
   if (boxes.length !== 4 * n) throw new Error(`plotLabels: ${n} classes need ${4 * n} box values, got ${boxes.length}`);
   let nc = 0;
   for (let i = 0; i < n; i++) {
-    const c = cls[i] as number;
+    const c = cls[i]!;
     if (!(Number.isInteger(c) && c >= 0)) throw new Error(`plotLabels: label ${i} has class ${c}, not a class index`);
     nc = Math.max(nc, c + 1);
   }
-  const column = (k: number) => Float64Array.from({ length: n }, (_, i) => boxes[4 * i + k] as number);
+  const column = (k: number) => Float64Array.from({ length: n }, (_, i) => boxes[4 * i + k]!);
   const file = join(dir, 'labels.jpg');
   await renderChart(
     {

@@ -100,15 +100,15 @@ export async function plotResults(
 ): Promise<string> {
   const { columns, rows } = parseResultsCsv(await readFile(csvFile, 'utf8'), csvFile);
   const stem = basename(csvFile, extname(csvFile));
-  const epochs = rows.map((row) => row[0] as number);
+  const epochs = rows.map((row) => row[0]!);
   const subplots = layout.columns.map((name, k): SubChartSpec => {
     const j = columns.indexOf(name);
     if (j < 0) throw new Error(`${csvFile}: column '${name}' is missing (found: ${columns.join(', ')})`);
-    const y = rows.map((row) => row[j] as number);
+    const y = rows.map((row) => row[j]!);
     const smooth = gaussianFilter1d(y, 3);
     const values = [
       ...y.map((v, i) => ({ x: epochs[i], y: finiteOrNull(v), i, series: stem })),
-      ...y.map((_, i) => ({ x: epochs[i], y: finiteOrNull(smooth[i] as number), i, series: 'smooth' })),
+      ...y.map((_, i) => ({ x: epochs[i], y: finiteOrNull(smooth[i]!), i, series: 'smooth' })),
     ];
     const showLegend = k === 1;
     return {

@@ -14,7 +14,7 @@ export function boxSmooth(y: ArrayLike<number>, f = 0.05): Float64Array {
   const nf = Math.floor(roundHalfEven(n * f * 2) / 2) + 1;
   const half = Math.floor(nf / 2);
   const out = new Float64Array(n + 2 * half - nf + 1);
-  const padded = (j: number) => y[Math.min(Math.max(j - half, 0), n - 1)] as number;
+  const padded = (j: number) => y[Math.min(Math.max(j - half, 0), n - 1)]!;
   for (let i = 0; i < out.length; i++) {
     let sum = 0;
     for (let k = 0; k < nf; k++) sum += padded(i + k);
@@ -44,7 +44,7 @@ export function gaussianFilter1d(y: ArrayLike<number>, sigma: number): Float64Ar
   };
   for (let i = 0; i < n; i++) {
     let sum = 0;
-    for (let k = -radius; k <= radius; k++) sum += (weights[k + radius] as number) * (y[reflect(i + k)] as number);
+    for (let k = -radius; k <= radius; k++) sum += weights[k + radius]! * y[reflect(i + k)]!;
     out[i] = sum / total;
   }
   return out;

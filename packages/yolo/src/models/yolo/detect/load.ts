@@ -6,7 +6,7 @@ import * as torch from '@yolots/torch';
 import type { Args } from '../../../cfg/args.js';
 import { checkCfg, defaultCfg } from '../../../cfg/config.js';
 import { DetectionModel, type DetectionModelOptions } from '../../../nn/tasks.js';
-import { inferenceWeights, loadCheckpoint } from '../../../utils/checkpoint.js';
+import { disposeCheckpoint, inferenceWeights, loadCheckpoint } from '../../../utils/checkpoint.js';
 import { loadUltralyticsCheckpoint } from '../../../utils/ultralytics-pt.js';
 
 /** What a weights file says about itself, in either format. */
@@ -60,9 +60,7 @@ export function readWeightsFile(path: string): LoadedWeights {
   if (path.endsWith('.safetensors')) {
     const ckpt = loadCheckpoint(path);
     const weights = inferenceWeights(ckpt);
-    const other = weights === ckpt.model ? ckpt.ema : ckpt.model;
-    if (other) torch.dispose([...other.values()]);
-    for (const state of ckpt.optimizer?.state.values() ?? []) torch.dispose([...state.values()]);
+    disposeCheckpoint(ckpt, weights);
     const { meta } = ckpt;
     return {
       cfg: meta.model.yaml,

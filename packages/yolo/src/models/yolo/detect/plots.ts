@@ -100,7 +100,7 @@ export async function plotValidationCurves(
   const curves = metrics.curvesResults;
   const classNames = Array.from(metrics.apClassIndex, (c) => names[c] ?? String(c));
   const [pr, f1, p, r] = curves;
-  if (pr && pr[1].length) {
+  if (pr?.[1].length) {
     await plotPrCurve(pr[0], pr[1], Array.from(metrics.box.ap50), classNames, join(saveDir, 'PR_curve.png'));
     for (const [curve, file, label] of [
       [f1, 'F1_curve.png', 'F1'],

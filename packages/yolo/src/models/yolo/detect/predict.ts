@@ -35,7 +35,7 @@ export class DetectionPredictor extends BasePredictor<DetectionModel> {
     const inputShape = [img.shape[2], img.shape[3]] as [number, number];
     const paths = this.batch?.paths ?? [];
     return detections.map((pred, i) => {
-      const orig = origImgs[i] as RgbImage;
+      const orig = origImgs[i]!;
       const boxes = scaleBoxes(inputShape, pred, [orig.height, orig.width]);
       return new Results(orig, paths[i] ?? `image${i}.jpg`, this.names, { boxes });
     });

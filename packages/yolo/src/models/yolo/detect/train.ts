@@ -1,10 +1,10 @@
 // DetectionTrainer: the detection specifics of training — YOLO dataset and loader, /255 preprocessing on the device
 // (and multi-scale), DetectionModel, DetectionValidator, loss names and plots.
-import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { dataArgsFrom } from '../../../data/args.js';
 import { toBatch } from '../../../data/batch.js';
 import { buildDataloader, buildYoloDataset } from '../../../data/build.js';
+import { batchImagesToInput } from '../../../engine/device.js';
 import type { ModelCfg, StateDict } from '../../../engine/model-types.js';
 import type { TrainLoader } from '../../../engine/task-types.js';
 import { BaseTrainer } from '../../../engine/trainer.js';
@@ -58,11 +58,7 @@ export class DetectionTrainer<T extends DetectTypes = DetectTypes> extends BaseT
 
   /** The images to the device as float in [0, 1]; with `multi_scale`, a random size in [0.5, 1.5)·imgsz (stride multiple). */
   override preprocessBatch(batch: T['batch']): T['batch'] {
-    let img: Tensor = batch.img.to(this.device);
-    // The layout of the weights on CPU (see setupModel), reordered while the pixels are still 1-byte uint8: a quarter
-    // of the memory traffic of reordering floats; the elementwise cast and division keep the layout.
-    if (img.device === 'cpu') img = img.contiguous('channels_last');
-    img = img.float().div(255);
+    let img = batchImagesToInput(batch.img, this.device);
     if (this.args.multi_scale) {
       const gs = Math.max(...this.net.stride, 32);
       const imgsz = this.args.imgsz as number;

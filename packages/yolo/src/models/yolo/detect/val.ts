@@ -88,8 +88,8 @@ export class DetectionValidator<T extends DetectTypes = DetectTypes> extends Bas
     const boxesXyxy = batch.bboxes.numel() ? xywh2xyxy(batch.bboxes).mul(torch.tensor([w, h, w, h])) : null;
     preds.forEach((pred, si) => {
       const rows = batchIdx.flatMap((b, k) => (b === si ? [k] : []));
-      const gtCls = rows.map((k) => cls[k] as number);
-      const oriShape = batch.oriShape[si] as [number, number];
+      const gtCls = rows.map((k) => cls[k]!);
+      const oriShape = batch.oriShape[si]!;
       const ratioPad = batch.ratioPad?.[si];
       const gtBoxes =
         rows.length && boxesXyxy
@@ -105,12 +105,12 @@ export class DetectionValidator<T extends DetectTypes = DetectTypes> extends Bas
       const predn = scaleBoxes([h, w], pred.clone(), oriShape, { ratioPad });
       if (this.args.single_cls) predn.select(1, 5).fill_(0);
       const det = predn.toArray();
-      const conf = Array.from({ length: npr }, (_, i) => det[i * 6 + 4] as number);
-      const predCls = Array.from({ length: npr }, (_, i) => det[i * 6 + 5] as number);
+      const conf = Array.from({ length: npr }, (_, i) => det[i * 6 + 4]!);
+      const predCls = Array.from({ length: npr }, (_, i) => det[i * 6 + 5]!);
       this.stats.conf.push(...conf);
       this.stats.predCls.push(...predCls);
       if (gtCls.length) {
-        const predBoxes = Array.from({ length: npr * 4 }, (_, i) => det[Math.floor(i / 4) * 6 + (i % 4)] as number);
+        const predBoxes = Array.from({ length: npr * 4 }, (_, i) => det[Math.floor(i / 4) * 6 + (i % 4)]!);
         const iou = boxIou(gtBoxes, predBoxes);
         this.stats.tp.push(...matchPredictions(predCls, gtCls, iou, IOUV));
       } else {
@@ -119,8 +119,8 @@ export class DetectionValidator<T extends DetectTypes = DetectTypes> extends Bas
       // Label-less images count too: their detections are background false positives. Ultralytics 8.2.103 feeds
       // the matrix only images with labels (later releases count them as here); see docs/migration.md.
       if (this.plotting) this.confusionMatrix?.processBatch(det, gtBoxes, gtCls);
-      if (this.args.save_json) this.predToJson(det, batch.imFile[si] as string);
-      if (this.args.save_txt) this.saveOneTxt(det, oriShape, batch.imFile[si] as string);
+      if (this.args.save_json) this.predToJson(det, batch.imFile[si]!);
+      if (this.args.save_txt) this.saveOneTxt(det, oriShape, batch.imFile[si]!);
     });
   }
 

@@ -36,12 +36,12 @@ export class SegmentationPredictor extends BasePredictor<SegmentationModel> {
     const inputShape = [img.shape[2], img.shape[3]] as [number, number];
     const paths = this.batch?.paths ?? [];
     return detections.map((det, i) => {
-      const orig = origImgs[i] as RgbImage;
+      const orig = origImgs[i]!;
       const origShape: [number, number] = [orig.height, orig.width];
       const path = paths[i] ?? `image${i}.jpg`;
       if (det.shape[0] === 0) return new Results(orig, path, this.names, { boxes: det.narrow(1, 0, 6) });
       const proto = protos.select(0, i);
-      const coefficients = det.narrow(1, 6, (det.shape[1] as number) - 6);
+      const coefficients = det.narrow(1, 6, det.shape[1]! - 6);
       if (this.args.retina_masks) {
         const boxes = scaleBoxes(inputShape, det.narrow(1, 0, 6), origShape);
         const masks = processMaskNative(proto, coefficients, boxes.narrow(1, 0, 4), origShape);

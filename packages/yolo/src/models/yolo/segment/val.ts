@@ -126,8 +126,8 @@ export class SegmentationValidator<T extends SegmentTypes = SegmentTypes> extend
     if (this.plotting && this.batchI < 3) this.plotMasks = [];
     preds.forEach((pred, si) => {
       const rows = batchIdx.flatMap((b, k) => (b === si ? [k] : []));
-      const gtCls = rows.map((k) => cls[k] as number);
-      const oriShape = batch.oriShape[si] as [number, number];
+      const gtCls = rows.map((k) => cls[k]!);
+      const oriShape = batch.oriShape[si]!;
       const ratioPad = batch.ratioPad?.[si];
       const index = torch.tensor(rows, { dtype: 'int64', device: batch.cls.device });
       const gtBoxes = rows.length && boxesXyxy ? scaleBoxes([h, w], boxesXyxy.index([index]), oriShape, { ratioPad }).toArray() : [];
@@ -142,15 +142,15 @@ export class SegmentationValidator<T extends SegmentTypes = SegmentTypes> extend
       if (this.args.single_cls) pred.select(1, 5).fill_(0);
       const native = this.args.save_txt;
       const process = native ? processMaskNative : processMask;
-      const predMasks = process(preds.protos.select(0, si), pred.narrow(1, 6, (pred.shape[1] as number) - 6), pred.narrow(1, 0, 4), [h, w]);
+      const predMasks = process(preds.protos.select(0, si), pred.narrow(1, 6, pred.shape[1]! - 6), pred.narrow(1, 0, 4), [h, w]);
       const predn = scaleBoxes([h, w], pred.narrow(1, 0, 6), oriShape, { ratioPad });
       const det = predn.toArray();
-      const conf = Array.from({ length: npr }, (_, i) => det[i * 6 + 4] as number);
-      const predCls = Array.from({ length: npr }, (_, i) => det[i * 6 + 5] as number);
+      const conf = Array.from({ length: npr }, (_, i) => det[i * 6 + 4]!);
+      const predCls = Array.from({ length: npr }, (_, i) => det[i * 6 + 5]!);
       this.stats.conf.push(...conf);
       this.stats.predCls.push(...predCls);
       if (gtCls.length) {
-        const predBoxes = Array.from({ length: npr * 4 }, (_, i) => det[Math.floor(i / 4) * 6 + (i % 4)] as number);
+        const predBoxes = Array.from({ length: npr * 4 }, (_, i) => det[Math.floor(i / 4) * 6 + (i % 4)]!);
         this.stats.tp.push(...matchPredictions(predCls, gtCls, boxIou(gtBoxes, predBoxes), IOUV));
         const gtMasks = overlap ? batch.masks.select(0, si) : batch.masks.index([index]);
         this.stats.tpM.push(...maskTruePositives(predMasks, gtMasks, overlap, predCls, gtCls));
@@ -160,14 +160,14 @@ export class SegmentationValidator<T extends SegmentTypes = SegmentTypes> extend
         this.stats.tpM.push(...new Uint8Array(npr * IOUV.length));
       }
       if (this.plotting && this.batchI < 3) this.keepPlotMasks(predMasks);
-      if (native) this.saveOneTxt(predn, predMasks, oriShape, batch.imFile[si] as string);
+      if (native) this.saveOneTxt(predn, predMasks, oriShape, batch.imFile[si]!);
     });
   }
 
   /** The first 15 masks of an image, for val_batch*_pred.jpg (at proto resolution, or full size with save_txt). */
   private keepPlotMasks(masks: Tensor): void {
-    const top = masks.narrow(0, 0, Math.min(15, masks.shape[0] as number));
-    this.plotMaskShape = [top.shape[1] as number, top.shape[2] as number];
+    const top = masks.narrow(0, 0, Math.min(15, masks.shape[0]!));
+    this.plotMaskShape = [top.shape[1]!, top.shape[2]!];
     this.plotMasks.push(top.to({ dtype: 'uint8', device: 'cpu' }).contiguous().toTypedArray() as Uint8Array);
   }
 

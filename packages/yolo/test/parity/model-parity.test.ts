@@ -1,20 +1,19 @@
 // DetectionModel against the real Ultralytics 8.2.103: its yolov8n weights load strictly under the same names,
 // and the eval, fused-eval and train-mode outputs on its own validation batch match within 1e-4 relative.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import type { Batch } from '../src/data/batch.js';
-import type { DetectionPrediction } from '../src/nn/modules/head.js';
-import { DetectionModel } from '../src/nn/tasks.js';
+import type { Batch } from '../../src/data/batch.js';
+import type { DetectionPrediction } from '../../src/nn/modules/head.js';
+import { DetectionModel } from '../../src/nn/tasks.js';
+import { requireShared, sharedPath } from '../helpers/shared.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/', import.meta.url));
-const HAVE_FIXTURES = ['model.safetensors', 'forward.safetensors', 'batch.safetensors', 'loss.safetensors'].every((f) =>
-  existsSync(FIXTURES + f),
+const FIXTURES = sharedPath('fixtures/ultralytics/');
+const gate = requireShared(
+  ['model.safetensors', 'forward.safetensors', 'batch.safetensors', 'loss.safetensors'].map((f) => FIXTURES + f),
+  'model parity',
 );
-if (!HAVE_FIXTURES) console.log(`# skipping model parity tests: fixtures absent at ${FIXTURES}`);
 
 function load(name: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   return torch.io.loadSafetensors(FIXTURES + name);
@@ -38,7 +37,7 @@ function assertClose(actual: Tensor, expected: Tensor, what: string): number {
   return rel;
 }
 
-describe('DetectionModel parity with Ultralytics 8.2.103 (yolov8n fixture weights)', { skip: !HAVE_FIXTURES }, () => {
+describe('DetectionModel parity with Ultralytics 8.2.103 (yolov8n fixture weights)', gate, () => {
   test('weights load strictly; eval, train and fused outputs, loss() and gradients match; no tensors leak', () => {
     const baseline = torch.liveTensors();
     const weights = load('model.safetensors');
@@ -78,7 +77,7 @@ describe('DetectionModel parity with Ultralytics 8.2.103 (yolov8n fixture weight
       const trainDiffs = torch.noGrad(() =>
         torch.tidy(() => {
           const maps = model.call(img) as Tensor[];
-          return ['train_p3', 'train_p4', 'train_p5'].map((key, i) => assertClose(maps[i] as Tensor, get(forward.tensors, key), key));
+          return ['train_p3', 'train_p4', 'train_p5'].map((key, i) => assertClose(maps[i]!, get(forward.tensors, key), key));
         }),
       );
 

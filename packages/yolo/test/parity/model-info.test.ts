@@ -1,16 +1,15 @@
 // model.info() against the real Ultralytics 8.2.103: layer counts (module nesting), parameters, gradients and
 // GFLOPs of yolov8n/yolov8s, unfused and fused (fixtures/ultralytics/model_info.json), and the printed line.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
-import { DetectionModel } from '../src/nn/tasks.js';
-import { captureLog } from './helpers/capture-log.js';
+import { DetectionModel } from '../../src/nn/tasks.js';
+import { captureLog } from '../helpers/capture-log.js';
+import { requireShared, sharedPath } from '../helpers/shared.js';
 
-const INFO_FILE = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/model_info.json', import.meta.url));
-const HAVE_INFO = existsSync(INFO_FILE);
-if (!HAVE_INFO) console.log(`# skipping model info parity tests: ${INFO_FILE} is absent`);
+const INFO_FILE = sharedPath('fixtures/ultralytics/model_info.json');
+const gate = requireShared([INFO_FILE], 'model info parity');
 
 interface Counts {
   layers: number;
@@ -18,12 +17,12 @@ interface Counts {
   gflops_640: number;
 }
 
-describe('model.info() parity with Ultralytics 8.2.103', { skip: !HAVE_INFO }, () => {
-  const expected = HAVE_INFO ? (JSON.parse(readFileSync(INFO_FILE, 'utf8')) as Record<string, Counts & { fused: Counts }>) : {};
+describe('model.info() parity with Ultralytics 8.2.103', gate, () => {
+  const expected = !gate.skip ? (JSON.parse(readFileSync(INFO_FILE, 'utf8')) as Record<string, Counts & { fused: Counts }>) : {};
 
   for (const scale of ['n', 's'] as const) {
     test(`yolov8${scale}: layers, parameters, gradients and GFLOPs, unfused and fused`, () => {
-      const want = expected[scale] as Counts & { fused: Counts };
+      const want = expected[scale]!;
       const baseline = torch.liveTensors();
       const model = new DetectionModel(`yolov8${scale}.yaml`, { verbose: false });
       try {
@@ -65,7 +64,7 @@ describe('model.info() parity with Ultralytics 8.2.103', { skip: !HAVE_INFO }, (
       assert.equal(lines.length, 1 + model.parameters().length + 1);
       assert.equal(lines[0], `layer ${'name'.padStart(40)}  gradient   parameters ${'shape'.padStart(20)}         mu      sigma`);
       assert.match(
-        lines[1] as string,
+        lines[1]!,
         /^ {4}0 {22}model\.0\.conv\.weight {6}True {10}432 {8}\[16, 3, 3, 3\] +-?[\d.e+-]+ +[\d.e+-]+ torch\.float32$/,
       );
       assert.match(

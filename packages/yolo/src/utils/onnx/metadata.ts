@@ -72,7 +72,7 @@ export function parseNames(text: string): Record<number, string> {
     const raw = (value[1] ?? value[2]) as string;
     names[Number(key[1])] = raw.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c);
     at = PY_STRING.lastIndex;
-    while (at < body.length - 1 && /[\s,]/.test(body[at] as string)) at++;
+    while (at < body.length - 1 && /[\s,]/.test(body[at]!)) at++;
   }
   return names;
 }

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { LetterBox } from '../src/data/augment/letterbox.js';
-import { decodeImage } from '../src/data/images.js';
-import { Instances } from '../src/data/instances.js';
-import { pixelDiff } from './helpers/pixel-diff.js';
-import { valDataset } from './helpers/val-dataset.js';
+import { LetterBox } from '../../src/data/augment/letterbox.js';
+import { decodeImage } from '../../src/data/images.js';
+import { Instances } from '../../src/data/instances.js';
+import { pixelDiff } from '../helpers/pixel-diff.js';
+import { requireShared, sharedPath } from '../helpers/shared.js';
+import { valDataset } from '../helpers/val-dataset.js';
 
-const shared = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const fixture = `${shared}fixtures/ultralytics/letterbox640.safetensors`;
-const batchFixture = `${shared}fixtures/ultralytics/batch.safetensors`;
-const valDir = `${shared}datasets/coco8/images/val`;
-const missing = !existsSync(fixture) || !existsSync(batchFixture) || !existsSync(valDir);
-if (missing) console.log(`skipping letterbox parity: ${fixture}, ${batchFixture} or ${valDir} not found`);
+const fixture = sharedPath('fixtures/ultralytics/letterbox640.safetensors');
+const batchFixture = sharedPath('fixtures/ultralytics/batch.safetensors');
+const valDir = sharedPath('datasets/coco8/images/val');
+const gate = requireShared([fixture, batchFixture, valDir], 'letterbox parity');
 
 /** Minimal safetensors reader for the uint8 tensors: 8-byte LE header length, JSON header, raw data. */
 function readSafetensors(file: string): { tensors: Record<string, { shape: number[]; data: Uint8Array }>; meta: Record<string, string> } {
@@ -33,9 +31,9 @@ function readSafetensors(file: string): { tensors: Record<string, { shape: numbe
   return { tensors, meta: header.__metadata__ ?? {} };
 }
 
-describe('LetterBox matches Ultralytics (letterbox640.safetensors)', { skip: missing }, () => {
-  const { tensors, meta } = missing ? { tensors: {}, meta: {} } : readSafetensors(fixture);
-  const info = missing ? {} : (JSON.parse(meta.info ?? '{}') as Record<string, { file: string; orig_hw: [number, number] }>);
+describe('LetterBox matches Ultralytics (letterbox640.safetensors)', gate, () => {
+  const { tensors, meta } = gate.skip ? { tensors: {}, meta: {} } : readSafetensors(fixture);
+  const info = gate.skip ? {} : (JSON.parse(meta.info ?? '{}') as Record<string, { file: string; orig_hw: [number, number] }>);
 
   for (const key of ['lb0', 'lb1']) {
     test(`${key}: LetterBox((640, 640)) on the decoded image`, async () => {
@@ -66,7 +64,7 @@ describe('LetterBox matches Ultralytics (letterbox640.safetensors)', { skip: mis
     const want = tensors.lb1 as { data: Uint8Array };
     const hwc = new Uint8Array(item.img.length);
     const plane = item.height * item.width;
-    for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) hwc[p * 3 + c] = item.img[c * plane + p] as number;
+    for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) hwc[p * 3 + c] = item.img[c * plane + p]!;
     assert.deepEqual(pixelDiff(hwc, want.data), [0, 0]);
     assert.deepEqual(item.ratioPad, [
       [1, 1],
