@@ -4,7 +4,8 @@
 // Ultralytics 8.2.103 forced to 2 torch threads; printed beside those figures with the ratio, with the data wait,
 // in-training validation images/s and the process's peak RSS. Each (size, precision) runs in its own process so
 // that peak RSS is its own.
-// Run: node --conditions=source --import tsx bench/train.ts [640|320 ...] [--precision fp32|bf16|both]
+// Run: node --conditions=source --import tsx bench/train.ts [640|320 ...] [--precision fp32|bf16|both] [--epochs 4]
+// (fewer epochs only to check the script: the figure wants epochs 2-4)
 //
 // Machines of this kind differ in speed from moment to moment, so at 640 the benchmark also times the pure compute
 // floor in Python torch in the same invocation (bench/torch-yolov8n.py, the reference's own surrogate: batch 8,
@@ -19,7 +20,6 @@ import { DetectionTrainer } from '../packages/yolo/src/models/yolo/detect/train.
 import { mean, pythonTorchAvailable, runPythonTwin } from './python-twin.js';
 
 const DATA = fileURLToPath(new URL('../../shared/datasets/coco128.yaml', import.meta.url));
-const EPOCHS = 4;
 type Precision = 'fp32' | 'bf16';
 
 /**
@@ -123,12 +123,16 @@ async function bench(imgsz: number, precision: Precision): Promise<void> {
 }
 
 const args = process.argv.slice(2);
+const epochsAt = args.indexOf('--epochs');
+const EPOCHS = epochsAt >= 0 ? Number(args[epochsAt + 1]) : 4;
+if (!Number.isInteger(EPOCHS) || EPOCHS < 2)
+  throw new Error(`--epochs must be an integer >= 2 (epoch 1 is warm-up), got '${args[epochsAt + 1]}'`);
 const precisionAt = args.indexOf('--precision');
 const precisionArg = precisionAt >= 0 ? args[precisionAt + 1] : 'both';
 if (precisionArg !== 'fp32' && precisionArg !== 'bf16' && precisionArg !== 'both') {
   throw new Error(`--precision must be fp32, bf16 or both, got '${precisionArg}'`);
 }
-const sizes = args.filter((a, i) => /^\d+$/.test(a) && i !== precisionAt + 1).map(Number);
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && i !== precisionAt + 1 && i !== epochsAt + 1).map(Number);
 const precisions: Precision[] = precisionArg === 'both' ? ['fp32', 'bf16'] : [precisionArg];
 const runs = (sizes.length ? sizes : [640, 320]).flatMap((imgsz) => precisions.map((p) => [imgsz, p] as const));
 if (runs.length === 1) {
@@ -139,7 +143,7 @@ if (runs.length === 1) {
   for (const [imgsz, precision] of runs) {
     const child = spawnSync(
       process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), String(imgsz), '--precision', precision],
+      [...process.execArgv, fileURLToPath(import.meta.url), String(imgsz), '--precision', precision, '--epochs', String(EPOCHS)],
       {
         stdio: 'inherit',
       },
