@@ -51,6 +51,14 @@ export interface NativeAddon {
   cudaSynchronize(index: number): void;
   cudaMemGetInfo(index: number): [number, number];
   buildInfo(): { version: string; config: string; parallelInfo: string; mkldnn: boolean; openmp: boolean };
+  /** [enabled, scalar type code] of autocast for 'cpu' or 'cuda' on this thread. */
+  autocastState(device: 'cpu' | 'cuda'): [boolean, number];
+  setAutocast(device: 'cpu' | 'cuda', enabled: boolean, scalarType: number): void;
+  autocastEnterNesting(): number;
+  /** Leaves one nesting level; the outermost exit clears the cache of cast weights. Returns the new depth. */
+  autocastExitNesting(): number;
+  /** Returns the previous setting. */
+  setAutocastCacheEnabled(enabled: boolean): boolean;
 }
 
 function locateAddon(): string {

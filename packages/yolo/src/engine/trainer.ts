@@ -28,6 +28,7 @@ import { interp, lrLambda } from '../utils/lr.js';
 import { appendResultsRow, formatG, readResultsCsv, resultsCsvStyle } from '../utils/results-csv.js';
 import { initSeeds } from '../utils/seed.js';
 import { VERSION } from '../version.js';
+import { type AmpMode, resolveAmp, toFloat32, withAutocast } from './amp.js';
 import { type BuiltOptimizer, buildOptimizer } from './build-optimizer.js';
 import { type Callback, Callbacks, type TrainerEvent, type ValidatorEvent } from './callbacks.js';
 import { parseDevice, selectDevice } from './device.js';
@@ -120,6 +121,10 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   lf: (epoch: number) => number = () => 1;
   accumulate = 1;
   ema: ModelEMA | null = null;
+  /** The mixed precision of the forward (`resolveAmp`: bf16 on CPUs with AMX, fp16 on CUDA, else off); set up by setupTrain. */
+  ampMode: AmpMode = 'off';
+  /** Loss scaling of float16 training (CUDA); a pass-through otherwise. */
+  scaler: torch.amp.GradScaler = new torch.amp.GradScaler({ enabled: false });
   readonly stopper: EarlyStopping;
   trainLoader: TrainLoader<T['raw']> | null = null;
   /** The validation loader (rank 0 only). */
@@ -373,6 +378,10 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       const pg = this.processGroup;
       torch.noGrad(() => pg.broadcast([...this.net.stateDict().values()], 0));
     }
+    const amp = resolveAmp(this.args.amp, this.device);
+    this.ampMode = amp.mode;
+    this.scaler = new torch.amp.GradScaler({ enabled: amp.mode === 'fp16' });
+    if (this.isMain) console.log(`AMP: ${amp.reason}`);
     const trainLoader = await this.getDataloader(trainSource, this.batchSize, this.rank, 'train');
     this.trainLoader = trainLoader;
     if (this.isMain) {
@@ -672,7 +681,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       const finite = this.processGroup ? finiteOnAllRanks(this.processGroup, value, this.device) : Number.isFinite(value);
       if (finite) {
         // As Ultralytics: the loss is scaled by the world size and gradients are averaged, i.e. summed over ranks.
-        (this.processGroup ? loss.sum().mul(this.worldSize) : loss).backward();
+        this.scaler.scale(this.processGroup ? loss.sum().mul(this.worldSize) : loss).backward();
         this.allReduceGradients();
       }
       const items = lossItems.detach().clone();
@@ -699,17 +708,29 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     if (this.processGroup) averageGradients(this.processGroup, this.net.parameters());
   }
 
-  /** The trainer-level `criterion` when a subclass defines one, else the model's own loss (docs/customizing-trainer.md). */
+  /** The loss of one batch: `forwardForLoss`, then `lossOf` its output. */
   protected computeLoss(batch: T['batch']): [Tensor, Tensor] {
-    if (this.criterion) return this.criterion(this.net.call(batch.img), batch);
-    return this.net.loss(batch);
+    return this.lossOf(batch, this.forwardForLoss(batch));
   }
 
-  /** Clip gradients at norm 10, step, zero the gradients, update the EMA — firing the events in between. */
+  /** The training forward under `ampMode`'s autocast; low-precision outputs come back as float32 for the loss. */
+  protected forwardForLoss(batch: T['batch']): ModelOutput<T> {
+    return toFloat32(withAutocast(this.ampMode, () => this.net.call(batch.img))) as ModelOutput<T>;
+  }
+
+  /** The trainer-level `criterion` when a subclass defines one, else the model's own loss (docs/customizing-trainer.md). */
+  protected lossOf(batch: T['batch'], preds: ModelOutput<T>): [Tensor, Tensor] {
+    if (this.criterion) return this.criterion(preds, batch);
+    return this.net.loss(batch, preds);
+  }
+
+  /** Unscale (fp16), clip gradients at norm 10, step, zero the gradients, update the EMA — firing the events in between. */
   async optimizerStep(): Promise<void> {
     const optimizer = this.requireOptimizer();
-    torch.optim.clipGradNorm(this.net.parameters(), 10.0);
-    optimizer.step();
+    this.scaler.unscale_(optimizer);
+    torch.tidy(() => torch.optim.clipGradNorm_(this.net.parameters(), 10.0));
+    this.scaler.step(optimizer);
+    this.scaler.update();
     await this.runCallbacks('optimizer_step');
     await this.runCallbacks('on_before_zero_grad');
     optimizer.zeroGrad();
