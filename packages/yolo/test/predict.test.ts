@@ -93,7 +93,14 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
       fromMemory.map((m) => m.path),
       ['image0.jpg', 'image1.jpg', 'image2.jpg'],
     );
-    for (const m of fromMemory) assert.deepEqual(rowsOf(m), rowsOf(r));
+    // The same pixels give the same detections. Not bit for bit: oneDNN may run a later call's convolutions with
+    // another kernel than the first's (seen on AMD EPYC: 6e-5 px apart), so coordinates agree to 1e-3 px.
+    const expected = rowsOf(r);
+    for (const m of fromMemory) {
+      const rows = rowsOf(m);
+      assert.equal(rows.length, expected.length, `${m.path}: as many detections as from the path`);
+      rows.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) <= 1e-3, `${m.path}: value ${i} ${v} vs ${expected[i]}`));
+    }
     assert.ok((r.speed.inference ?? 0) > 0 && (r.speed.preprocess ?? 0) > 0 && (r.speed.postprocess ?? 0) > 0);
   });
 
