@@ -1,7 +1,15 @@
 // yolo11-seg.yaml against Ultralytics 8.3.28 (fixtures/ultralytics-segment, README "YOLO11, for later"): the layer
-// tables and summaries of yolo11n/s-seg with 80 and 3 classes, unfused and fused, and the m/l/x summaries of the yaml.
+// tables and summaries of yolo11n/s-seg with 80 and 3 classes, unfused and fused, and the m/l/x summaries of the yaml;
+// its ONNX export gives libtorch's two outputs.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
+import { exportOnnx } from '../../src/engine/exporter.js';
+import type { SegmentPrediction } from '../../src/nn/modules/segment.js';
 import { SegmentationModel } from '../../src/nn/segmentation-model.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { fixtureSet } from './fixture-set.js';
@@ -58,6 +66,38 @@ describe('yolo11-seg.yaml parity with Ultralytics 8.3.28', gate, () => {
       } finally {
         model.dispose();
       }
+    }
+  });
+
+  test('ONNX export of yolo11n-seg: both outputs equal the libtorch eval outputs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yolots-yolo11-seg-onnx-'));
+    const model = new SegmentationModel('yolo11n-seg.yaml', { nc: 3, verbose: false });
+    const img = torch.rand([1, 3, 160, 160]);
+    try {
+      model.eval();
+      const file = await exportOnnx(model, { imgsz: 160, batch: 1, opset: 17, file: join(dir, 'yolo11n-seg.onnx') });
+      const ort = await import('onnxruntime-node');
+      const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'] });
+      const out = await session.run({ images: new ort.Tensor('float32', img.toTypedArray() as Float32Array, [...img.shape]) });
+      const [pred, protos] = session.outputNames.map((name) => {
+        const t = out[name] as InstanceType<typeof ort.Tensor>;
+        return torch.fromTypedArray((t.data as Float32Array).slice(), [...t.dims]);
+      }) as [Tensor, Tensor];
+      await session.release();
+      torch.noGrad(() =>
+        torch.tidy(() => {
+          const [ours, [, , ourProtos]] = model.call(img) as SegmentPrediction;
+          const rel = (a: Tensor, b: Tensor) => a.sub(b).abs().max().item() / b.abs().max().item();
+          assert.deepEqual(pred.shape, ours.shape);
+          assert.ok(rel(pred, ours) <= 1e-4, `output0 differs by ${rel(pred, ours)} relative`);
+          assert.ok(rel(protos, ourProtos) <= 1e-4, `output1 differs by ${rel(protos, ourProtos)} relative`);
+        }),
+      );
+      torch.dispose([pred, protos]);
+    } finally {
+      img.dispose();
+      model.dispose();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
