@@ -1,9 +1,9 @@
 // Test helper for parity tests of any fixture folder under ../shared/fixtures: where it is, whether to skip (absent
-// locally) or fail (absent under CI=true, where a missing fixture would otherwise hide a regression), and readers.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// locally) or fail (absent under CI=true, see helpers/shared.ts), and readers.
+import { readFileSync } from 'node:fs';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
+import { requireShared, sharedPath } from '../helpers/shared.js';
 
 /** A fixture folder: its path, a describe() gate and readers of its files. */
 export interface FixtureSet {
@@ -24,16 +24,14 @@ export interface FixtureSet {
  * @example const yolo11 = fixtureSet('ultralytics-yolo11');
  */
 export function fixtureSet(name: string): FixtureSet {
-  const dir = fileURLToPath(new URL(`../../../../../shared/fixtures/${name}/`, import.meta.url));
+  const dir = sharedPath(`fixtures/${name}/`);
   return {
     dir,
-    gate(files) {
-      const missing = files.filter((f) => !existsSync(dir + f));
-      if (missing.length === 0) return { skip: false };
-      const why = `${name} fixtures absent at ${dir} (${missing.join(', ')})`;
-      if (process.env.CI === 'true') throw new Error(`${why}: CI needs them`);
-      return { skip: why };
-    },
+    gate: (files) =>
+      requireShared(
+        files.map((f) => dir + f),
+        `${name} fixtures`,
+      ),
     load: (file) => torch.io.loadSafetensors(dir + file),
     json: <T>(file: string) => JSON.parse(readFileSync(dir + file, 'utf8')) as T,
     text: (file) => readFileSync(dir + file, 'utf8'),
