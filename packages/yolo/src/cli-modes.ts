@@ -4,7 +4,11 @@ import { YOLO, YOLO_TASK_MAP } from './models/yolo/model.js';
 const WEIGHTS_HINT = 'a yolots .safetensors checkpoint, an Ultralytics .pt, a model .yaml, or an exported .onnx for val and predict';
 
 /** The model `yolo TASK train` builds when no model= is given (Ultralytics' TASK2MODEL, as YAMLs). */
-const TASK_DEFAULT_MODEL: Record<string, string> = { detect: 'yolov8n.yaml', segment: 'yolov8n-seg.yaml' };
+const TASK_DEFAULT_MODEL: Record<string, string> = {
+  detect: 'yolov8n.yaml',
+  segment: 'yolov8n-seg.yaml',
+  classify: 'yolov8n-cls.yaml',
+};
 
 /**
  * Runs one mode. `task` is the one named on the command line, or null to take the model's (guessed from its YAML,

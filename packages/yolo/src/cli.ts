@@ -14,7 +14,7 @@ const HELP = `
 
         yolo TASK MODE ARGS
 
-        Where   TASK (optional) is one of [detect, segment]
+        Where   TASK (optional) is one of [detect, segment, classify]
                 MODE (required) is one of [train, val, predict, track, export]
                 ARGS (optional) are any number of custom 'arg=value' pairs like 'imgsz=320' that override defaults.
                     See all ARGS with 'yolo cfg'
@@ -42,7 +42,12 @@ const HELP = `
         yolo segment train model=yolov8n-seg.yaml epochs=10 imgsz=256
         yolo predict model=runs/segment/train/weights/best.safetensors source=images/
 
-    7. Special commands:
+    7. Image classification: the same modes with a -cls model (or TASK=classify) and a folder dataset
+       (train/<class>/*.jpg, val/<class>/*.jpg); no data= trains on built-in single-shape crops
+        yolo classify train model=yolov8n-cls.yaml epochs=10 imgsz=64
+        yolo predict model=runs/classify/train/weights/best.safetensors source=images/
+
+    8. Special commands:
         yolo help
         yolo checks
         yolo version

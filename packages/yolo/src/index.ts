@@ -4,6 +4,11 @@
 export type { Args } from './cfg/args.js';
 export { defaultCfg, getCfg } from './cfg/config.js';
 export { type Batch, toBatch } from './data/batch.js';
+export { ClassificationDataset, type ClassifyDataArgs, type ClassifySample } from './data/classify/dataset.js';
+export { type ClsDataset, checkClsDataset } from './data/classify/folders.js';
+export { ClassificationLoader, type ClassifyRawBatch } from './data/classify/loader.js';
+export { pillowResizeBilinear } from './data/classify/pillow-resize.js';
+export { classifyTransforms } from './data/classify/transforms.js';
 export * from './data/index.js';
 export {
   crossingScenario,
@@ -15,7 +20,7 @@ export {
   steadyScenario,
   type TruthObject,
 } from './data/shapes/motion.js';
-export { BUILTIN_DATASET, ensureShapesDataset, isBuiltinDataset } from './data/shapes.js';
+export { BUILTIN_DATASET, ensureShapesClassifyDataset, ensureShapesDataset, isBuiltinDataset } from './data/shapes.js';
 export {
   type InferenceBatch,
   type InferenceDataset,
@@ -46,6 +51,7 @@ export { Masks } from './engine/masks.js';
 export { Model, type TaskEntry, type TaskMap } from './engine/model.js';
 export type { ModelCfg, StateDict, TensorBatch, TrainableModel } from './engine/model-types.js';
 export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
+export { Probs } from './engine/probs.js';
 export { Results } from './engine/results.js';
 export type { DatasetInfo, LoaderBatch, TaskTypes, TrainLoader } from './engine/task-types.js';
 export {
@@ -59,8 +65,21 @@ export {
 export type { FinalEvalOptions, TrainValidator, ValidationContext, ValidationMetrics } from './engine/validation-context.js';
 export { BaseValidator, type ValidatorOptions, type ValidatorRunOptions } from './engine/validator.js';
 export { registerOnnxEmitter } from './export/onnx/emitters.js';
+export { BUILTIN_CLASSIFY_DATASET, resolveClassifyDataset } from './models/yolo/classify/data.js';
+export { loadClassificationModel } from './models/yolo/classify/load.js';
+export { ClassificationPredictor } from './models/yolo/classify/predict.js';
+export { ClassificationTrainer } from './models/yolo/classify/train.js';
+export type { ClassifyBatch, ClassifyTypes } from './models/yolo/classify/types.js';
+export { ClassificationValidator } from './models/yolo/classify/val.js';
 export { resolveDataset } from './models/yolo/detect/data.js';
-export { checkpointArgs, type LoadedWeights, loadDetectionModel, readWeightsFile, type WeightsMeta } from './models/yolo/detect/load.js';
+export {
+  checkActivations,
+  checkpointArgs,
+  type LoadedWeights,
+  loadDetectionModel,
+  readWeightsFile,
+  type WeightsMeta,
+} from './models/yolo/detect/load.js';
 export { DetectionPredictor } from './models/yolo/detect/predict.js';
 export { DetectionTrainer } from './models/yolo/detect/train.js';
 export type { DetectTypes } from './models/yolo/detect/types.js';
@@ -92,8 +111,10 @@ export {
 } from './utils/checkpoint.js';
 export { ModelEMA } from './utils/ema.js';
 export { BboxLoss, DetectionLoss, DFLoss } from './utils/loss.js';
+export { ClassificationLoss } from './utils/loss-classify.js';
 export { SegmentationLoss } from './utils/loss-segment.js';
 export { ConfusionMatrix, DetMetrics, Metric } from './utils/metrics.js';
+export { ClassifyConfusionMatrix, ClassifyMetrics } from './utils/metrics-classify.js';
 export { maskTruePositives, SegmentMetrics } from './utils/metrics-segment.js';
 export { nonMaxSuppression } from './utils/nms.js';
 export { cropMask, maskIou, masks2segments, processMask, processMaskNative, scaleCoords, scaleMasks } from './utils/ops-mask.js';

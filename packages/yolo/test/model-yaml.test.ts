@@ -202,7 +202,7 @@ describe('module registry', () => {
       () => new DetectionModel(d, { verbose: false }),
       (e: Error) =>
         e.message.includes("tiny.yaml backbone[1] (layer 1): unknown module 'NotABlock'") &&
-        e.message.includes('Known modules: Attention, Bottleneck, C1, C2, C2PSA, C2f, C3, C3k, C3k2, C3x, Concat, Conv') &&
+        e.message.includes('Known modules: Attention, Bottleneck, C1, C2, C2PSA, C2f, C3, C3k, C3k2, C3x, Classify, Concat, Conv') &&
         e.message.includes("registerModule('NotABlock'"),
     );
   });

@@ -2,12 +2,14 @@
 
 export * as init from './init.js';
 export {
+  AdaptiveAvgPool2d,
   BatchNorm2d,
   type BatchNorm2dOptions,
   Conv2d,
   type Conv2dOptions,
   ConvTranspose2d,
   type ConvTranspose2dOptions,
+  Dropout,
   Identity,
   Linear,
   MaxPool2d,

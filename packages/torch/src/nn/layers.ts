@@ -2,7 +2,17 @@
 
 import { noGrad } from '../autograd.js';
 import { empty, ones, scalarTensor, zeros } from '../creation.js';
-import { batchNorm, batchNormSilu, conv2d, convTranspose2d, interpolate, linear, maxPool2d } from '../functional.js';
+import {
+  adaptiveAvgPool2d,
+  batchNorm,
+  batchNormSilu,
+  conv2d,
+  convTranspose2d,
+  dropout,
+  interpolate,
+  linear,
+  maxPool2d,
+} from '../functional.js';
 import type { Tensor } from '../tensor.js';
 import { calculateFans, kaimingUniform_, uniform_ } from './init.js';
 import { Module } from './module.js';
@@ -199,6 +209,29 @@ export class MaxPool2d extends Module {
 
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding });
+  }
+}
+
+/** Average pooling to a fixed output size (PyTorch's AdaptiveAvgPool2d). */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: Pair) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+}
+
+/** Zeroes elements with probability `p` in training mode and scales the rest by 1/(1-p); the identity in eval mode. */
+export class Dropout extends Module {
+  constructor(public p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: p must be in [0, 1], got ${p}`);
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.training && this.p > 0 ? dropout(x, this.p, true) : x;
   }
 }
 

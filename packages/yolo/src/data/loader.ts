@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { runBatch } from './batch-job.js';
 import type { RawBatch } from './collate.js';
 import type { YOLODataset } from './dataset.js';
 import type { WorkerRequest } from './loader-worker.js';
 import { EpochSampler } from './sampler.js';
+import { spawnWorker } from './spawn-worker.js';
 
 export interface DataLoaderOptions {
   batchSize: number;
@@ -27,19 +28,6 @@ interface Pending {
 interface PoolWorker {
   thread: Worker;
   busy: number;
-}
-
-/**
- * Starts a loader worker. Compiled, the worker is the sibling .js file. Run from sources under tsx, the worker
- * would not understand TypeScript: tsx registers its hooks on the main thread only, so the worker registers
- * them itself before importing the .ts entry.
- */
-function spawnWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./loader-worker.js', import.meta.url), { workerData });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./loader-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData });
 }
 
 /**
@@ -151,7 +139,7 @@ export class DataLoader implements AsyncIterable<RawBatch> {
     this.sentHyp = JSON.stringify(state.hyp);
     const count = Math.min(this.workers, availableParallelism());
     this.pool = Array.from({ length: count }, () => {
-      const w: PoolWorker = { thread: spawnWorker({ state }), busy: 0 };
+      const w: PoolWorker = { thread: spawnWorker(new URL('./loader-worker.ts', import.meta.url), { state }), busy: 0 };
       w.thread.unref();
       w.thread.on('message', (msg: { type: string; id: number; batch?: RawBatch; message?: string; stack?: string }) => {
         const p = this.pending.get(msg.id);

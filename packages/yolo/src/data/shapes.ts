@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type ResolvedShapesOptions, resolveShapesOptions, type ShapesDatasetOptions } from './shapes/options.js';
+import { SHAPES_CLASSIFY_DEFAULTS, writeShapesClassifyDataset } from './shapes/classify.js';
+import { defaultShapesDir, type ResolvedShapesOptions, resolveShapesOptions, type ShapesDatasetOptions } from './shapes/options.js';
 import { SHAPES_GENERATOR, SHAPES_GENERATOR_VERSION, type ShapesManifest, writeShapesDataset } from './shapes/write.js';
 
 export { SHAPE_NAMES, type ShapeName } from './shapes/geometry.js';
@@ -126,4 +127,30 @@ export async function ensureShapesDataset(options: ShapesDatasetOptions = {}): P
   const resolved = resolveShapesOptions(options);
   if (resolved.force || !(await isComplete(resolved))) await generateInPlace(resolved);
   return join(resolved.dir, 'data.yaml');
+}
+
+/**
+ * Makes sure the built-in classification dataset (single-shape crops, a folder per shape) exists and returns its
+ * folder (`<datasets>/shapes-cls`, or `dir`). Generated once (about 600 small PNGs), into a temporary sibling folder
+ * renamed into place; a folder whose manifest records other options is regenerated.
+ * @example const dir = await ensureShapesClassifyDataset(); // ~/.cache/yolots/datasets/shapes-cls
+ */
+export async function ensureShapesClassifyDataset(dir = `${defaultShapesDir()}-cls`): Promise<string> {
+  const content = SHAPES_CLASSIFY_DEFAULTS;
+  try {
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { options?: unknown; version?: number };
+    if (manifest.version === 1 && sameContent(manifest.options, content)) return dir;
+  } catch {
+    // absent or unreadable: generate
+  }
+  await mkdir(dirname(dir), { recursive: true });
+  const partial = `${dir}.partial-${process.pid}-${randomUUID().slice(0, 8)}`;
+  try {
+    await writeShapesClassifyDataset(partial, content);
+    await rm(dir, { recursive: true, force: true });
+    await rename(partial, dir);
+  } finally {
+    await rm(partial, { recursive: true, force: true });
+  }
+  return dir;
 }

@@ -77,7 +77,8 @@ export async function verifyImageLabel(imFile: string, lbFile: string, nc: numbe
   return result;
 }
 
-async function verifyImage(imFile: string): Promise<{ shape: [number, number]; warning: string }> {
+/** Checks an image as Ultralytics' verify_image: readable, a known format, both sides > 9 px, decodable to the end. */
+export async function verifyImage(imFile: string): Promise<{ shape: [number, number]; warning: string }> {
   let meta: sharp.Metadata;
   try {
     meta = await sharp(imFile).metadata();

@@ -11,9 +11,11 @@ import { classColor } from '../utils/plotting/colors.js';
 import { formatG } from '../utils/results-csv.js';
 import { Boxes, type ShapeHW } from './boxes.js';
 import { drawMasks, Masks } from './masks.js';
+import { Probs } from './probs.js';
 
 export { Boxes, type ShapeHW } from './boxes.js';
 export { Masks } from './masks.js';
+export { Probs } from './probs.js';
 
 /** Class index → name. */
 export type Names = Readonly<Record<number, string>>;
@@ -39,6 +41,8 @@ export interface PlotOptions {
   boxes?: boolean;
   /** Paint the masks of a segmentation result (true). */
   masks?: boolean;
+  /** Write a classification result's top-5 classes and probabilities (true). */
+  probs?: boolean;
   /** Draw on this image instead of the original. */
   img?: RgbImage;
   /** Also write the annotated image to `filename` (false). */
@@ -52,21 +56,22 @@ export interface SummaryRow {
   name: string;
   class: number;
   confidence: number;
-  box: { x1: number; y1: number; x2: number; y2: number };
+  /** The box (detection results; absent for classification). */
+  box?: { x1: number; y1: number; x2: number; y2: number };
   track_id?: number;
   /** Segmentation results: the mask outline (Masks.xy), normalised with `normalize`. */
   segments?: { x: number[]; y: number[] };
 }
 
-/** One flat row of {@link Results.toDf}: a summary row with the box spread into columns. */
+/** One flat row of {@link Results.toDf}: a summary row with the box spread into columns (none for classification). */
 export interface TableRow {
   name: string;
   class: number;
   confidence: number;
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
+  x1?: number;
+  y1?: number;
+  x2?: number;
+  y2?: number;
   track_id?: number;
 }
 
@@ -88,6 +93,8 @@ export class Results {
   /** The detections' masks (segmentation), or null. */
   masks: Masks | null;
   /** Where the predictor saved this image's outputs (set by the predictor). */
+  /** Classification results: the class probabilities (null otherwise). */
+  probs: Probs | null;
   saveDir: string | null = null;
   speed: Speed;
   /** 1-based frame number within its video (after `vid_stride`), the batch count for a stream; null for an image. */
@@ -106,18 +113,20 @@ export class Results {
     readonly origImg: RgbImage,
     readonly path: string,
     readonly names: Names,
-    options: { boxes?: Boxes | Tensor | null; masks?: Masks | Tensor | null; speed?: Speed } = {},
+    options: { boxes?: Boxes | Tensor | null; masks?: Masks | Tensor | null; probs?: Probs | Tensor | null; speed?: Speed } = {},
   ) {
     this.origShape = [origImg.height, origImg.width];
     this.boxes = toBoxes(options.boxes, this.origShape);
     const { masks } = options;
     this.masks = masks === null || masks === undefined ? null : masks instanceof Masks ? masks : Masks.fromTensor(masks, this.origShape);
+    const { probs } = options;
+    this.probs = probs === null || probs === undefined ? null : probs instanceof Probs ? probs : Probs.fromTensor(probs);
     this.speed = options.speed ?? { preprocess: null, inference: null, postprocess: null };
   }
 
   /** Number of detections. */
   get length(): number {
-    return this.boxes?.length ?? 0;
+    return this.boxes?.length ?? this.probs?.length ?? 0;
   }
 
   /** A result holding only the detections at `indices` (Ultralytics' `results[idx]`). */
@@ -148,6 +157,8 @@ export class Results {
    * `'4 persons, 1 bus, '`, or `'(no detections), '`.
    */
   verbose(): string {
+    if (this.probs)
+      return `${this.probs.top5.map((j) => `${this.className(j)} ${(this.probs as Probs).data[j]?.toFixed(2)}`).join(', ')}, `;
     if (this.length === 0) return '(no detections), ';
     const counts = new Map<number, number>();
     for (const c of (this.boxes as Boxes).clsList) counts.set(c, (counts.get(c) ?? 0) + 1);
@@ -166,6 +177,7 @@ export class Results {
    */
   async plot(options: PlotOptions = {}): Promise<RgbImage> {
     const { conf = true, lineWidth = null, fontSize = null, labels = true, boxes = true, masks = true, img, save = false } = options;
+    const showProbs = options.probs ?? true;
     let base = img ?? this.origImg;
     if (this.masks && masks) {
       const classes = this.boxes?.clsList ?? Float32Array.from({ length: this.masks.length }, (_, i) => i);
@@ -190,6 +202,14 @@ export class Results {
         annotator.boxLabel(box, label, classColor(c));
       }
     }
+    if (this.probs && showProbs) {
+      // Ultralytics writes the top-5 at 3% of the image height from the top-left corner, one class per line.
+      const x = Math.round(this.origShape[0] * 0.03);
+      this.probs.top5.forEach((j, k) => {
+        const line = `${this.className(j)} ${(this.probs as Probs).data[j]?.toFixed(2)}`;
+        annotator.text([x, x + k * annotator.fontSize * 1.2], line, { color: [255, 255, 255] });
+      });
+    }
     const annotated = await annotator.result();
     if (save) await writeImage(annotated, options.filename ?? `results_${basename(this.path)}`);
     return annotated;
@@ -208,6 +228,12 @@ export class Results {
    * Nothing is written when there are no detections.
    */
   saveTxt(txtFile: string, saveConf = false): void {
+    if (this.probs) {
+      const probs = this.probs;
+      mkdirSync(dirname(txtFile), { recursive: true });
+      appendFileSync(txtFile, probs.top5.map((j) => `${probs.data[j]?.toFixed(2)} ${this.className(j)}\n`).join(''));
+      return;
+    }
     if (!this.boxes || this.boxes.length === 0) return;
     const xywhn = this.boxes.xywhnList;
     const { confList, clsList } = this.boxes;
@@ -254,6 +280,10 @@ export class Results {
    * rounded to `decimals`, the box divided by the image size when `normalize` (Ultralytics' `summary()`).
    */
   summary(normalize = false, decimals = 5): SummaryRow[] {
+    if (this.probs) {
+      const c = this.probs.top1;
+      return [{ name: this.className(c), class: c, confidence: roundTo(this.probs.top1conf, decimals) }];
+    }
     if (!this.boxes) return [];
     const [h, w] = normalize ? this.origShape : [1, 1];
     const { xyxyList, confList, clsList } = this.boxes;
@@ -305,7 +335,8 @@ export class Results {
   /** The table rows as CSV text with a header line. */
   toCsv(normalize = false, decimals = 5): string {
     const rows = this.toDf(normalize, decimals);
-    const header = ['name', 'class', 'confidence', 'x1', 'y1', 'x2', 'y2', ...(this.boxes?.isTrack ? ['track_id'] : [])];
+    const boxColumns = this.probs ? [] : ['x1', 'y1', 'x2', 'y2'];
+    const header = ['name', 'class', 'confidence', ...boxColumns, ...(this.boxes?.isTrack ? ['track_id'] : [])];
     const cell = (v: unknown): string => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v));
     return `${[header.join(','), ...rows.map((r) => header.map((k) => cell(r[k as keyof TableRow])).join(','))].join('\n')}\n`;
   }
@@ -315,7 +346,7 @@ export class Results {
   }
 
   private derive(boxes: Boxes | null, masks: Masks | null): Results {
-    const out = new Results(this.origImg, this.path, this.names, { boxes, masks, speed: { ...this.speed } });
+    const out = new Results(this.origImg, this.path, this.names, { boxes, masks, probs: this.probs, speed: { ...this.speed } });
     out.saveDir = this.saveDir;
     out.frame = this.frame;
     out.fps = this.fps;

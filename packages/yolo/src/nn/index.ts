@@ -1,11 +1,13 @@
 // The model side of yolots: model YAMLs, parseModel, the module registry, the modules and the models.
 
+export { ClassificationModel } from './classification-model.js';
 export { fuseConvAndBn, fuseDeconvAndBn } from './fuse.js';
 export { guessModelTask, taskOfYaml } from './guess-task.js';
 export { getFlops, type ModelInfo, modelInfo, uniqueModules } from './info.js';
 export { GELU, Hardswish, LeakyReLU, parseActivation, ReLU, ReLU6, Sigmoid, SiLU, Tanh } from './modules/activation.js';
 export { Bottleneck, C1, C2, C2f, C3, C3x, DFL, SPP, SPPF } from './modules/block.js';
 export { Attention, C2PSA, C3k, C3k2, PSABlock } from './modules/block-yolo11.js';
+export { CLASSIFY_HIDDEN, Classify } from './modules/classify.js';
 export { type ActSpec, autopad, Concat, Conv, ConvTranspose, DWConv, Focus, type Pair } from './modules/conv.js';
 export { Detect, type DetectionOutput, type DetectionPrediction, type HeadOptions } from './modules/head.js';
 export { ConvTranspose2d, Upsample } from './modules/layers.js';

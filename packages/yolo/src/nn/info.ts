@@ -39,6 +39,12 @@ function leafOps(module: torch.nn.Module<any, any>, input: Tensor, output: Tenso
     return outputNumel * Math.floor(input.shape[1]! / module.groups) * kh * kw;
   }
   if (module instanceof nn.BatchNorm2d) return 2 * input.numel() * (module.weight ? 2 : 1);
+  // thop's count_linear and count_adap_avgpool (a classifier's head): Ultralytics' GFLOPs include them.
+  if (module instanceof nn.Linear) return outputNumel * (input.shape[input.shape.length - 1] as number);
+  if (module instanceof nn.AdaptiveAvgPool2d) {
+    const kernel = ((input.shape[2] as number) / (output.shape[2] as number)) * ((input.shape[3] as number) / (output.shape[3] as number));
+    return (kernel + 1) * outputNumel;
+  }
   if (module instanceof nn.Upsample) {
     const mode = module.options.mode ?? 'nearest';
     return outputNumel * (mode === 'bilinear' ? 11 : 1);
@@ -51,7 +57,13 @@ function countForwardOps(model: torch.nn.Module<any, any>, channels: number, h: 
   const modules = uniqueModules(model);
   const modes = modules.map((m) => m.training);
   const counted = modules.filter(
-    (m) => m instanceof nn.Conv2d || m instanceof ConvTranspose2d || m instanceof nn.BatchNorm2d || m instanceof nn.Upsample,
+    (m) =>
+      m instanceof nn.Conv2d ||
+      m instanceof ConvTranspose2d ||
+      m instanceof nn.BatchNorm2d ||
+      m instanceof nn.Upsample ||
+      m instanceof nn.Linear ||
+      m instanceof nn.AdaptiveAvgPool2d,
   );
   let total = 0;
   for (const m of counted) {

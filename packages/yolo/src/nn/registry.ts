@@ -3,6 +3,7 @@
 import * as torch from '@yolots/torch';
 import { Bottleneck, C1, C2, C2f, C3, C3x, DFL, SPP, SPPF } from './modules/block.js';
 import { Attention, C2PSA, C3k, C3k2, PSABlock } from './modules/block-yolo11.js';
+import { Classify } from './modules/classify.js';
 import { Concat, Conv, ConvTranspose, DWConv, Focus } from './modules/conv.js';
 import { Detect } from './modules/head.js';
 import { ConvTranspose2d, Upsample } from './modules/layers.js';
@@ -132,6 +133,8 @@ add('C3k', C3k, 'same', `${block}.C3k`);
 add('PSABlock', PSABlock, 'same', `${block}.PSABlock`);
 add('Attention', Attention, 'same', `${block}.Attention`);
 add('Detect', Detect, 'detect', 'ultralytics.nn.modules.head.Detect');
+// Classify(c1, c2): sized as a Conv whose output channels are the class count (never width-scaled).
+add('Classify', Classify, 'conv', 'ultralytics.nn.modules.head.Classify');
 // Segment(nc, nm, npr): the prototype channels npr are width-scaled like a layer's output channels.
 add(
   'Segment',

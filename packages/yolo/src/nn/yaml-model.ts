@@ -43,7 +43,7 @@ export function builtinModelNames(): string[] {
     .flatMap((f) => {
       const name = basename(f);
       const scales = (parseYaml(readFileSync(f, 'utf8')) as ModelYaml | null)?.scales;
-      const scaled = scales ? Object.keys(scales).map((s) => name.replace(/(\d+)(\.ya?ml)$/, `$1${s}$2`)) : [];
+      const scaled = scales ? Object.keys(scales).map((s) => name.replace(/(\d+)(-[a-z0-9]+)?(\.ya?ml)$/, `$1${s}$2$3`)) : [];
       return [name, ...scaled];
     })
     .sort();

@@ -10,6 +10,11 @@ type RawTensor = torch.io.RawTensor;
 export interface UltralyticsCheckpoint {
   /** PyTorch state_dict names and order (`model.0.conv.weight`, …); floating tensors as float32, others as saved. */
   stateDict: Map<string, RawTensor>;
+  /**
+   * The Python class of every module stored under a child named `act` (`model.9.cv1.act` → `torch.nn.modules.
+   * activation.SiLU`): activations hold no weights, so only these say which function a rebuilt model must compute.
+   */
+  activations: Map<string, string>;
   /** The model's `yaml` attribute: the parsed model yaml, with `scale`, `yaml_file`, `ch` added by Ultralytics. */
   yaml: Record<string, unknown>;
   names: Record<number, string>;
@@ -54,7 +59,8 @@ export function extractUltralyticsCheckpoint(checkpoint: unknown, source = 'chec
   const attributes = moduleAttributes(model, modelKey, source);
 
   const stateDict = new Map<string, RawTensor>();
-  collectStateDict(model, '', stateDict, source);
+  const activations = new Map<string, string>();
+  collectStateDict(model, '', stateDict, activations, source);
 
   const yaml = toPlain(attributes.get('yaml'));
   if (yaml === null || typeof yaml !== 'object' || Array.isArray(yaml)) throw new Error(`${source}: the model has no 'yaml' dict`);
@@ -64,6 +70,7 @@ export function extractUltralyticsCheckpoint(checkpoint: unknown, source = 'chec
   const trainArgs = toPlain(checkpoint.get('train_args') ?? null);
   return {
     stateDict,
+    activations,
     yaml: yaml as Record<string, unknown>,
     names,
     nc: ncValue,
@@ -86,7 +93,13 @@ function moduleAttributes(module: torch.io.PickleObject, path: string, source: s
 }
 
 /** Parameters, then persistent buffers, then each child module in order: the order of PyTorch's `state_dict()`. */
-function collectStateDict(module: torch.io.PickleObject, prefix: string, out: Map<string, RawTensor>, source: string): void {
+function collectStateDict(
+  module: torch.io.PickleObject,
+  prefix: string,
+  out: Map<string, RawTensor>,
+  activations: Map<string, string>,
+  source: string,
+): void {
   const attributes = moduleAttributes(module, prefix.slice(0, -1) || 'model', source);
   const nonPersistent = attributes.get('_non_persistent_buffers_set');
   const skip = nonPersistent instanceof Set ? nonPersistent : new Set();
@@ -108,7 +121,8 @@ function collectStateDict(module: torch.io.PickleObject, prefix: string, out: Ma
   for (const [name, child] of children) {
     if (child === null) continue;
     if (!(child instanceof torch.io.PickleObject)) throw new Error(`${source}: module ${prefix}${String(name)} is ${describeValue(child)}`);
-    collectStateDict(child, `${prefix}${String(name)}.`, out, source);
+    if (name === 'act') activations.set(`${prefix}act`, child.className);
+    collectStateDict(child, `${prefix}${String(name)}.`, out, activations, source);
   }
 }
 

@@ -1,5 +1,5 @@
 // Test helper for parity tests of any fixture folder under ../shared/fixtures: where it is, whether to skip (absent
-// locally) or fail (absent under CI=true, see helpers/shared.ts), and readers.
+// locally) or fail (absent under CI=true), as requireShared decides, and readers.
 import { readFileSync } from 'node:fs';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import * as torch from '@yolots/torch';
 import { defaultCfg } from '../../src/cfg/config.js';
 import { buildOptimizer } from '../../src/engine/build-optimizer.js';
-import { loadDetectionModel } from '../../src/models/yolo/detect/load.js';
+import { checkActivations, loadDetectionModel, readWeightsFile } from '../../src/models/yolo/detect/load.js';
 import { YOLO } from '../../src/models/yolo/model.js';
 import { modelFamily } from '../../src/nn/family.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
@@ -60,6 +60,26 @@ describe('YOLO11 weights, optimizer=auto and results.csv (Ultralytics 8.3.28)', 
       assert.equal(model.args?.lr0, 0.002);
       assert.ok(!model.training, 'loaded in eval mode');
       checkEvalOutput(model, '.pt eval');
+    } finally {
+      model.dispose();
+    }
+  });
+
+  test("a checkpoint whose activations differ from the rebuilt model's (8.4's SPPF) is refused, naming the module", () => {
+    const { activations, weights } = readWeightsFile(`${fixtures.dir}model.pt`);
+    torch.dispose([...weights.values()]);
+    assert.ok(activations);
+    assert.equal(activations.get('model.9.cv1.act'), 'torch.nn.modules.activation.SiLU');
+    assert.equal(activations.get('model.10.m.0.attn.qkv.act'), 'torch.nn.modules.linear.Identity');
+    const model = new DetectionModel('yolo11n.yaml', { verbose: false });
+    try {
+      checkActivations(model, activations, 'yolo11n.pt');
+      // Ultralytics 8.4 builds yolo11.yaml's SPPF with an activation-less cv1.
+      activations.set('model.9.cv1.act', 'torch.nn.modules.linear.Identity');
+      assert.throws(
+        () => checkActivations(model, activations, 'yolo11n.pt (Ultralytics 8.4.0)'),
+        /yolo11n\.pt \(Ultralytics 8\.4\.0\): model\.9\.cv1\.act is Identity in the checkpoint but SiLU in the model yolots builds/,
+      );
     } finally {
       model.dispose();
     }

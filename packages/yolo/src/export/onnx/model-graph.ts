@@ -7,6 +7,7 @@ import type { ModelLayer } from '../../nn/parse-model.js';
 import { pyAt } from '../../utils/indexing.js';
 import { VERSION } from '../../version.js';
 import './block-yolo11.js';
+import './classify.js';
 import './detect.js';
 import './segment.js';
 import { DataType, type Dim, type ModelProto, type StringStringEntryProto, tensorValueInfo } from '../../utils/onnx/schema.js';
@@ -44,10 +45,13 @@ function irVersionFor(opset: number): number {
   return 10;
 }
 
-/** What the dry run tells: output channels, anchors, the head's map sizes, and a segmentation head's proto shape. */
+/**
+ * What the dry run tells: output channels, anchors (null for a classifier's (B, nc) output), the head's map sizes,
+ * and a segmentation head's proto shape.
+ */
 interface DryRun {
   channels: number;
-  anchors: number;
+  anchors: number | null;
   featureSizes: [number, number][];
   /** [nm, h, w] of the prototypes (segmentation models), else null. */
   protos: [number, number, number] | null;
@@ -61,8 +65,13 @@ function dryRun(model: ExportableModel, options: OnnxModelOptions): DryRun {
     return torch.noGrad(() =>
       torch.tidy(() => {
         const out = model.call(torch.zeros([options.batch, model.yaml?.ch ?? 3, ...options.imgsz]));
+        // A classifier (Classify head): (B, nc) probabilities.
+        if (out instanceof torch.Tensor && out.dim() === 2)
+          return { channels: out.shape[1] as number, anchors: null, featureSizes: [], protos: null };
         if (!Array.isArray(out) || out.length !== 2 || !Array.isArray(out[1])) {
-          throw new Error(`ONNX export: ${model.constructor.name} must end in a Detect head returning [pred, raw maps] in eval mode`);
+          throw new Error(
+            `ONNX export: ${model.constructor.name} must end in a Detect head returning [pred, raw maps] or a Classify head returning (B, nc) in eval mode`,
+          );
         }
         // Detect: [pred, raw maps]; Segment: [pred, [raw maps, coefficients, protos]].
         const [pred, second] = out as [Tensor, Tensor[] | [Tensor[], Tensor, Tensor]];
@@ -127,7 +136,12 @@ export function buildOnnxModel(model: ExportableModel, options: OnnxModelOptions
 
   const ch = model.yaml?.ch ?? 3;
   const inputDims: Dim[] = dynamic ? ['batch', ch, 'height', 'width'] : [batch, ch, ...imgsz];
-  const outputDims: Dim[] = dynamic ? ['batch', shapes.channels, 'anchors'] : [batch, shapes.channels, shapes.anchors];
+  const outputDims: Dim[] =
+    shapes.anchors === null
+      ? [dynamic ? 'batch' : batch, shapes.channels]
+      : dynamic
+        ? ['batch', shapes.channels, 'anchors']
+        : [batch, shapes.channels, shapes.anchors];
   const outputs = [tensorValueInfo('output0', DataType.FLOAT, outputDims)];
   if (shapes.protos) {
     const [nm, mh, mw] = shapes.protos;

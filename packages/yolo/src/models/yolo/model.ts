@@ -2,6 +2,10 @@
 import { Exporter } from '../../engine/exporter.js';
 import { Model, type TaskMap } from '../../engine/model.js';
 import { guessModelTask } from '../../nn/guess-task.js';
+import { loadClassificationModel } from './classify/load.js';
+import { ClassificationPredictor } from './classify/predict.js';
+import { ClassificationTrainer } from './classify/train.js';
+import { ClassificationValidator } from './classify/val.js';
 import { loadDetectionModel } from './detect/load.js';
 import { DetectionPredictor } from './detect/predict.js';
 import { DetectionTrainer } from './detect/train.js';
@@ -26,6 +30,13 @@ export const YOLO_TASK_MAP: TaskMap = {
     predictor: SegmentationPredictor,
     exporter: Exporter,
     load: (source) => loadSegmentationModel(source),
+  },
+  classify: {
+    trainer: ClassificationTrainer,
+    validator: ClassificationValidator,
+    predictor: ClassificationPredictor,
+    exporter: Exporter,
+    load: (source) => loadClassificationModel(source),
   },
 };
 

@@ -12,6 +12,7 @@ export { plotMcCurve, plotPrCurve } from './plot-curves.js';
 export { type PlotImagesInput, plotImages } from './plot-images.js';
 export { plotLabels } from './plot-labels.js';
 export {
+  CLASSIFY_RESULTS_PLOT_COLUMNS,
   parseResultsCsv,
   plotResults,
   RESULTS_PLOT_COLUMNS,

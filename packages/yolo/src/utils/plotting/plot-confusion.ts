@@ -5,6 +5,8 @@ import { renderChart } from './render-chart.js';
 export interface ConfusionPlotOptions {
   /** Divide each column (true class) by its total, as confusion_matrix_normalized.png does; default true. */
   normalize?: boolean;
+  /** The last row/column is 'background' (detection, the default); false for classification's nc × nc matrix. */
+  background?: boolean;
 }
 
 /** seaborn's 'Blues' colormap end points, light to dark. */
@@ -34,11 +36,12 @@ export async function plotConfusionMatrix(
       `plotConfusionMatrix: expected a square (nc+1)×(nc+1) matrix, got ${size} rows of lengths ${matrix.map((r) => r.length).join(',')}`,
     );
   }
-  const nc = size - 1;
+  const background = options.background ?? true;
+  const nc = background ? size - 1 : size;
   const columnSums = Array.from({ length: size }, (_, j) => matrix.reduce((sum, row) => sum + row[j]!, 0));
   const ticks =
     names.length > 0 && names.length < 99 && names.length === nc
-      ? [...names, 'background']
+      ? [...names, ...(background ? ['background'] : [])]
       : Array.from({ length: size }, (_, i) => String(i));
   const cells: { pred: string; true: string; v: number; label: string; i: number; j: number }[] = [];
   let vmax = 0;

@@ -40,6 +40,9 @@ export const SEGMENT_RESULTS_PLOT_COLUMNS = [
   'metrics/mAP50-95(M)',
 ] as const;
 
+/** The classification columns in Ultralytics' order (`plot_results(classify=True)`: 2×2, columns [1, 4, 2, 3]). */
+export const CLASSIFY_RESULTS_PLOT_COLUMNS = ['train/loss', 'val/loss', 'metrics/accuracy_top1', 'metrics/accuracy_top5'] as const;
+
 /** Which results.csv columns results.png shows, in two rows, and the figure width (Ultralytics' figsize). */
 export interface ResultsLayout {
   columns: readonly string[];

@@ -5,7 +5,7 @@ import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { Args } from '../../../cfg/args.js';
 import { checkCfg, defaultCfg } from '../../../cfg/config.js';
-import { DetectionModel, type DetectionModelOptions } from '../../../nn/tasks.js';
+import { type BaseModel, DetectionModel, type DetectionModelOptions } from '../../../nn/tasks.js';
 import { disposeCheckpoint, inferenceWeights, loadCheckpoint } from '../../../utils/checkpoint.js';
 import { loadUltralyticsCheckpoint } from '../../../utils/ultralytics-pt.js';
 
@@ -31,6 +31,8 @@ export interface LoadedWeights {
   fused: boolean;
   /** The model family the checkpoint records (yolots checkpoints); null when it records none. */
   family: string | null;
+  /** An Ultralytics `.pt`'s activation classes by module path (see UltralyticsCheckpoint); null for yolots checkpoints. */
+  activations: Map<string, string> | null;
   meta: WeightsMeta;
 }
 
@@ -54,6 +56,7 @@ export function readWeightsFile(path: string): LoadedWeights {
       names: ckpt.names,
       fused: false,
       family: null,
+      activations: ckpt.activations,
       meta: { epoch, date, version, bestFitness, trainArgs },
     };
   }
@@ -68,6 +71,7 @@ export function readWeightsFile(path: string): LoadedWeights {
       names: meta.model.names,
       fused: meta.model.fused ?? false,
       family: meta.model.family ?? null,
+      activations: null,
       meta: { epoch: meta.epoch, date: meta.date, version: meta.version, bestFitness: meta.best_fitness, trainArgs: meta.train_args },
     };
   }
@@ -90,8 +94,11 @@ export function checkpointArgs(trainArgs: Record<string, unknown>, source: strin
   }
 }
 
+/** A network loadYoloModel can build and fill: any YAML-built model with class names (detect, segment, classify). */
+export type NamedModel = BaseModel<unknown> & { names: Record<number, string>; family?: string };
+
 /** How a task builds its network from a YAML or a checkpoint's architecture (DetectionModel's constructor signature). */
-export type ModelBuilder<M extends DetectionModel<unknown>> = (cfg: string | Record<string, unknown>, options: DetectionModelOptions) => M;
+export type ModelBuilder<M extends NamedModel> = (cfg: string | Record<string, unknown>, options: DetectionModelOptions) => M;
 
 /**
  * A ready model of any task built on detection. A YAML: a new network with random weights, in training mode. A
@@ -99,16 +106,20 @@ export type ModelBuilder<M extends DetectionModel<unknown>> = (cfg: string | Rec
  * `model.args` (so `model.loss()` uses its gains), as Ultralytics' loader returns it.
  * @example const model = loadYoloModel('best.safetensors', (cfg, o) => new SegmentationModel(cfg, o));
  */
-export function loadYoloModel<M extends DetectionModel<unknown>>(
-  source: string,
-  build: ModelBuilder<M>,
-  options: { verbose?: boolean } = {},
-): M {
+export function loadYoloModel<M extends NamedModel>(source: string, build: ModelBuilder<M>, options: { verbose?: boolean } = {}): M {
   if (!/\.(pt|safetensors)$/.test(source)) return build(source, { verbose: options.verbose ?? false });
-  const { cfg, weights, names, fused, family, meta } = readWeightsFile(source);
+  const { cfg, weights, names, fused, family, activations, meta } = readWeightsFile(source);
   try {
     const args = meta.trainArgs ? checkpointArgs(meta.trainArgs, source) : undefined;
     const model = build(cfg, { verbose: options.verbose ?? false, args });
+    if (activations) {
+      try {
+        checkActivations(model, activations, `${source} (Ultralytics ${meta.version ?? 'of unknown version'})`);
+      } catch (error) {
+        model.dispose();
+        throw error;
+      }
+    }
     if (fused) model.fuse(false);
     model.loadStateDict(weights);
     if (names) model.names = names;
@@ -116,6 +127,25 @@ export function loadYoloModel<M extends DetectionModel<unknown>>(
     return model.eval();
   } finally {
     torch.dispose([...weights.values()]);
+  }
+}
+
+/**
+ * Checks that `model` computes the activations a checkpoint's modules do: the weights alone cannot tell, and
+ * Ultralytics releases build the same YAML differently (8.4 drops the activation of SPPF's cv1 that 8.2/8.3 have).
+ * Throws naming the first module that differs.
+ */
+export function checkActivations(model: torch.nn.Module<any, any>, activations: Map<string, string>, source: string): void {
+  for (const [path, pythonClass] of activations) {
+    let module: torch.nn.Module<any, any> | undefined = model;
+    for (const part of path.split('.')) module = module?.getModule(part);
+    const theirs = pythonClass.split('.').pop();
+    if (module === undefined || module.constructor.name === theirs) continue;
+    throw new Error(
+      `${source}: ${path} is ${theirs} in the checkpoint but ${module.constructor.name} in the model yolots builds from its ` +
+        "YAML: the checkpoint's release builds this model differently from the one yolots reproduces for its family " +
+        '(docs/migration.md, "Model families"), so its weights would compute another function.',
+    );
   }
 }
 
