@@ -24,7 +24,10 @@ import { requireShared, sharedPath } from './helpers/shared.js';
 const WEIGHTS = sharedPath('fixtures/ultralytics/model.safetensors');
 const COCO8 = sharedPath('datasets/coco8.yaml');
 const VAL_IMAGES = sharedPath('datasets/coco8/images/val');
-const IMAGES = ['000000000036.jpg', '000000000042.jpg', '000000000049.jpg', '000000000061.jpg'].map((f) => join(VAL_IMAGES, f));
+// A fixed-length tuple, so that IMAGES[1] is a string (predict's sources are typed).
+const IMAGES = (['000000000036.jpg', '000000000042.jpg', '000000000049.jpg', '000000000061.jpg'] as const).map((f) =>
+  join(VAL_IMAGES, f),
+) as [string, string, string, string];
 const YOLO_BIN = fileURLToPath(new URL('../bin/yolo.js', import.meta.url));
 const gate = requireShared([WEIGHTS, COCO8, ...IMAGES], 'YOLO ONNX tests');
 
