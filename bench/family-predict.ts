@@ -17,7 +17,7 @@ import { builtinModelNames } from '../packages/yolo/src/nn/yaml-model.js';
 
 function flag(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? (process.argv[at + 1] as string) : fallback;
+  return at > 0 ? process.argv[at + 1]! : fallback;
 }
 const imgsz = Number(flag('imgsz', '640'));
 const models = flag('models', 'yolov8n,yolo11n,yolo26n').split(',');
@@ -49,9 +49,9 @@ for (const name of models) {
   const median = (k: number): number => {
     const sorted = times
       .slice(2)
-      .map((t) => t[k] as number)
+      .map((t) => t[k]!)
       .sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] as number;
+    return sorted[Math.floor(sorted.length / 2)]!;
   };
   const [pre, inf, post] = [median(0), median(1), median(2)];
   console.log(

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   parseSafetensors,
   type RawTensor,
@@ -12,10 +11,10 @@ import {
   serializeSafetensors,
   writeSafetensorsFile,
 } from '../src/io/safetensors-format.js';
+import { requireShared, sharedPath } from './helpers/shared.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/', import.meta.url));
-const haveFixtures = existsSync(FIXTURES);
-if (!haveFixtures) console.log(`skipping fixture tests: ${FIXTURES} is absent`);
+const FIXTURES = sharedPath('fixtures/ultralytics/');
+const gate = requireShared([FIXTURES], 'safetensors fixture tests');
 
 const f32 = (...values: number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);
 const ascii = (text: string): number[] => [...Buffer.from(text, 'latin1')];
@@ -27,7 +26,7 @@ function handMade(header: string, data: Uint8Array = new Uint8Array(0)): Uint8Ar
   return Uint8Array.from([...u64le(json.byteLength), ...json, ...data]);
 }
 
-describe('safetensors fixtures', { skip: !haveFixtures }, () => {
+describe('safetensors fixtures', gate, () => {
   test('every fixture parses, with the shapes and metadata the README gives', () => {
     const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.safetensors'));
     assert.ok(files.length >= 7, `found only ${files.length} fixtures`);

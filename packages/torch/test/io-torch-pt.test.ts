@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PickleObject } from '../src/io/pickle.js';
 import { loadPt, loadPtBytes, PtTensor } from '../src/io/torch-pt.js';
+import { requireShared, sharedPath } from './helpers/shared.js';
 
 const PYTHON = '/usr/bin/python3';
-const MODEL_PT = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/model.pt', import.meta.url));
+const MODEL_PT = sharedPath('fixtures/ultralytics/model.pt');
 
 /**
  * Saves the same object with torch.save at pickle protocols 2, 4 and 5, plus a copy re-zipped with deflate, and writes
@@ -127,7 +127,7 @@ describe('loadPt errors', () => {
   });
 
   test('real checkpoint: truncated copy and a copy whose data.pkl is renamed', {
-    skip: !existsSync(MODEL_PT) && `${MODEL_PT} is absent`,
+    ...requireShared([MODEL_PT], 'the real checkpoint cases'),
   }, () => {
     const bytes = readFileSync(MODEL_PT);
     const work = mkdtempSync(join(tmpdir(), 'pt-err-'));

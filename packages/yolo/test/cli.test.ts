@@ -10,13 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
 import { VERSION } from '../src/version.js';
+import { requireShared, sharedPath } from './helpers/shared.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const YOLO_BIN = fileURLToPath(new URL('../bin/yolo.js', import.meta.url));
-const COCO8 = fileURLToPath(new URL('../../../../shared/datasets/coco8.yaml', import.meta.url));
-const COCO8_VAL = fileURLToPath(new URL('../../../../shared/datasets/coco8/images/val', import.meta.url));
-const HAVE_COCO8 = existsSync(COCO8) && existsSync(COCO8_VAL);
-if (!HAVE_COCO8) console.log(`# skipping the coco8 CLI runs: ${COCO8} or ${COCO8_VAL} is absent`);
+const COCO8 = sharedPath('datasets/coco8.yaml');
+const COCO8_VAL = sharedPath('datasets/coco8/images/val');
+const coco8 = requireShared([COCO8, COCO8_VAL], 'the coco8 CLI runs');
 
 interface Run {
   status: number | null;
@@ -55,7 +55,7 @@ function assertFails(run: Run, message: RegExp): void {
   assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace without YOLOTS_DEBUG');
 }
 
-describe('yolo modes end to end on coco8', { skip: !HAVE_COCO8 }, () => {
+describe('yolo modes end to end on coco8', coco8, () => {
   let best: string;
 
   test('yolo train writes a run with best.safetensors', async () => {

@@ -1,20 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { dataArgs } from '../src/data/args.js';
 import { buildDataloader, buildYoloDataset } from '../src/data/build.js';
 import type { RawBatch } from '../src/data/collate.js';
 import { checkDetDataset } from '../src/data/dataset-yaml.js';
 import { DataLoader } from '../src/data/loader.js';
 import { EpochSampler } from '../src/data/sampler.js';
+import { requireShared, sharedPath } from './helpers/shared.js';
 
-const shared = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const yaml = `${shared}datasets/coco8.yaml`;
-const missing = !existsSync(yaml);
-if (missing) console.log(`skipping loader tests: ${yaml} not found`);
+const yaml = sharedPath('datasets/coco8.yaml');
+const gate = requireShared([yaml], 'loader tests on coco8');
 const quiet = { info: () => undefined, warn: () => undefined };
 const tmp = mkdtempSync(join(tmpdir(), 'yolots-loader-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -60,8 +59,8 @@ describe('sampler', () => {
   });
 });
 
-describe('data loader on coco8', { skip: missing }, () => {
-  const data = missing ? null : checkDetDataset(yaml);
+describe('data loader on coco8', gate, () => {
+  const data = gate.skip ? null : checkDetDataset(yaml);
   const args = dataArgs({ imgsz: 320, seed: 3 });
 
   test('train batches: Ultralytics layout, identical for 0 and 2 workers, seeded per epoch', async () => {

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type DataArgs, dataArgs } from '../src/data/args.js';
 import { buildYoloDataset } from '../src/data/build.js';
 import type { RawBatch } from '../src/data/collate.js';
 import { checkDetDataset } from '../src/data/dataset-yaml.js';
 import { DataLoader } from '../src/data/loader.js';
+import { requireShared, sharedPath } from './helpers/shared.js';
 
-const shared = fileURLToPath(new URL('../../../../shared/datasets/', import.meta.url));
-const missing = !existsSync(`${shared}coco8.yaml`);
-if (missing) console.log(`skipping data option tests: ${shared}coco8.yaml not found`);
+const shared = sharedPath('datasets/');
+const gate = requireShared([`${shared}coco8.yaml`], 'data option tests');
 const tmp = mkdtempSync(join(tmpdir(), 'yolots-options-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -42,7 +41,7 @@ async function firstEpoch(args: DataArgs, dataYaml: string, workers: number): Pr
   return out;
 }
 
-describe('dataset options', { skip: missing }, () => {
+describe('dataset options', gate, () => {
   test('single_cls, classes and fraction', async () => {
     const data = checkDetDataset(`${shared}coco8.yaml`);
     const single = await buildYoloDataset(dataArgs({ single_cls: true }), data.train, 4, data, 'train', false, 32, silent);

@@ -17,11 +17,12 @@
 // YOLOTS_DOCS=quickstart.md (a comma-separated list of file names) runs only those documents.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { requireShared } from './helpers/shared.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const SHARED = resolve(REPO, '../shared');
@@ -117,7 +118,6 @@ const documents = [
     .sort()
     .map((f) => join(REPO, 'docs', f)),
 ].filter((doc) => !only || only.includes(basename(doc)));
-const haveShared = existsSync(SHARED);
 const datasetsDir = mkdtempSync(join(tmpdir(), 'yolots-docs-datasets-'));
 const env: NodeJS.ProcessEnv = { ...process.env, YOLOTS_DATASETS_DIR: datasetsDir };
 /** Every written block, for the type check: [file, doc, block]. */
@@ -149,7 +149,7 @@ describe('documentation examples', () => {
         }
         const skip = block.notTested
           ? `not tested: ${block.notTested}`
-          : usesShared && !haveShared
+          : usesShared && requireShared([SHARED], 'a docs example reading ../shared').skip
             ? `../shared not found (${SHARED})`
             : block.file
               ? 'a module for later blocks: runs when they import it'

@@ -6,7 +6,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { Exporter, exportOnnx } from '../src/engine/exporter.js';
@@ -18,10 +17,13 @@ import type { DetectionPrediction } from '../src/nn/modules/head.js';
 import { DetectionModel } from '../src/nn/tasks.js';
 import { parseMetadata } from '../src/utils/onnx/metadata.js';
 import { DataType, decodeModel, encodeModel, tensorValueInfo } from '../src/utils/onnx/schema.js';
+import { requireShared, sharedPath } from './helpers/shared.js';
 
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/', import.meta.url));
-const HAVE_FIXTURES = ['model.safetensors', 'batch.safetensors', 'forward.safetensors'].every((f) => existsSync(FIXTURES + f));
-if (!HAVE_FIXTURES) console.log(`# skipping ONNX export tests: fixtures absent at ${FIXTURES}`);
+const FIXTURES = sharedPath('fixtures/ultralytics/');
+const gate = requireShared(
+  ['model.safetensors', 'batch.safetensors', 'forward.safetensors'].map((f) => FIXTURES + f),
+  'ONNX export of the Ultralytics fixture weights',
+);
 
 function fixture(name: string, key: string): Tensor {
   const { tensors } = torch.io.loadSafetensors(FIXTURES + name);
@@ -46,7 +48,7 @@ function dims(valueInfo: { type?: { tensor_type?: { shape?: { dim?: unknown[] } 
   return dimList.map((d) => d.dim_value ?? d.dim_param ?? '?');
 }
 
-describe('ONNX export of yolov8n (Ultralytics fixture weights) run by onnxruntime-node', { skip: !HAVE_FIXTURES }, () => {
+describe('ONNX export of yolov8n (Ultralytics fixture weights) run by onnxruntime-node', gate, () => {
   let model: DetectionModel;
   let img: Tensor;
   let dir: string;

@@ -1,11 +1,10 @@
 // A loaded model is ready to use, as Ultralytics' loader returns it: eval mode, the checkpoint's training arguments as
 // `args` (so `model.loss()` uses its gains), the metadata readable, and `new YOLO(weights)` taking its defaults from it.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
 import { defaultCfg } from '../src/cfg/config.js';
 import type { Batch } from '../src/data/batch.js';
@@ -13,8 +12,9 @@ import { checkpointArgs, loadDetectionModel, readWeightsFile } from '../src/mode
 import { YOLO } from '../src/models/yolo/model.js';
 import { DetectionModel } from '../src/nn/tasks.js';
 import { CHECKPOINT_FORMAT, saveCheckpoint } from '../src/utils/checkpoint.js';
+import { requireShared, sharedPath } from './helpers/shared.js';
 
-const PT = fileURLToPath(new URL('../../../../shared/fixtures/ultralytics/model.pt', import.meta.url));
+const PT = sharedPath('fixtures/ultralytics/model.pt');
 const dir = mkdtempSync(join(tmpdir(), 'yolots-load-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -103,7 +103,7 @@ describe('loading a model from weights', () => {
   });
 
   test('an Ultralytics .pt: eval mode, its train_args, float32 weights; new YOLO takes imgsz and data from them', {
-    skip: existsSync(PT) ? false : `${PT} not found`,
+    ...requireShared([PT], 'loading an Ultralytics .pt'),
   }, async () => {
     const model = loadDetectionModel(PT);
     assert.equal(model.training, false);

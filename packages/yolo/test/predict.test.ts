@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
 import sharp from 'sharp';
 import type { RgbImage } from '../src/data/images.js';
@@ -12,14 +11,13 @@ import { DetectionPredictor } from '../src/models/yolo/detect/predict.js';
 import { DetectionModel } from '../src/nn/tasks.js';
 import { nonMaxSuppression } from '../src/utils/nms.js';
 import { scaleBoxes } from '../src/utils/ops.js';
+import { requireShared, sharedPath } from './helpers/shared.js';
 
-const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const WEIGHTS = join(SHARED, 'fixtures/ultralytics/model.safetensors');
-const IMAGES = join(SHARED, 'datasets/coco128/images/train2017');
+const WEIGHTS = sharedPath('fixtures/ultralytics/model.safetensors');
+const IMAGES = sharedPath('datasets/coco128/images/train2017');
 const BUS = join(IMAGES, '000000000036.jpg');
 const OTHER = join(IMAGES, '000000000030.jpg');
-const HAVE_SHARED = existsSync(WEIGHTS) && existsSync(BUS) && existsSync(OTHER);
-if (!HAVE_SHARED) console.log(`# skipping end-to-end prediction tests: ${WEIGHTS} or coco128 images absent`);
+const gate = requireShared([WEIGHTS, BUS, OTHER], 'end-to-end prediction tests');
 
 const dir = mkdtempSync(join(tmpdir(), 'yolots-predict-'));
 let model: DetectionModel;
@@ -58,11 +56,11 @@ function rowsOf(r: Results): number[] {
 }
 
 before(() => {
-  if (HAVE_SHARED) model = fixtureModel();
+  if (!gate.skip) model = fixtureModel();
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
+describe('DetectionPredictor end to end', gate, () => {
   test('predicts boxes in original-image pixels, the same from a path, a Buffer, RGB pixels and a tensor', async () => {
     const { data, info } = await sharp(BUS).raw().toBuffer({ resolveWithObject: true });
     const rgb: RgbImage = { data: new Uint8Array(data), width: info.width, height: info.height };

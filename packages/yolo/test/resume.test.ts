@@ -1,7 +1,7 @@
 // A run killed with SIGKILL mid-epoch and resumed ends exactly like an uninterrupted run of the same seed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
 import { DetectionTrainer } from '../src/models/yolo/detect/train.js';
 import { loadCheckpoint, readCheckpointMeta } from '../src/utils/checkpoint.js';
+import { shapesData } from './helpers/shapes-data.js';
 
-const COCO8 = fileURLToPath(new URL('../../../../shared/datasets/coco8.yaml', import.meta.url));
+// The built-in shapes data (4 train + 4 val images): no ../shared needed.
+const DATA = await shapesData();
 const SCRIPT = fileURLToPath(new URL('./scripts/resume-train.ts', import.meta.url));
-const skip = existsSync(COCO8) ? false : `../shared/datasets/coco8.yaml not found (${COCO8})`;
 
 function run(mode: string, project: string): { status: number | null; signal: string | null; output: string } {
-  const child = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', SCRIPT, mode, project, COCO8], {
+  const child = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', SCRIPT, mode, project, DATA], {
     encoding: 'utf8',
     timeout: 240_000,
   });
@@ -30,7 +31,7 @@ function rows(file: string): number[][] {
     .map((line) => line.split(',').map(Number));
 }
 
-describe('resume', { skip }, () => {
+describe('resume', () => {
   test('SIGKILL mid-epoch, then resume=last: same results.csv and weights as an uninterrupted run', () => {
     const project = mkdtempSync(join(tmpdir(), 'yolots-resume-'));
     const full = run('full', project);

@@ -5,23 +5,22 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { Batch } from '../src/data/batch.js';
 import { DetectionTrainer } from '../src/models/yolo/detect/train.js';
 import { DetectionModel } from '../src/nn/tasks.js';
 import { loadCheckpoint, readCheckpointMeta } from '../src/utils/checkpoint.js';
+import { shapesData } from './helpers/shapes-data.js';
 
-const COCO8 = fileURLToPath(new URL('../../../../shared/datasets/coco8.yaml', import.meta.url));
-const haveShared = existsSync(COCO8);
-const skip = haveShared ? false : `../shared/datasets/coco8.yaml not found (${COCO8})`;
+// The built-in shapes data (4 train + 4 val images): no ../shared needed.
+const DATA = await shapesData();
 
-/** Small, fast settings: 1 batch per epoch on coco8's 4 train images at 64 px. */
+/** Small, fast settings: 1 batch per epoch on the 4 train images of the shapes data at 64 px. */
 function overrides(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     model: 'yolov8n.yaml',
-    data: COCO8,
+    data: DATA,
     epochs: 2,
     imgsz: 64,
     batch: 4,
@@ -58,7 +57,7 @@ function csvRows(file: string): string[][] {
     .map((line) => line.split(',').map((v) => v.trim()));
 }
 
-describe('DetectionTrainer', { skip }, () => {
+describe('DetectionTrainer', () => {
   test('default trainer writes args.yaml (with the fixed-up imgsz), results.csv with Ultralytics columns, and stripped checkpoints', async () => {
     const trainer = new DetectionTrainer({ overrides: overrides({ imgsz: 50 }) });
     await trainer.train();

@@ -19,18 +19,17 @@ import { DetectionModel } from '../src/nn/tasks.js';
 import { CHECKPOINT_FORMAT, saveCheckpoint } from '../src/utils/checkpoint.js';
 import { nonMaxSuppression } from '../src/utils/nms.js';
 import { VERSION } from '../src/version.js';
+import { requireShared, sharedPath } from './helpers/shared.js';
 
-const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
-const WEIGHTS = join(SHARED, 'fixtures/ultralytics/model.safetensors');
-const COCO8 = join(SHARED, 'datasets/coco8.yaml');
-const VAL_IMAGES = join(SHARED, 'datasets/coco8/images/val');
+const WEIGHTS = sharedPath('fixtures/ultralytics/model.safetensors');
+const COCO8 = sharedPath('datasets/coco8.yaml');
+const VAL_IMAGES = sharedPath('datasets/coco8/images/val');
 // A fixed-length tuple, so that IMAGES[1] is a string (predict's sources are typed).
 const IMAGES = (['000000000036.jpg', '000000000042.jpg', '000000000049.jpg', '000000000061.jpg'] as const).map((f) =>
   join(VAL_IMAGES, f),
 ) as [string, string, string, string];
 const YOLO_BIN = fileURLToPath(new URL('../bin/yolo.js', import.meta.url));
-const HAVE_SHARED = existsSync(WEIGHTS) && existsSync(COCO8) && IMAGES.every((f) => existsSync(f));
-if (!HAVE_SHARED) console.log(`# skipping YOLO ONNX tests: ${WEIGHTS}, ${COCO8} or the coco8 val images are absent`);
+const gate = requireShared([WEIGHTS, COCO8, ...IMAGES], 'YOLO ONNX tests');
 
 /**
  * The fixture's class scores are flat (≈1.569e-4 at every anchor; no box survives conf 0.001), so NMS on them
@@ -108,7 +107,7 @@ function assertSameBoxes(actual: Results, expected: Results, tol: number): numbe
   return worst;
 }
 
-describe('YOLO on an ONNX export of the yolov8n fixture', { skip: !HAVE_SHARED }, () => {
+describe('YOLO on an ONNX export of the yolov8n fixture', gate, () => {
   let dir: string;
   let ckpt: string;
   let torchYolo: YOLO;

@@ -3,7 +3,7 @@
 // export-mode output within 1e-4 relative, in Ultralytics' layout ([B, 84, anchors], output0, metadata keys);
 // `new YOLO('x.onnx')` predicts the boxes of the libtorch model.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +16,7 @@ import { loadOnnxBackend } from '../../src/nn/autobackend.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import { decodeModel } from '../../src/utils/onnx/schema.js';
+import { requireShared } from '../helpers/shared.js';
 import { fixtureSet } from './fixture-set.js';
 import { get } from './segment-fixtures.js';
 
@@ -124,7 +125,7 @@ describe('ONNX export of yolo11n (Ultralytics 8.3.28 fixture weights) run by onn
     }
   });
 
-  test("new YOLO('yolo11n.onnx') predicts the boxes of the libtorch model", { skip: !IMAGES.every(existsSync) }, async () => {
+  test("new YOLO('yolo11n.onnx') predicts the boxes of the libtorch model", requireShared(IMAGES, 'coco8 val images'), async () => {
     const pt = join(dir, 'yolo11n.pt');
     copyFileSync(`${fixtures.dir}model.pt`, pt);
     const torchYolo = new YOLO(pt);

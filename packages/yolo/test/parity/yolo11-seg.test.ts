@@ -80,7 +80,7 @@ describe('yolo11-seg.yaml parity with Ultralytics 8.3.28', gate, () => {
       const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'] });
       const out = await session.run({ images: new ort.Tensor('float32', img.toTypedArray() as Float32Array, [...img.shape]) });
       const [pred, protos] = session.outputNames.map((name) => {
-        const t = out[name] as InstanceType<typeof ort.Tensor>;
+        const t = out[name]!;
         return torch.fromTypedArray((t.data as Float32Array).slice(), [...t.dims]);
       }) as [Tensor, Tensor];
       await session.release();

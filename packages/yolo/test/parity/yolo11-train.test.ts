@@ -2,7 +2,7 @@
 // reader and predicts as the fixture; yolots checkpoints record the family and reload from their own metadata;
 // optimizer=auto follows 8.3's rule with its log lines; results.csv has 8.3's columns and layout.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,6 +17,7 @@ import { DetectionModel } from '../../src/nn/tasks.js';
 import { CHECKPOINT_FORMAT, modelMeta, readCheckpointMeta, saveCheckpoint } from '../../src/utils/checkpoint.js';
 import { appendResultsRow, readResultsCsv, resultsCsvStyle } from '../../src/utils/results-csv.js';
 import { captureLog } from '../helpers/capture-log.js';
+import { requireShared, sharedPath } from '../helpers/shared.js';
 import { fixtureSet } from './fixture-set.js';
 import { get, maxAbsDiff } from './segment-fixtures.js';
 
@@ -125,9 +126,10 @@ describe('YOLO11 weights, optimizer=auto and results.csv (Ultralytics 8.3.28)', 
     }
   });
 
-  test('fine-tuning from the 8.3 .pt: the run writes 8.3 results.csv columns and checkpoints that record the family', async () => {
-    const coco8 = join(fixtures.dir, '../../datasets/coco8.yaml');
-    if (!existsSync(coco8)) return;
+  const coco8 = sharedPath('datasets/coco8.yaml');
+  test('fine-tuning from the 8.3 .pt: the run writes 8.3 results.csv columns and checkpoints that record the family', {
+    ...requireShared([coco8], 'fine-tuning YOLO11 on coco8'),
+  }, async () => {
     const pt = join(dir, 'yolo11n.pt');
     copyFileSync(`${fixtures.dir}model.pt`, pt);
     const model = new YOLO(pt);

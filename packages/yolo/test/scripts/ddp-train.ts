@@ -1,4 +1,4 @@
-// A user's training script, run by the distributed tests: `ddp-train.ts <mode> <project> <coco8.yaml>`.
+// A user's training script, run by the distributed tests: `ddp-train.ts <mode> <project> <data.yaml>`.
 // mode: 'single' (one process, global batch 4), 'ddp' (device=cpu,cpu: 2 ranks of 2), 'kill' (rank 1 dies at epoch 2).
 // Its trainer subclass and callbacks exist in every rank because each rank re-runs this very script.
 import { writeFileSync } from 'node:fs';

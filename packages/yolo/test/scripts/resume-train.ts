@@ -1,4 +1,4 @@
-// A training script for the resume test: `resume-train.ts <mode> <project> <coco8.yaml>`.
+// A training script for the resume test: `resume-train.ts <mode> <project> <data.yaml>`.
 // full: 3 epochs uninterrupted. killed: the same run, SIGKILLed in the middle of epoch 2. resume: resume=<killed last>.
 import { join } from 'node:path';
 import { DetectionTrainer } from '../../src/models/yolo/detect/train.js';

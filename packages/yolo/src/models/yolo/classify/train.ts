@@ -2,6 +2,7 @@
 // cross-entropy loss, the classification validator and plots, on the generic training loop.
 import { ClassificationDataset, type ClassifyDataArgs } from '../../../data/classify/dataset.js';
 import { ClassificationLoader } from '../../../data/classify/loader.js';
+import { batchImagesToInput } from '../../../engine/device.js';
 import type { ModelCfg, StateDict } from '../../../engine/model-types.js';
 import type { TrainLoader } from '../../../engine/task-types.js';
 import { BaseTrainer, type TrainerOptions } from '../../../engine/trainer.js';
@@ -66,8 +67,7 @@ export class ClassificationTrainer<T extends ClassifyTypes = ClassifyTypes> exte
 
   /** The images to the device as float in [0, 1] (ToTensor), the classes with them. */
   override preprocessBatch(batch: T['batch']): T['batch'] {
-    let img = batch.img.to(this.device).float().div(255);
-    if (img.device === 'cpu') img = img.contiguous('channels_last');
+    const img = batchImagesToInput(batch.img, this.device);
     return { ...batch, img, cls: batch.cls.to(this.device) } as ClassifyBatch as T['batch'];
   }
 

@@ -4,6 +4,7 @@ import * as torch from '@yolots/torch';
 import type { Args } from '../../../cfg/args.js';
 import { ClassificationDataset, type ClassifyDataArgs } from '../../../data/classify/dataset.js';
 import { ClassificationLoader, type ClassifyRawBatch } from '../../../data/classify/loader.js';
+import { batchImagesToInput } from '../../../engine/device.js';
 import { isInferenceBackend } from '../../../engine/predictor.js';
 import type { TrainLoader } from '../../../engine/task-types.js';
 import { BaseValidator } from '../../../engine/validator.js';
@@ -84,7 +85,7 @@ export class ClassificationValidator<T extends ClassifyTypes = ClassifyTypes> ex
   }
 
   override preprocess(batch: T['batch']): T['batch'] {
-    return { ...batch, img: batch.img.to(this.device).float().div(255), cls: batch.cls.to(this.device) } as T['batch'];
+    return { ...batch, img: batchImagesToInput(batch.img, this.device), cls: batch.cls.to(this.device) } as T['batch'];
   }
 
   postprocess(preds: unknown): T['preds'] {
