@@ -85,6 +85,11 @@ export class MuSGD extends Optimizer<Required<MuSGDOptions>> {
     return (scale === 1 ? update : update.mul(scale)).reshape(shape);
   }
 
+  /** One parameter at a time: each Muon update orthogonalises its own matrix, so there is no list form to batch. */
+  protected updateGroup(params: Tensor[], grads: Tensor[], states: ParamState[], group: ParamGroup): void {
+    for (let i = 0; i < params.length; i++) this.update(params[i]!, grads[i]!, states[i]!, group);
+  }
+
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): void {
     const { lr, momentum, weight_decay: wd, nesterov, use_muon: useMuon } = group as unknown as Required<MuSGDOptions>;
     let sgdLr = lr;

@@ -8,6 +8,7 @@ import type { Args } from '../cfg/args.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
 import type { InferenceBackend } from '../nn/autobackend.js';
+import { bf16Inference, cpuHalfInference } from './amp.js';
 import { Callbacks, type ValidatorEvent } from './callbacks.js';
 import { batchImagesToInput, selectDevice } from './device.js';
 import { inferBackend, openExportedModel } from './predictor.js';
@@ -84,6 +85,8 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   /** Images seen in this run. */
   seen = 0;
   speed: ValSpeed = { preprocess: 0, inference: 0, loss: 0, postprocess: 0 };
+  /** bf16 autocast inference (`half=True` in a standalone validation on a CPU with bf16 instructions). */
+  bf16 = false;
   /** The batch being validated and its postprocessed predictions: what on_val_batch_end callbacks read. */
   batch: T['batch'] | null = null;
   preds: T['preds'] | null = null;
@@ -240,6 +243,10 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
       net.to(this.device);
       if (this.device === 'cpu') net.toMemoryFormat('channels_last');
     }
+    // half=True in a standalone CPU validation: bf16 autocast where the CPU has bf16 instructions (as predict).
+    this.bf16 = !this.training && this.args.half && this.device === 'cpu' && cpuHalfInference() === 'bf16';
+    if (!this.training && this.args.half && this.device === 'cpu' && !this.bf16)
+      console.warn('WARNING ⚠️ half=True needs CUDA or a CPU with bf16 instructions (AVX512-BF16 / AMX); validating in float32');
     const wasTraining = net?.training ?? false;
     net?.eval();
     try {
@@ -290,10 +297,12 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
    */
   protected inference(model: T['model'], img: Tensor): unknown {
     const n = img.size(0);
-    if (img.device !== 'cpu' || n <= CPU_INFERENCE_CHUNK) return model.call(img);
+    if (img.device !== 'cpu') return model.call(img);
+    const forward = (x: Tensor): unknown => bf16Inference(this.bf16, () => model.call(x));
+    if (n <= CPU_INFERENCE_CHUNK) return forward(img);
     const outputs: unknown[] = [];
     for (let start = 0; start < n; start += CPU_INFERENCE_CHUNK) {
-      outputs.push(model.call(img.narrow(0, start, Math.min(CPU_INFERENCE_CHUNK, n - start))));
+      outputs.push(forward(img.narrow(0, start, Math.min(CPU_INFERENCE_CHUNK, n - start))));
     }
     return concatOutputs(outputs);
   }
@@ -338,7 +347,8 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
     times: [number, number, number, number],
   ): Promise<{ batch: T['batch']; preds: T['preds'] }> {
     let t = performance.now();
-    const batch = torch.tidy(() => this.preprocess(this.toBatch(raw)));
+    // T's batch and preds types are generic, so TypeScript cannot see they are no Promises (tidy's Synchronous).
+    const batch = torch.tidy(() => this.preprocess(this.toBatch(raw)) as torch.Synchronous<T['batch']>);
     times[0] += performance.now() - t;
     try {
       t = performance.now();
@@ -351,7 +361,7 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
             const p = this.postprocess(output);
             times[3] += performance.now() - t;
             this.updateMetrics(p, batch);
-            return p;
+            return p as torch.Synchronous<T['preds']>;
           }),
         );
         this.seen += raw.imgShape[0] ?? 0;

@@ -20,9 +20,19 @@ import { yamlModelLoad } from './yaml-model.js';
 
 const { nn } = torch;
 
-/** A loss: model outputs and a batch → [loss × batch size (with gradient), detached loss items]. */
-export interface Criterion {
-  compute(preds: any, batch: Batch): [Tensor, Tensor];
+/**
+ * A loss: model outputs and a batch → [loss × batch size (with gradient), detached loss items]. `P` is what the
+ * model's `lossInputs` hands it (a detector's training outputs: `Tensor[]`), `B` the batch type.
+ *
+ * @example
+ * class ZeroLoss implements Criterion<Tensor[]> {
+ *   compute(preds: Tensor[], batch: Batch): [Tensor, Tensor] {
+ *     return [preds[0]!.sum().mul(0).mul(batch.img.size(0)), torch.zeros([3])];
+ *   }
+ * }
+ */
+export interface Criterion<P = unknown, B extends Batch = Batch> {
+  compute(preds: P, batch: B): [Tensor, Tensor];
 }
 
 /**

@@ -194,16 +194,11 @@ export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
   ): BranchOutput {
     const batch = (x[0] as Tensor).shape[0] as number;
     const boxes = torch.cat(
-      x.map((xi, i) =>
-        boxHead
-          .at(i)
-          .call(xi)
-          .view(batch, 4 * this.regMax, -1),
-      ),
+      x.map((xi, i) => branchOutput(boxHead.at(i), xi).view(batch, 4 * this.regMax, -1)),
       -1,
     );
     const scores = torch.cat(
-      x.map((xi, i) => clsHead.at(i).call(xi).view(batch, this.nc, -1)),
+      x.map((xi, i) => branchOutput(clsHead.at(i), xi).view(batch, this.nc, -1)),
       -1,
     );
     return { boxes, scores, feats: x };
@@ -231,7 +226,7 @@ export class Detect<Out = DetectionOutput> extends nn.Module<[Tensor[]], Out> {
 
   /** Detect's own forward: the raw maps in training mode, `[pred, raw]` in eval mode, `pred` when exporting. */
   protected detect(x: Tensor[]): DetectionOutput {
-    const raw = x.map((xi, i) => torch.cat([this.cv2.at(i).call(xi), this.cv3.at(i).call(xi)], 1));
+    const raw = x.map((xi, i) => torch.cat([branchOutput(this.cv2.at(i), xi), branchOutput(this.cv3.at(i), xi)], 1));
     if (this.training) return raw;
     const pred = this.inference(raw);
     return this.export ? pred : [pred, raw];
@@ -300,4 +295,20 @@ function copyBranches(
     if (m instanceof Conv && m.act === Conv.defaultAct) m.replaceActivation(act);
   });
   return copy;
+}
+
+/**
+ * One head branch (convs ending in the logits conv). Under CPU bf16 autocast (amp training, half inference) the last
+ * conv runs in float32: bf16 keeps 8 bits of mantissa, too coarse for DFL and class logits that the loss, the
+ * box decoding and NMS read. Elsewhere (float32, CUDA float16 as Ultralytics) it is the plain call.
+ */
+export function branchOutput(branch: torch.nn.Sequential, x: Tensor): Tensor {
+  if (x.device !== 'cpu' || !torch.amp.autocastState('cpu').enabled) return branch.call(x);
+  return torch.tidy(() => {
+    const n = branch.length;
+    let h = x;
+    for (let k = 0; k < n - 1; k++) h = branch.at(k).call(h);
+    const logits = branch.at(n - 1);
+    return torch.autocast('cpu', () => logits.call(h.float()), { enabled: false });
+  });
 }

@@ -7,6 +7,7 @@ import type { Args } from '../../../cfg/args.js';
 import { checkCfg, defaultCfg } from '../../../cfg/config.js';
 import { type BaseModel, DetectionModel, type DetectionModelOptions } from '../../../nn/tasks.js';
 import { disposeCheckpoint, inferenceWeights, loadCheckpoint } from '../../../utils/checkpoint.js';
+import { attemptDownloadAsset } from '../../../utils/downloads.js';
 import { loadUltralyticsCheckpoint } from '../../../utils/ultralytics-pt.js';
 
 /** What a weights file says about itself, in either format. */
@@ -38,12 +39,14 @@ export interface LoadedWeights {
 
 /**
  * Reads a `.safetensors` yolots checkpoint (EMA weights when present) or an Ultralytics `.pt`, once: architecture,
- * weights and metadata.
+ * weights and metadata. A missing Ultralytics release name (`yolo11n.pt`) is downloaded first (attemptDownloadAsset).
  * @example
  * const { weights, meta } = readWeightsFile('yolov8n.pt');
  * console.log(meta.version, meta.trainArgs?.imgsz);
  */
-export function readWeightsFile(path: string): LoadedWeights {
+export function readWeightsFile(file: string): LoadedWeights {
+  // A release asset name (yolo11n.pt) that is not a local file comes from the weights cache, downloaded if needed.
+  const path = attemptDownloadAsset(file);
   if (!existsSync(path)) throw new Error(`model weights not found: ${path}`);
   if (path.endsWith('.pt')) {
     const ckpt = loadUltralyticsCheckpoint(path);
