@@ -246,6 +246,7 @@ describe('YOLO26 parity with Ultralytics 8.4.104 (yolo26n fixture weights)', gat
           [...named.values()].reduce((s, p) => s + (p.grad ? torch.tidy(() => p.grad?.pow(2).sum().item() ?? 0) : 0), 0),
         );
         relWithin(gradNorm, get(expected, `${prefix}grad_norm`).item(), 1e-3, `${prefix}grad_norm`);
+        let worstGrad = 0;
         for (const key of expected.keys()) {
           if (!key.startsWith(`${prefix}grad.`)) continue;
           const name = key.slice(`${prefix}grad.`.length);
@@ -258,7 +259,9 @@ describe('YOLO26 parity with Ultralytics 8.4.104 (yolo26n fixture weights)', gat
             return ref > 1e-6 ? d / ref : d;
           });
           assert.ok(err <= 1e-3, `${prefix}${name}: gradient error ${err}`);
+          worstGrad = Math.max(worstGrad, err);
         }
+        console.log(`# ${prefix || 'epoch 0 '}named gradients: worst relative L2 error ${worstGrad.toExponential(2)} (tolerance 1e-3)`);
       }
     } finally {
       model.dispose();
