@@ -1,7 +1,7 @@
 // Predict latency per image at 640, batch 1, yolov8n: the model's forward (fused, eval, no grad) on libtorch
 // vs the same model exported to ONNX (static 640, opset 17) run by onnxruntime-node, at 1 thread (what
 // Ultralytics uses on a 2-core machine; its 8.2.103 `yolo predict` reports 87.6 ms inference there) and at all
-// cores. Inference only (no letterbox, no NMS), as Ultralytics' "inference" figure. The input is a real
+// cores, and the libtorch forward under bf16 autocast (what half=True runs on CPU). Inference only (no letterbox, no NMS), as Ultralytics' "inference" figure. The input is a real
 // coco8 image letterboxed to 640 when the datasets are present, else random pixels (latency does not depend on them).
 // Run: node --conditions=source --import tsx bench/onnx-predict.ts [--repeats 20] [--threads 1,2]
 
@@ -14,8 +14,10 @@ import * as torch from '@yolots/torch';
 import { LetterBox } from '../packages/yolo/src/data/augment/letterbox.js';
 import { decodeImage } from '../packages/yolo/src/data/images.js';
 import { Instances } from '../packages/yolo/src/data/instances.js';
+import { bf16Inference } from '../packages/yolo/src/engine/amp.js';
 import { exportOnnx } from '../packages/yolo/src/engine/exporter.js';
 import { type InferenceBackend, loadOnnxBackend, TorchBackend } from '../packages/yolo/src/nn/autobackend.js';
+import type { DetectionPrediction } from '../packages/yolo/src/nn/modules/head.js';
 import { DetectionModel } from '../packages/yolo/src/nn/tasks.js';
 
 function flag(name: string, fallback: string): string {
@@ -72,14 +74,11 @@ function summary(ms: number[]): Timing {
 }
 
 /**
- * Median and mean ms per backend over `repeats` rounds after 3 warm-up rounds. The backends alternate within
- * each round, so that load from other processes on a shared machine hits both alike.
- */
-/**
+ * Median and mean ms per backend over `repeats` rounds after 3 warm-up rounds.
  * Times each backend in its own block of rounds. Interleaving them was unfair to libtorch: onnxruntime's intra-op
  * threads keep spinning after a run and took the cores from the libtorch run that followed (94 vs 56 ms measured).
  */
-async function timeBlocks(backends: InferenceBackend[], img: Tensor): Promise<Timing[]> {
+async function timeBlocks(backends: Array<Pick<InferenceBackend, 'infer'>>, img: Tensor): Promise<Timing[]> {
   const ms: number[][] = backends.map(() => []);
   for (const [k, backend] of backends.entries()) {
     for (let round = 0; round < repeats + 3; round++) {
@@ -105,18 +104,30 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')} on ${availableParallelism()} cores\n`,
 );
+/** What `half=True` runs on CPU: the same fused model under bf16 autocast, outputs back in float32. */
+const bf16Backend: Pick<InferenceBackend, 'infer'> = {
+  infer: async (x: Tensor) =>
+    torch.noGrad(() =>
+      torch.tidy(() => {
+        const input = x.to({ memoryFormat: 'channels_last' });
+        return bf16Inference(true, () => (net.call(input) as DetectionPrediction)[0]).contiguous();
+      }),
+    ),
+};
+const bf16Cpu = torch.amp.cpuBf16Support();
+console.log(`CPU bf16: AVX512-BF16 ${bf16Cpu.avx512Bf16}, AMX-BF16 ${bf16Cpu.amxBf16}`);
 console.log(
-  '| threads | libtorch ms (median / mean) | onnxruntime ms (median / mean) | libtorch / onnxruntime | Ultralytics 8.2.103 (1 thread) |',
+  '| threads | libtorch float32 ms (median / mean) | libtorch bf16 autocast (half=True) ms | onnxruntime float32 ms (median / mean) | libtorch float32 / onnxruntime | Ultralytics 8.2.103 (1 thread) |',
 );
-console.log('|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|');
 for (const threads of threadCounts) {
   torch.setNumThreads(threads);
   const onnx = await loadOnnxBackend(file, { intraOpNumThreads: threads });
-  const [lt, ort] = (await timeBlocks([new TorchBackend(net), onnx], img)) as [Timing, Timing];
+  const [lt, bf, ort] = (await timeBlocks([new TorchBackend(net), bf16Backend, onnx], img)) as [Timing, Timing, Timing];
   await onnx.dispose();
   const ratio = (lt.median / ort.median).toFixed(2);
   console.log(
-    `| ${threads} | ${lt.median.toFixed(1)} / ${lt.mean.toFixed(1)} | ${ort.median.toFixed(1)} / ${ort.mean.toFixed(1)} | ${ratio}x | ${ULTRALYTICS_MS} ms |`,
+    `| ${threads} | ${lt.median.toFixed(1)} / ${lt.mean.toFixed(1)} | ${bf.median.toFixed(1)} / ${bf.mean.toFixed(1)} | ${ort.median.toFixed(1)} / ${ort.mean.toFixed(1)} | ${ratio}x | ${ULTRALYTICS_MS} ms |`,
   );
 }
 img.dispose();

@@ -27,6 +27,8 @@ export interface TwinRun {
   iters: number;
   threads: number;
   batch: number;
+  /** bf16: the forward inside torch.autocast('cpu', dtype=torch.bfloat16). Default fp32. */
+  precision?: 'fp32' | 'bf16';
 }
 
 /** Runs `command` with OMP_NUM_THREADS=threads and parses the last line it prints; throws with its stderr on failure. */
@@ -43,8 +45,12 @@ export function pythonTorchAvailable(): boolean {
 }
 
 /** The YOLOv8n-shaped network in Python torch, one size and layout. */
-export function runPythonTwin({ size, layout, warmup, iters, threads, batch }: TwinRun): TimingResult {
-  return spawnJson(PYTHON, [TWIN_SCRIPT, String(size), layout, String(warmup), String(iters), String(threads), String(batch)], threads);
+export function runPythonTwin({ size, layout, warmup, iters, threads, batch, precision = 'fp32' }: TwinRun): TimingResult {
+  return spawnJson(
+    PYTHON,
+    [TWIN_SCRIPT, String(size), layout, String(warmup), String(iters), String(threads), String(batch), precision],
+    threads,
+  );
 }
 
 export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;

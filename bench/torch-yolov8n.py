@@ -1,17 +1,21 @@
 # Python side of bench/torch-yolov8n.ts: times the YOLOv8n-shaped network (yolov8n-shaped.py, the twin of the
 # TypeScript one) in PyTorch for one size and memory layout, and prints one JSON line of results.
-# Usage: /usr/bin/python3 bench/torch-yolov8n.py SIZE contiguous|channels_last WARMUP ITERS THREADS BATCH
+# Usage: /usr/bin/python3 bench/torch-yolov8n.py SIZE contiguous|channels_last WARMUP ITERS THREADS BATCH [fp32|bf16]
+# bf16: the forward (and the surrogate loss) inside torch.autocast('cpu', dtype=torch.bfloat16), backward outside.
 import importlib.util
 import json
 import os
 import resource
 import sys
+import contextlib
 import time
 
 import torch
 
 size, layout, warmup, iters, threads, batch = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7])
 size = int(size)
+precision = sys.argv[7] if len(sys.argv) > 7 else 'fp32'
+region = (lambda: torch.autocast('cpu', dtype=torch.bfloat16)) if precision == 'bf16' else contextlib.nullcontext
 torch.set_num_threads(threads)
 rss_at_start_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -29,15 +33,18 @@ if layout == 'channels_last':
 
 def train_step():
     model.zero_grad(set_to_none=True)
-    twin.surrogate_loss(model(x)).backward()
+    with region():
+        loss = twin.surrogate_loss(model(x))
+    loss.backward()
 
 
 def train_forward():
-    model(x)
+    with region():
+        model(x)
 
 
 def inference():
-    with torch.no_grad():
+    with torch.no_grad(), region():
         model(x)
 
 

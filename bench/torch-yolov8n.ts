@@ -3,7 +3,9 @@
 // and channels_last. Each (framework, size, layout) runs in its own process so its peak RSS is its own.
 //
 //   node --conditions=source --import tsx bench/torch-yolov8n.ts [--sizes 320,640] [--warmup 2]
-//        [--iters 8] [--threads 2] [--batch 8] [--layouts contiguous,channels_last] [--no-python]
+//        [--iters 8] [--threads 2] [--batch 8] [--layouts contiguous,channels_last] [--no-python] [--precision fp32|bf16]
+//
+// --precision bf16: the forward (and the surrogate loss) inside CPU bf16 autocast in both frameworks, backward outside.
 //
 // Without --iters: 8 timed iterations at 320 and 4 at 640 (the reference figures' counts).
 import { loadavg } from 'node:os';
@@ -13,7 +15,8 @@ import * as torch from '@yolots/torch';
 import { type Layout, mean, PYTHON, pythonTorchAvailable, runPythonTwin, spawnJson, type TimingResult } from './python-twin.js';
 import { surrogateLoss, toChannelsLast, YoloV8nShaped } from './yolov8n-shaped.js';
 
-function worker(size: number, layout: Layout, warmup: number, iters: number, threads: number, batch: number): TimingResult {
+function worker(size: number, layout: Layout, warmup: number, iters: number, threads: number, batch: number, bf16: boolean): TimingResult {
+  const region = <T>(fn: () => T): T => (bf16 ? torch.autocast('cpu', fn) : fn());
   torch.setNumThreads(threads);
   const startRssMiB = process.resourceUsage().maxRSS / 1024;
   torch.manualSeed(0);
@@ -27,16 +30,16 @@ function worker(size: number, layout: Layout, warmup: number, iters: number, thr
   const trainStep = (): void =>
     torch.tidy(() => {
       model.zeroGrad();
-      surrogateLoss(model.call(x)).backward();
+      region(() => surrogateLoss(model.call(x))).backward();
     });
   const trainForward = (): void =>
     torch.tidy(() => {
-      model.call(x);
+      region(() => model.call(x));
     });
   const inference = (): void =>
     torch.noGrad(() =>
       torch.tidy(() => {
-        model.call(x);
+        region(() => model.call(x));
       }),
     );
   const timed = (fn: () => void, n: number): number[] =>
@@ -82,6 +85,7 @@ function main(): void {
       threads: { type: 'string', default: '2' },
       batch: { type: 'string', default: '8' },
       'no-python': { type: 'boolean', default: false },
+      precision: { type: 'string', default: 'fp32' },
     },
   });
   const warmup = Number(values.warmup);
@@ -93,11 +97,13 @@ function main(): void {
     if (layout !== 'contiguous' && layout !== 'channels_last')
       throw new Error(`--layouts: unknown layout '${layout}' (contiguous, channels_last)`);
   }
+  const precision = values.precision;
+  if (precision !== 'fp32' && precision !== 'bf16') throw new Error(`--precision: expected fp32 or bf16, got '${precision}'`);
   const itersFor = (size: number): number => (values.iters !== undefined ? Number(values.iters) : size <= 320 ? 8 : 4);
 
   if (values.worker) {
     const size = sizes[0]!;
-    console.log(JSON.stringify(worker(size, layouts[0]!, warmup, itersFor(size), threads, batch)));
+    console.log(JSON.stringify(worker(size, layouts[0]!, warmup, itersFor(size), threads, batch, precision === 'bf16')));
     return;
   }
 
@@ -106,7 +112,7 @@ function main(): void {
   const self = fileURLToPath(import.meta.url);
   const info = torch.buildInfo();
   console.log(
-    `YOLOv8n-shaped network, batch ${batch}, ${threads} threads, libtorch ${info.version}; seconds per batch: mean (min), TS / Python, TS vs Python on means`,
+    `YOLOv8n-shaped network, batch ${batch}, ${threads} threads, ${precision}, libtorch ${info.version}; seconds per batch: mean (min), TS / Python, TS vs Python on means`,
   );
   console.log(
     `load average before: ${loadavg()
@@ -122,9 +128,10 @@ function main(): void {
         `--iters=${itersFor(size)}`,
         `--threads=${threads}`,
         `--batch=${batch}`,
+        `--precision=${precision}`,
       ];
       const ts = spawnJson(process.execPath, [...process.execArgv, self, '--worker', ...common], threads);
-      const py = python ? runPythonTwin({ size, layout, warmup, iters: itersFor(size), threads, batch }) : undefined;
+      const py = python ? runPythonTwin({ size, layout, warmup, iters: itersFor(size), threads, batch, precision }) : undefined;
       const rss = py
         ? `${pad(ts.peakRssMiB.toFixed(0), 5)} / ${pad(py.peakRssMiB.toFixed(0), 5)}  ${(ts.peakRssMiB / py.peakRssMiB).toFixed(2)}x  (at start ${ts.startRssMiB.toFixed(0)} / ${py.startRssMiB.toFixed(0)})`
         : `${ts.peakRssMiB.toFixed(0)} (at start ${ts.startRssMiB.toFixed(0)})`;

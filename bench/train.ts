@@ -1,14 +1,18 @@
-// Whole-training benchmark: yolov8n from scratch on coco128, batch 16, 3 epochs, at 640 and 320 (issue 4).
-// Prints train images/s per epoch (epochs 2+ are the steady state), in-training validation images/s, the share of
-// step time spent waiting for data, and peak RSS, next to the Ultralytics 8.2.103 figures measured on this kind of
-// machine (../shared/reference). Run: node --conditions=source --import tsx bench/train.ts [640|320 ...]
+// Whole-training benchmark: yolov8n from scratch on coco128, batch 16, 4 epochs, in float32 (amp=False) and with
+// bf16 autocast (amp=True, forced with YOLOTS_CPU_AMP=bf16 so it runs on any CPU), at 640 and 320 (issues 4, 18).
+// Figure = 128 / median train seconds of epochs 2-4, as the side-by-side runs of ../shared/reference measured
+// Ultralytics 8.2.103 forced to 2 torch threads; printed beside those figures with the ratio, with the data wait,
+// in-training validation images/s and the process's peak RSS. Each (size, precision) runs in its own process so
+// that peak RSS is its own.
+// Run: node --conditions=source --import tsx bench/train.ts [640|320 ...] [--precision fp32|bf16|both] [--epochs 4]
+// (fewer epochs only to check the script: the figure wants epochs 2-4)
 //
-// Machines of this kind differ in speed from moment to moment (the same Python fwd+bwd took 1.36 s in the
-// reference run and 1.9 s on other days), so at 640 the benchmark also times the pure compute floor in Python torch
-// in the same invocation (bench/torch-yolov8n.py, the reference's own surrogate: batch 8, channels_last, 2 threads)
-// and compares both engines as a share of the floor measured beside them.
+// Machines of this kind differ in speed from moment to moment, so at 640 the benchmark also times the pure compute
+// floor in Python torch in the same invocation (bench/torch-yolov8n.py, the reference's own surrogate: batch 8,
+// channels_last, 2 threads) and prints yolots' figure as a share of it.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
@@ -16,8 +20,16 @@ import { DetectionTrainer } from '../packages/yolo/src/models/yolo/detect/train.
 import { mean, pythonTorchAvailable, runPythonTwin } from './python-twin.js';
 
 const DATA = fileURLToPath(new URL('../../shared/datasets/coco128.yaml', import.meta.url));
-/** The reference's pure compute at 640: Python torch fwd+bwd, batch 8, channels_last, 2 threads, 1.358 s/batch. */
-const REFERENCE_FLOOR_640 = 8 / 1.358;
+type Precision = 'fp32' | 'bf16';
+
+/**
+ * Ultralytics 8.2.103 forced to 2 torch threads, yolov8n.yaml from scratch on coco128, batch 16, amp=False (it never
+ * uses AMP on CPU): ../shared/reference/ultralytics-8.2.103-cpu.md, "Side by side with both engines on both cores".
+ */
+const REFERENCE: Record<number, { threads: number; trainImgS: number[]; peakRssMiB: number[] }> = {
+  640: { threads: 2, trainImgS: [3.85, 3.71], peakRssMiB: [5972, 5876] },
+  320: { threads: 2, trainImgS: [19.97, 18.48], peakRssMiB: [1879, 1879] },
+};
 
 /** Python torch's pure fwd+bwd images/s at 640 now (the reference's surrogate), or null without python3-torch. */
 function computeFloor640(): number | null {
@@ -26,25 +38,29 @@ function computeFloor640(): number | null {
   return 8 / mean(fwdBwd);
 }
 
-/** Ultralytics 8.2.103, ../shared/reference/ultralytics-8.2.103-cpu.md (epochs 2 and 3; in-train val of 128 images). */
-const REFERENCE: Record<number, { threads: number; trainImgS: number[]; valSeconds: number[]; peakRssMiB: number }> = {
-  640: { threads: 2, trainImgS: [3.34, 3.84], valSeconds: [14.12, 13.12], peakRssMiB: 5483 },
-  320: { threads: 1, trainImgS: [9.86, 9.8], valSeconds: [6.5, 6.01], peakRssMiB: 1944 },
-};
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
 
-async function bench(imgsz: number): Promise<void> {
-  const floorBefore = imgsz === 640 ? computeFloor640() : null;
+/** One training run in this process; prints its lines. */
+async function bench(imgsz: number, precision: Precision): Promise<void> {
+  if (precision === 'bf16') process.env.YOLOTS_CPU_AMP = 'bf16';
+  const floor = imgsz === 640 && precision === 'fp32' ? computeFloor640() : null;
+  const load = loadavg()[0] ?? 0;
   const trainer = new DetectionTrainer({
     overrides: {
       model: 'yolov8n.yaml',
       data: DATA,
       imgsz,
       batch: 16,
-      epochs: 3,
+      epochs: EPOCHS,
       workers: 2,
       plots: false,
       verbose: false,
       seed: 0,
+      amp: precision === 'bf16',
       project: mkdtempSync(join(tmpdir(), 'yolots-bench-train-')),
     },
   });
@@ -78,37 +94,60 @@ async function bench(imgsz: number): Promise<void> {
     if (last && last.valS === 0) last.valS = (performance.now() - valStart) / 1000;
   });
   await trainer.train();
-  const floorAfter = floorBefore === null ? null : computeFloor640();
   const ref = REFERENCE[imgsz];
-  console.log(`\nyolov8n, coco128, imgsz ${imgsz}, batch 16, ${torch.getNumThreads()} threads, workers 2`);
-  console.log('epoch  train img/s  data wait  val img/s | Ultralytics train img/s  val img/s  | ratio train');
+  const steady = epochs.slice(1);
+  const rate = 128 / median(steady.map((e) => (e.trainS * 128) / e.images));
+  const peakMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(
+    `\nyolov8n, coco128, imgsz ${imgsz}, batch 16, ${precision} (trainer amp mode: ${trainer.ampMode}), ${torch.getNumThreads()} threads, ` +
+      `workers 2; load average ${load.toFixed(1)} at the start (${availableParallelism()} cores)`,
+  );
+  console.log('epoch  train img/s  data wait  val img/s');
   epochs.forEach((e, i) => {
-    const trainRate = e.images / e.trainS;
-    const refTrain = i > 0 ? ref?.trainImgS[i - 1] : undefined;
-    const refVal = i > 0 ? ref?.valSeconds[i - 1] : undefined;
     console.log(
-      `${String(i + 1).padStart(5)}  ${trainRate.toFixed(2).padStart(11)}  ${`${((100 * e.waitS) / e.trainS).toFixed(1)}%`.padStart(9)}  ${(128 / e.valS).toFixed(2).padStart(9)} | ` +
-        `${(refTrain?.toFixed(2) ?? '(first)').padStart(23)}  ${(refVal ? (128 / refVal).toFixed(2) : '').padStart(9)}  | ${refTrain ? `${(trainRate / refTrain).toFixed(2)}x` : ''}`,
+      `${String(i + 1).padStart(5)}  ${(e.images / e.trainS).toFixed(2).padStart(11)}  ${`${((100 * e.waitS) / e.trainS).toFixed(1)}%`.padStart(9)}  ${e.valS > 0 ? (128 / e.valS).toFixed(2).padStart(9) : '         '}`,
     );
   });
-  if (floorBefore !== null && floorAfter !== null && ref) {
-    const floor = (floorBefore + floorAfter) / 2;
-    const ours = epochs.slice(1).reduce((a, e) => a + e.images / e.trainS, 0) / Math.max(1, epochs.length - 1);
-    const theirs = mean(ref.trainImgS);
+  const theirs = ref ? mean(ref.trainImgS) : Number.NaN;
+  const theirRss = ref ? mean(ref.peakRssMiB) : Number.NaN;
+  console.log(
+    `RESULT imgsz=${imgsz} ${precision}: ${rate.toFixed(2)} img/s (median of epochs 2-${EPOCHS}) vs Ultralytics 8.2.103 at ` +
+      `${ref?.threads} threads ${theirs.toFixed(2)} img/s (float32; mean of its two side-by-side runs) -> ${(rate / theirs).toFixed(2)}x; ` +
+      `peak RSS ${peakMiB.toFixed(0)} MiB vs ${theirRss.toFixed(0)} MiB -> ${(peakMiB / theirRss).toFixed(2)}x`,
+  );
+  if (floor !== null) {
     console.log(
-      `compute floor (Python torch fwd+bwd, 640, batch 8, channels_last): ${floorBefore.toFixed(2)} img/s before, ${floorAfter.toFixed(2)} after; reference run ${REFERENCE_FLOOR_640.toFixed(2)}`,
-    );
-    console.log(
-      `share of the floor, epochs 2+: yolots ${(ours / floor).toFixed(2)} vs Ultralytics ${(theirs / REFERENCE_FLOOR_640).toFixed(2)} -> ${(ours / floor / (theirs / REFERENCE_FLOOR_640)).toFixed(2)}x; ` +
-        `Ultralytics scaled to this machine's floor: ${((theirs * floor) / REFERENCE_FLOOR_640).toFixed(2)} img/s`,
+      `compute floor now (Python torch fwd+bwd, 640, batch 8, channels_last, 2 threads): ${floor.toFixed(2)} img/s; yolots = ${(rate / floor).toFixed(2)} of it`,
     );
   }
-  const peakMiB = process.resourceUsage().maxRSS / 1024;
-  const nativePeakMiB = torch.memoryStats().peakNativeBytes / 2 ** 20;
-  console.log(
-    `peak RSS ${peakMiB.toFixed(0)} MiB (process so far; libtorch's own peak ${nativePeakMiB.toFixed(0)} MiB) vs Ultralytics ${ref?.peakRssMiB} MiB (${ref?.threads} thread(s))`,
-  );
 }
 
-const sizes = process.argv.slice(2).map(Number);
-for (const imgsz of sizes.length ? sizes : [640, 320]) await bench(imgsz);
+const args = process.argv.slice(2);
+const epochsAt = args.indexOf('--epochs');
+const EPOCHS = epochsAt >= 0 ? Number(args[epochsAt + 1]) : 4;
+if (!Number.isInteger(EPOCHS) || EPOCHS < 2)
+  throw new Error(`--epochs must be an integer >= 2 (epoch 1 is warm-up), got '${args[epochsAt + 1]}'`);
+const precisionAt = args.indexOf('--precision');
+const precisionArg = precisionAt >= 0 ? args[precisionAt + 1] : 'both';
+if (precisionArg !== 'fp32' && precisionArg !== 'bf16' && precisionArg !== 'both') {
+  throw new Error(`--precision must be fp32, bf16 or both, got '${precisionArg}'`);
+}
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && i !== precisionAt + 1 && i !== epochsAt + 1).map(Number);
+const precisions: Precision[] = precisionArg === 'both' ? ['fp32', 'bf16'] : [precisionArg];
+const runs = (sizes.length ? sizes : [640, 320]).flatMap((imgsz) => precisions.map((p) => [imgsz, p] as const));
+if (runs.length === 1) {
+  const [imgsz, precision] = runs[0] as readonly [number, Precision];
+  await bench(imgsz, precision);
+} else {
+  // One process per run: peak RSS is then that run's alone.
+  for (const [imgsz, precision] of runs) {
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), String(imgsz), '--precision', precision, '--epochs', String(EPOCHS)],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (child.status !== 0) throw new Error(`bench/train.ts ${imgsz} ${precision} failed with status ${child.status}`);
+  }
+}

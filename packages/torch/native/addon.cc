@@ -10,6 +10,7 @@ void initTensorData(Napi::Env env, Napi::Object exports);
 void initAutograd(Napi::Env env, Napi::Object exports);
 void initRuntime(Napi::Env env, Napi::Object exports);
 void initDistributed(Napi::Env env, Napi::Object exports);
+void initAutocast(Napi::Env env, Napi::Object exports);
 }  // namespace yolots
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -22,6 +23,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   yolots::initAutograd(env, exports);
   yolots::initRuntime(env, exports);
   yolots::initDistributed(env, exports);
+  yolots::initAutocast(env, exports);
   return exports;
 }
 

@@ -97,6 +97,13 @@ c10::IValue toListIValue(const Napi::Value& v, const c10::ListTypePtr& type, con
     for (uint32_t i = 0; i < n; i++) out.push_back(array.Get(i).ToBoolean().Value());
     return c10::IValue(out);
   }
+  // Scalar[] (the per-tensor scalars of _foreach_* ops): a generic list of Number IValues, as TorchScript builds it.
+  if (kind == c10::TypeKind::NumberType) {
+    c10::impl::GenericList out(c10::NumberType::get());
+    out.reserve(n);
+    for (uint32_t i = 0; i < n; i++) out.push_back(c10::IValue(toScalar(array.Get(i), op, arg)));
+    return c10::IValue(out);
+  }
   if (kind == c10::TypeKind::TensorType) {
     c10::List<at::Tensor> out;
     out.reserve(n);

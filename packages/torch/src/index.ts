@@ -1,5 +1,7 @@
 // @yolots/torch — libtorch for TypeScript: tensors, autograd, nn, optim, io. Names mirror PyTorch's (camelCased).
 
+export { autocast } from './amp/autocast.js';
+export * as amp from './amp/index.js';
 export { schema } from './aten.js';
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd.js';
 export {
@@ -30,6 +32,19 @@ export * as cuda from './cuda.js';
 export * as distributed from './distributed/index.js';
 export type { DType, MemoryFormat, TypedArray } from './dtype.js';
 export { elementSize, isFloatingPoint } from './dtype.js';
+export {
+  foreachAdd,
+  foreachAdd_,
+  foreachAddcdiv_,
+  foreachAddcmul_,
+  foreachDiv_,
+  foreachLerp_,
+  foreachMul_,
+  foreachNorm,
+  foreachSqrt,
+  foreachSub,
+  foreachZero_,
+} from './foreach.js';
 export * as F from './functional.js';
 export * as io from './io/index.js';
 export * as nn from './nn/index.js';
@@ -47,5 +62,5 @@ export {
   resetPeakMemory,
   setNumThreads,
 } from './runtime.js';
-export { dispose, keep, scopeDepth, tidy } from './scope.js';
+export { dispose, keep, type Synchronous, scopeDepth, tidy } from './scope.js';
 export { type IndexSpec, Tensor, type TensorOrScalar } from './tensor.js';

@@ -51,6 +51,14 @@ export interface NativeAddon {
   cudaSynchronize(index: number): void;
   cudaMemGetInfo(index: number): [number, number];
   buildInfo(): { version: string; config: string; parallelInfo: string; mkldnn: boolean; openmp: boolean };
+  /** [enabled, scalar type code] of autocast for 'cpu' or 'cuda' on this thread. */
+  autocastState(device: 'cpu' | 'cuda'): [boolean, number];
+  setAutocast(device: 'cpu' | 'cuda', enabled: boolean, scalarType: number): void;
+  autocastEnterNesting(): number;
+  /** Leaves one nesting level; the outermost exit clears the cache of cast weights. Returns the new depth. */
+  autocastExitNesting(): number;
+  /** Returns the previous setting. */
+  setAutocastCacheEnabled(enabled: boolean): boolean;
 }
 
 function locateAddon(): string {
@@ -59,9 +67,16 @@ function locateAddon(): string {
     const path = `${packageRoot}/build/${build}/yolots_torch.node`;
     if (existsSync(path)) return path;
   }
+  // Commands that work wherever the package is installed: npm blocks dependency install scripts by default, and
+  // without libtorch's headers the install script stops before compiling (scripts/install.mjs says what to install).
   throw new Error(
-    `@yolots/torch: the native addon is not built (looked in ${packageRoot}build/Release). ` +
-      'Run `bash scripts/setup.sh --no-train` at the repository root, or `npx node-gyp rebuild` in packages/torch.',
+    [
+      `@yolots/torch: the native addon is not built (looked in ${packageRoot}build/Release). Build it in your project:`,
+      '  npm install-scripts approve @yolots/torch   # where npm blocks dependency install scripts (npm 11)',
+      '  npm rebuild @yolots/torch                   # compiles against libtorch: sudo apt install libtorch-dev',
+      '                                              # (Debian/Ubuntu), or LIBTORCH=<dir>, or LIBTORCH_USE_PYTORCH=1',
+      'In a yolots checkout, `bash scripts/setup.sh --no-train` does all of it.',
+    ].join('\n'),
   );
 }
 

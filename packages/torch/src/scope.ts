@@ -35,6 +35,9 @@ export function keep<T>(value: T): T {
   return value;
 }
 
+/** `T`, unless it is a Promise (or any thenable): then nothing is assignable, so `tidy(async () => …)` fails to compile. */
+export type Synchronous<T> = T & (T extends PromiseLike<unknown> ? never : unknown);
+
 /** Number of scopes currently open (0 at top level). */
 export function scopeDepth(): number {
   return scopes.length;
@@ -45,10 +48,12 @@ export function scopeDepth(): number {
  * result (a tensor, or arrays / plain objects / Maps of them), which move to the enclosing scope.
  * `fn` must be synchronous: a scope cannot span an `await`, where unrelated code would run inside it.
  *
+ * An async `fn` does not compile (`Synchronous`), and a Promise returned anyway is a TypeError.
+ *
  * @example
  * const loss = tidy(() => model.call(x).pow(2).mean()); // every intermediate is already freed
  */
-export function tidy<T>(fn: () => T): T {
+export function tidy<T>(fn: () => Synchronous<T>): T {
   const scope: Owned[] = [];
   scopes.push(scope);
   let result: T;

@@ -118,6 +118,7 @@ describe('lifetime errors', () => {
   });
 
   test('tidy refuses async callbacks', () => {
+    // @ts-expect-error an async fn does not compile (Synchronous); JavaScript callers get the TypeError
     fails(() => torch.tidy(async () => torch.ones([1])), /fn returned a Promise; scopes must be synchronous/);
   });
 

@@ -190,3 +190,58 @@ describe('optimizer mechanics', () => {
       assert.throws(() => one.loadStateDict(pair.stateDict()), /state has 2 parameters, optimizer has 1/);
     }));
 });
+
+describe('MuSGD', () => {
+  test('newtonSchulz5 orthogonalises approximately (singular values near 1), wide and tall, in float32', () =>
+    torch.tidy(() => {
+      for (const shape of [
+        [8, 24],
+        [24, 8],
+      ]) {
+        const x = optim.newtonSchulz5(torch.randn(shape));
+        assert.equal(x.dtype, 'float32');
+        assert.deepEqual(x.shape, shape);
+        const small = shape[0]! < shape[1]! ? x.matmul(x.t()) : x.t().matmul(x);
+        const rows = small.tolist() as number[][];
+        const diag = rows.map((row, i) => row[i] as number);
+        assert.ok(
+          diag.every((d) => d > 0.3 && d < 1.5),
+          `diag of XXᵀ ${diag}`,
+        );
+      }
+    }));
+
+  test('groups without use_muon are Nesterov SGD exactly; Muon groups need matrices', () =>
+    torch.tidy(() => {
+      const a = torch.tensor(START, { dtype: 'float64', requiresGrad: true });
+      const b = torch.tensor(START, { dtype: 'float64', requiresGrad: true });
+      const musgd = new optim.MuSGD([{ params: [a], weight_decay: 0.1 }], { lr: 0.1, momentum: 0.9, nesterov: true });
+      const sgd = new optim.SGD([{ params: [b], weight_decay: 0.1 }], { lr: 0.1, momentum: 0.9, nesterov: true });
+      for (const g of GRADS) {
+        a.grad = torch.tensor(g, { dtype: 'float64' });
+        b.grad = torch.tensor(g, { dtype: 'float64' });
+        musgd.step();
+        sgd.step();
+      }
+      assertClose(a.toArray(), b.toArray(), 0);
+      const vector = torch.zeros([4], { requiresGrad: true });
+      vector.grad = torch.ones([4]);
+      assert.throws(() => new optim.MuSGD([{ params: [vector], use_muon: true }], { lr: 0.1 }).step(), /expects a matrix/);
+    }));
+
+  test('a Muon parameter keeps two buffers, saved by stateDict', () =>
+    torch.tidy(() => {
+      const w = torch.randn([4, 2, 3, 3], { requiresGrad: true });
+      const before = w.clone();
+      w.grad = torch.randn([4, 2, 3, 3]);
+      const opt = new optim.MuSGD(
+        [{ params: [w], use_muon: true, weight_decay: 5e-4 }],
+        { lr: 0.01, momentum: 0.9, nesterov: true },
+        { muon: 0.2, sgd: 1 },
+      );
+      opt.step();
+      assert.ok(w.sub(before).abs().max().item() > 0);
+      assert.deepEqual([...(opt.stateDict().state.get(0)?.keys() ?? [])].sort(), ['momentum_buffer', 'momentum_buffer_SGD']);
+      opt.dispose();
+    }));
+});

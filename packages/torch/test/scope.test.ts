@@ -108,6 +108,7 @@ describe('tidy', () => {
       let made: Tensor | undefined;
       assert.throws(
         () =>
+          // @ts-expect-error a Promise-returning fn does not compile (Synchronous); JavaScript callers get the TypeError
           torch.tidy(() => {
             made = torch.ones([2]);
             return Promise.resolve(made);

@@ -1,4 +1,5 @@
 // Dispatch of `yolo MODE ...` to the YOLO class, with Ultralytics' per-mode defaults.
+import { SUPPORTED_MODES } from './cfg/keys.js';
 import { YOLO, YOLO_TASK_MAP } from './models/yolo/model.js';
 
 const WEIGHTS_HINT = 'a yolots .safetensors checkpoint, an Ultralytics .pt, a model .yaml, or an exported .onnx for val and predict';
@@ -47,11 +48,11 @@ export async function runMode(task: string | null, mode: string, overrides: Reco
       const { format, ...exportArgs } = rest;
       // Ultralytics defaults to its own default format; ONNX is the one yolots writes.
       if (format === undefined || format === null) console.warn("WARNING ⚠️ 'format' argument is missing. Using default 'format=onnx'.");
-      await new YOLO(requireModel(modelArg, mode), task ?? undefined).export({ ...exportArgs, format: format ?? 'onnx' });
+      await new YOLO(requireModel(modelArg, mode), task ?? undefined).export({ ...exportArgs, format: String(format ?? 'onnx') });
       return;
     }
     default:
-      throw new Error(`mode '${mode}' is not supported by yolots yet; supported modes: train, val, predict, track, export`);
+      throw new Error(`mode '${mode}' is not supported by yolots yet; supported modes: ${SUPPORTED_MODES.join(', ')}`);
   }
 }
 

@@ -6,6 +6,7 @@ import * as torch from '@yolots/torch';
 import sharp from 'sharp';
 import { parseCliArgs } from './cfg/cli-args.js';
 import { DEFAULT_CFG_PATH } from './cfg/config.js';
+import { readSettings, resetSettings, settingsFile, updateSettings } from './cfg/settings.js';
 import { runMode } from './cli-modes.js';
 import { VERSION } from './version.js';
 
@@ -52,10 +53,20 @@ const HELP = `
         yolo checks
         yolo version
         yolo cfg
+        yolo settings tensorboard=True    (TensorBoard event files in each run; also mlflow=True; 'yolo settings reset')
 
     Ultralytics .pt checkpoints load too (model=yolov8n.pt). Errors print without a stack trace; set
     YOLOTS_DEBUG=1 to see it.
 `;
+
+/**
+ * libtorch's version as built: Debian's 1.13.1 package keeps the 1.13.0 of its version.h (TORCH_VERSION), so the
+ * source version recorded in the build flags (`…/pytorch-1.13.1+dfsg=.`) is shown when it differs.
+ */
+function libtorchVersion(headerVersion: string, config: string): string {
+  const source = /\/pytorch-(\d+\.\d+\.\d+)/.exec(config)?.[1];
+  return source && source !== headerVersion ? `${source} (its version.h says ${headerVersion})` : headerVersion;
+}
 
 /** Everything a bug report needs: versions, threads, devices, libraries. */
 async function checks(): Promise<void> {
@@ -63,7 +74,7 @@ async function checks(): Promise<void> {
   const rows: [string, string][] = [
     ['yolots', VERSION],
     ['Node.js', process.version],
-    ['libtorch', info.version],
+    ['libtorch', libtorchVersion(info.version, info.config)],
     ['threads', `${torch.getNumThreads()} (OMP_NUM_THREADS=${process.env.OMP_NUM_THREADS ?? 'unset'})`],
     ['CUDA', torch.cuda.isBuilt() ? `${torch.cuda.deviceCount()} device(s)` : 'not in this build (CPU-only libtorch, see docs/devices.md)'],
     ['oneDNN (MKLDNN)', String(info.mkldnn)],
@@ -98,9 +109,13 @@ export async function main(argv: string[]): Promise<number> {
         );
         return 0;
       }
-      case 'settings':
-        console.log('yolots keeps no global settings file: pass project=, name= and other arguments per command.');
+      case 'settings': {
+        // As Ultralytics: `yolo settings` shows them, `yolo settings key=value` sets, `yolo settings reset` resets.
+        const words = command.args;
+        const settings = words.length === 0 ? readSettings() : words[0] === 'reset' ? resetSettings() : updateSettings(words);
+        console.log(`${JSON.stringify(settings, null, 2)}\nSettings file: ${settingsFile()} (YOLOTS_CONFIG_DIR moves it)`);
         return 0;
+      }
     }
   }
   for (const warning of command.warnings) console.warn(warning);

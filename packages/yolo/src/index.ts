@@ -1,8 +1,12 @@
 // yolots — the Ultralytics YOLO engine in TypeScript on libtorch.
 // The names a user imports: the YOLO front end, the engine executors to subclass, models, data, and helpers.
 
+// @yolots/torch as a namespace, so one dependency gives a user `torch.Tensor` for overrides and callbacks.
+export * as torch from '@yolots/torch';
+
 export type { Args } from './cfg/args.js';
 export { defaultCfg, getCfg } from './cfg/config.js';
+export { DEFAULT_SETTINGS, readSettings, resetSettings, type Settings, settingsFile, updateSettings } from './cfg/settings.js';
 export { type Batch, toBatch } from './data/batch.js';
 export { ClassificationDataset, type ClassifyDataArgs, type ClassifySample } from './data/classify/dataset.js';
 export { type ClsDataset, checkClsDataset } from './data/classify/folders.js';
@@ -48,7 +52,7 @@ export {
 export { type CudaStatus, cudaStatus, type DeviceRequest, parseDevice, selectDevice } from './engine/device.js';
 export { Exporter, exportOnnx } from './engine/exporter.js';
 export { Masks } from './engine/masks.js';
-export { Model, type TaskEntry, type TaskMap } from './engine/model.js';
+export { Model, type Overrides, type TaskEntry, type TaskMap } from './engine/model.js';
 export type { ModelCfg, StateDict, TensorBatch, TrainableModel } from './engine/model-types.js';
 export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
 export { Probs } from './engine/probs.js';
@@ -101,6 +105,8 @@ export { STrack } from './trackers/strack.js';
 export { PredictorTracking, registerTracker, TRACKER_MAP, type Tracker, type TrackerFactory } from './trackers/track.js';
 export { GMC, loadOpenCv } from './trackers/utils/gmc.js';
 export { type IdBox, MotAccumulator, type MotScores } from './trackers/utils/mot-metrics.js';
+export { type MlflowTrainer, mlflowCallbacks } from './utils/callbacks/mlflow.js';
+export { type TensorBoardTrainer, tensorboardCallbacks } from './utils/callbacks/tensorboard.js';
 export {
   type Checkpoint,
   type CheckpointMeta,
@@ -109,6 +115,8 @@ export {
   saveCheckpoint,
   stripCheckpoint,
 } from './utils/checkpoint.js';
+export { type DownloadOptions, downloadFile } from './utils/download-file.js';
+export { assetUrl, attemptDownloadAsset, GITHUB_ASSETS_NAMES, GITHUB_ASSETS_RELEASE, weightsDir } from './utils/downloads.js';
 export { ModelEMA } from './utils/ema.js';
 export { BboxLoss, DetectionLoss, DFLoss } from './utils/loss.js';
 export { ClassificationLoss } from './utils/loss-classify.js';
@@ -119,6 +127,7 @@ export { maskTruePositives, SegmentMetrics } from './utils/metrics-segment.js';
 export { nonMaxSuppression } from './utils/nms.js';
 export { cropMask, maskIou, masks2segments, processMask, processMaskNative, scaleCoords, scaleMasks } from './utils/ops-mask.js';
 export { TaskAlignedAssigner } from './utils/tal.js';
+export { EventFileWriter } from './utils/tensorboard/event-file.js';
 export {
   extractUltralyticsCheckpoint,
   float16ToFloat32,

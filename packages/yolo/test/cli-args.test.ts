@@ -169,4 +169,15 @@ describe('parseCliArgs', () => {
     );
     assert.throws(() => parseCliArgs(['train', '--save', '1']), /'1' is not a valid YOLO argument/);
   });
+
+  test("'tune' is refused as benchmark is, and refused modes are not suggested for a misspelling", () => {
+    assert.throws(
+      () => parseCliArgs(['tune', 'data=coco8.yaml']),
+      /^Error: mode 'tune' is not supported by yolots yet; supported modes: train, val, predict, export, track$/,
+    );
+    assert.throws(
+      () => parseCliArgs(['benchmarc']),
+      (e: Error) => !e.message.includes("'benchmark'") && e.message.startsWith("'benchmarc' is not a valid YOLO argument"),
+    );
+  });
 });

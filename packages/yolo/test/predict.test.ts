@@ -158,7 +158,8 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
     assert.match(text, new RegExp(`image 1/2 ${OTHER}: 320x320 (\\(no detections\\), |(\\d+ [a-z ]+, )+)\\d+\\.\\dms`));
     assert.match(text, new RegExp(`image 2/2 ${BUS}: 320x320 `));
     assert.match(text, /Speed: \d+\.\dms preprocess, \d+\.\dms inference, \d+\.\dms postprocess per image at shape \(2, 3, 320, 320\)/);
-    assert.match(text, new RegExp(`Results saved to \\x1b\\[1m${out}\\x1b\\[0m\\n\\d+ labels? saved to ${join(out, 'labels')}`));
+    // Bold only on a terminal or with FORCE_COLOR (colors.test.ts covers which).
+    assert.match(text, new RegExp(`Results saved to (\\x1b\\[1m)?${out}(\\x1b\\[0m)?\\n\\d+ labels? saved to ${join(out, 'labels')}`));
 
     const bus = results[1]!;
     assert.equal(bus.saveDir, out);
@@ -223,5 +224,41 @@ describe('DetectionPredictor end to end', { skip: !HAVE_SHARED }, () => {
     await assert.rejects(predictor().predict(join(dir, 'missing.jpg'), model), /missing\.jpg does not exist/);
     await assert.rejects(predictor().predict(BUS), /no model to predict with/);
     await assert.rejects(predictor().predict(undefined, model), /no source to predict on/);
+  });
+
+  const bf16 = torch.amp.cpuBf16Support();
+  const noBf16 = bf16.avx512Bf16 || bf16.amxBf16 ? false : 'this CPU has neither AVX512-BF16 nor AMX-BF16';
+  test('half=True on CPU predicts in bf16 autocast: float32 outputs close to the float32 run', { skip: noBf16 }, async () => {
+    const p = predictor({ half: true, batch: 1 });
+    await p.predict(BUS, fixtureModel());
+    assert.equal(p.bf16, true);
+    assert.equal(p.args.half, true);
+    const f = predictor({ batch: 1 });
+    await f.predict(BUS, model);
+    torch.tidy(() => {
+      const { data, width, height } = { data: new Uint8Array(320 * 320 * 3).fill(90), width: 320, height: 320 };
+      const im = p.preprocess([{ data, width, height }]);
+      const [half, full] = [p.inference(im), f.inference(im)].map((o) => (Array.isArray(o) ? o[0] : o) as torch.Tensor) as [
+        torch.Tensor,
+        torch.Tensor,
+      ];
+      assert.equal(half.dtype, 'float32');
+      // (1, 4 + nc, anchors): boxes in input pixels, then class probabilities
+      const boxError = half
+        .narrow(1, 0, 4)
+        .sub(full.narrow(1, 0, 4))
+        .abs()
+        .mean()
+        .item();
+      const scoreError = half
+        .narrow(1, 4, 80)
+        .sub(full.narrow(1, 4, 80))
+        .abs()
+        .max()
+        .item();
+      console.log(`# bf16 vs float32: mean box error ${boxError.toFixed(3)} px, max score error ${scoreError.toExponential(2)}`);
+      assert.ok(boxError < 2, `mean box error ${boxError} px`);
+      assert.ok(scoreError < 0.01, `max score error ${scoreError}`);
+    });
   });
 });

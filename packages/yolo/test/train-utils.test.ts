@@ -114,3 +114,54 @@ describe('buildOptimizer', () => {
     model.dispose();
   });
 });
+
+describe('buildOptimizer, YOLO26 family (Ultralytics 8.4.104 rule)', () => {
+  test('auto: AdamW with the dataset-nc lr up to 10000 iterations, MuSGD(lr 0.01) above; groups weight, bn, bias(, muon)', (t) => {
+    const logs: string[] = [];
+    t.mock.method(console, 'log', (line: string) => logs.push(line));
+    const model = new DetectionModel('yolov8n.yaml', { verbose: false });
+    const short = buildOptimizer(model, 'auto', 0.01, 0.937, 0.0005, 10000, 80, 'yolo26');
+    assert.equal(short.name, 'AdamW');
+    assert.equal(short.lr, 0.000119);
+    assert.deepEqual(
+      short.optimizer.paramGroups.map((g) => [g.param_group, g.params.length, g.weight_decay]),
+      [
+        ['weight', 64, 0.0005],
+        ['bn', 57, 0],
+        ['bias', 63, 0],
+      ],
+    );
+    assert.equal(buildOptimizer(model, 'auto', 0.01, 0.937, 0.0005, 10000, 5, 'yolo26').lr, 0.001111);
+    const long = buildOptimizer(model, 'auto', 0.01, 0.937, 0.0005, 10001, 80, 'yolo26');
+    assert.equal(long.name, 'MuSGD');
+    assert.ok(long.optimizer instanceof torch.optim.MuSGD);
+    assert.equal(long.warmupBiasLr, 0);
+    const groups = long.optimizer.paramGroups;
+    assert.deepEqual(
+      groups.map((g) => [g.param_group, g.lr, g.use_muon ?? false, g.nesterov]),
+      [
+        ['weight', 0.03, false, true],
+        ['weight', 0.01, false, true],
+        ['bn', 0.03, false, true],
+        ['bn', 0.01, false, true],
+        ['bias', 0.03, false, true],
+        ['bias', 0.01, false, true],
+        ['muon', 0.03, true, true],
+        ['muon', 0.01, true, true],
+      ],
+    );
+    // Every conv weight is a Muon matrix; no plain weights remain.
+    assert.equal(groups[0]?.params.length, 0);
+    assert.equal(groups[1]?.params.length, 0);
+    assert.equal((groups[6]?.params.length ?? 0) + (groups[7]?.params.length ?? 0), 64);
+    assert.ok(logs.some((l) => l.includes("ignoring 'lr0=0.01' and 'momentum=0.937'")));
+    assert.ok(
+      logs.some((l) =>
+        l.includes('MuSGD(lr=0.01, momentum=0.9) with parameter groups 57 weight(decay=0.0), 64 weight(decay=0.0005), 63 bias(decay=0.0)'),
+      ),
+    );
+    // The YOLOv8 family keeps 8.2's rule.
+    assert.equal(buildOptimizer(model, 'auto', 0.01, 0.937, 0.0005, 10001, 80).name, 'SGD');
+    model.dispose();
+  });
+});

@@ -24,7 +24,10 @@ const SHARED = fileURLToPath(new URL('../../../../shared/', import.meta.url));
 const WEIGHTS = join(SHARED, 'fixtures/ultralytics/model.safetensors');
 const COCO8 = join(SHARED, 'datasets/coco8.yaml');
 const VAL_IMAGES = join(SHARED, 'datasets/coco8/images/val');
-const IMAGES = ['000000000036.jpg', '000000000042.jpg', '000000000049.jpg', '000000000061.jpg'].map((f) => join(VAL_IMAGES, f));
+// A fixed-length tuple, so that IMAGES[1] is a string (predict's sources are typed).
+const IMAGES = (['000000000036.jpg', '000000000042.jpg', '000000000049.jpg', '000000000061.jpg'] as const).map((f) =>
+  join(VAL_IMAGES, f),
+) as [string, string, string, string];
 const YOLO_BIN = fileURLToPath(new URL('../bin/yolo.js', import.meta.url));
 const HAVE_SHARED = existsSync(WEIGHTS) && existsSync(COCO8) && IMAGES.every((f) => existsSync(f));
 if (!HAVE_SHARED) console.log(`# skipping YOLO ONNX tests: ${WEIGHTS}, ${COCO8} or the coco8 val images are absent`);

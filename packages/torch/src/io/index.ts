@@ -18,3 +18,4 @@ export {
   writeSafetensorsFile,
 } from './safetensors-format.js';
 export { loadPt, loadPtBytes, PtTensor } from './torch-pt.js';
+export { ZipArchive, type ZipEntry } from './zip.js';

@@ -2,7 +2,7 @@
 // appear in state dicts, e.g. `model.0.bn.running_mean`), in registration order.
 import { noGrad } from '../autograd.js';
 import type { DType, MemoryFormat } from '../dtype.js';
-import { tidy } from '../scope.js';
+import { type Synchronous, tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
 /** A state dict: name → tensor, in registration order. The tensors are the module's own (do not dispose them). */
@@ -35,7 +35,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Runs `forward` in its own scope: what it returns survives, every other tensor it made is freed. */
   call(...args: In): Out {
-    return tidy(() => this.forward(...args));
+    // Out is generic here, so TypeScript cannot see it is no Promise; forward is synchronous by its contract.
+    return tidy(() => this.forward(...args) as Synchronous<Out>);
   }
 
   // ---- registration -----------------------------------------------------------------------------

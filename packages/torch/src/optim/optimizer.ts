@@ -48,11 +48,14 @@ export abstract class Optimizer<Defaults extends { lr: number }> {
     this.paramGroups.push(merged);
   }
 
-  /** Applies one update to every parameter that has a gradient. */
+  /** Applies one update to every parameter that has a gradient, a whole group at a time. */
   step(): void {
     noGrad(() =>
       tidy(() => {
         for (const group of this.paramGroups) {
+          const params: Tensor[] = [];
+          const grads: Tensor[] = [];
+          const states: ParamState[] = [];
           for (const p of group.params) {
             const grad = p.grad;
             if (grad === null) continue;
@@ -61,8 +64,11 @@ export abstract class Optimizer<Defaults extends { lr: number }> {
               state = new Map();
               this.state.set(p, state);
             }
-            this.update(p, grad, state, group);
+            params.push(p);
+            grads.push(grad);
+            states.push(state);
           }
+          if (params.length > 0) this.updateGroup(params, grads, states, group);
         }
       }),
     );
@@ -79,8 +85,12 @@ export abstract class Optimizer<Defaults extends { lr: number }> {
     this.state.clear();
   }
 
-  /** Updates one parameter in place. State tensors it creates must be `keep()`-ed. */
-  protected abstract update(param: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): void;
+  /**
+   * Updates the parameters of one group that have gradients, in place; `states[i]` belongs to `params[i]`. One
+   * `_foreach_*` call per formula step over the whole list (PyTorch's foreach implementations) rather than one op
+   * per tensor. State tensors it creates must be `keep()`-ed; temporaries die with the step's scope.
+   */
+  protected abstract updateGroup(params: Tensor[], grads: Tensor[], states: ParamState[], group: ParamGroup): void;
 
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();

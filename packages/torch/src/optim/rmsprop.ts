@@ -17,26 +17,31 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>> {
     super(params, { alpha: 0.99, eps: 1e-8, weight_decay: 0, momentum: 0, centered: false, ...options });
   }
 
-  protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): void {
-    const { lr, alpha, eps, weight_decay: wd, momentum, centered } = group as unknown as Required<RMSpropOptions>;
-    state.set('step', ((state.get('step') as number | undefined) ?? 0) + 1);
-    const g = wd !== 0 ? grad.add(p, wd) : grad;
-    const squareAvg = stateTensor(state, 'square_avg', () => zerosLike(p));
-    squareAvg.mul_(alpha).addcmul_(g, g, 1 - alpha);
-    let avg: Tensor;
-    if (centered) {
-      const gradAvg = stateTensor(state, 'grad_avg', () => zerosLike(p));
-      gradAvg.lerp_(g, 1 - alpha);
-      avg = squareAvg.addcmul(gradAvg, gradAvg, -1).sqrt_().add_(eps);
-    } else {
-      avg = squareAvg.sqrt().add_(eps);
-    }
-    if (momentum > 0) {
-      const buf = stateTensor(state, 'momentum_buffer', () => zerosLike(p));
-      buf.mul_(momentum).addcdiv_(g, avg);
-      p.add_(buf, -lr);
-    } else {
-      p.addcdiv_(g, avg, -lr);
-    }
+  protected updateGroup(params: Tensor[], grads: Tensor[], states: ParamState[], group: ParamGroup): void {
+    params.forEach((p, i) => rmspropStep(p, grads[i] as Tensor, states[i] as ParamState, group as unknown as Required<RMSpropOptions>));
+  }
+}
+
+/** RMSprop one tensor at a time (no optimizer YOLO training uses by default walks it every step). */
+function rmspropStep(p: Tensor, grad: Tensor, state: ParamState, options: Required<RMSpropOptions>): void {
+  const { lr, alpha, eps, weight_decay: wd, momentum, centered } = options;
+  state.set('step', ((state.get('step') as number | undefined) ?? 0) + 1);
+  const g = wd !== 0 ? grad.add(p, wd) : grad;
+  const squareAvg = stateTensor(state, 'square_avg', () => zerosLike(p));
+  squareAvg.mul_(alpha).addcmul_(g, g, 1 - alpha);
+  let avg: Tensor;
+  if (centered) {
+    const gradAvg = stateTensor(state, 'grad_avg', () => zerosLike(p));
+    gradAvg.lerp_(g, 1 - alpha);
+    avg = squareAvg.addcmul(gradAvg, gradAvg, -1).sqrt_().add_(eps);
+  } else {
+    avg = squareAvg.sqrt().add_(eps);
+  }
+  if (momentum > 0) {
+    const buf = stateTensor(state, 'momentum_buffer', () => zerosLike(p));
+    buf.mul_(momentum).addcdiv_(g, avg);
+    p.add_(buf, -lr);
+  } else {
+    p.addcdiv_(g, avg, -lr);
   }
 }

@@ -1,5 +1,5 @@
-// SGD with momentum, dampening, Nesterov and L2 weight decay: PyTorch's update rule exactly.
-import { noGrad } from '../autograd.js';
+// SGD with momentum, dampening, Nesterov and L2 weight decay: PyTorch's update rule exactly (its foreach form).
+import { foreachAdd, foreachAdd_, foreachMul_ } from '../foreach.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 
@@ -23,19 +23,30 @@ export class SGD extends Optimizer<Required<SGDOptions>> {
     super(params, defaults);
   }
 
-  protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): void {
+  protected updateGroup(params: Tensor[], grads: Tensor[], states: ParamState[], group: ParamGroup): void {
     const { lr, momentum, dampening, weight_decay: wd, nesterov } = group as unknown as Required<SGDOptions>;
-    let d = wd !== 0 ? grad.add(p, wd) : grad;
+    let d = wd !== 0 ? foreachAdd(grads, params, wd) : grads;
     if (momentum !== 0) {
-      let buf = state.get('momentum_buffer') as Tensor | undefined;
-      if (buf === undefined) {
-        buf = noGrad(() => d.clone()).keep();
-        state.set('momentum_buffer', buf);
-      } else {
-        buf.mul_(momentum).add_(d, 1 - dampening);
-      }
-      d = nesterov ? d.add(buf, momentum) : buf;
+      // A new buffer starts as the first step's direction; existing ones decay and take the new one in.
+      const bufs: Tensor[] = [];
+      const running: Tensor[] = [];
+      const runningD: Tensor[] = [];
+      d.forEach((di, i) => {
+        const state = states[i] as ParamState;
+        let buf = state.get('momentum_buffer') as Tensor | undefined;
+        if (buf === undefined) {
+          buf = di.clone().keep();
+          state.set('momentum_buffer', buf);
+        } else {
+          running.push(buf);
+          runningD.push(di);
+        }
+        bufs.push(buf);
+      });
+      foreachMul_(running, momentum);
+      foreachAdd_(running, runningD, 1 - dampening);
+      d = nesterov ? foreachAdd(d, bufs, momentum) : bufs;
     }
-    p.add_(d, -lr);
+    foreachAdd_(params, d, -lr);
   }
 }

@@ -1,5 +1,5 @@
 import { checkCfg, checkDictAlignment, defaultCfg, formatValue } from './config.js';
-import { MODES, type Mode, TASKS, type Task } from './keys.js';
+import { MODES, type Mode, SUPPORTED_MODES, TASKS, type Task } from './keys.js';
 import { smartValue } from './smart-value.js';
 
 /** The `yolo` words that run a command of their own instead of a mode. */
@@ -90,6 +90,9 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       overrides.task = a;
     } else if ((MODES as readonly string[]).includes(a)) {
       overrides.mode = a;
+    } else if (a === 'tune') {
+      // Ultralytics' model.tune() (hyperparameter evolution) has no yolots counterpart: say so, as for benchmark.
+      throw new Error(`mode 'tune' is not supported by yolots yet; supported modes: ${SUPPORTED_MODES.join(', ')}`);
     } else if (specials.has(a.toLowerCase())) {
       return { kind: 'special', command: specials.get(a.toLowerCase()) as SpecialCommand, args: tokens.slice(i + 1) };
     } else if (Object.hasOwn(defaults, a) && typeof defaults[a] === 'boolean') {
@@ -130,10 +133,10 @@ function configKeys(defaults: Record<string, unknown>): Record<string, unknown> 
   return { ...defaults, ...Object.fromEntries(DEPRECATED_KEYS.map((key) => [key, null])) };
 }
 
-/** Every word a `yolo` command may hold, for unknown-word suggestions. */
+/** Every word a `yolo` command may hold, for unknown-word suggestions; modes yolots refuses are not suggested. */
 function validWords(defaults: Record<string, unknown>): Record<string, unknown> {
   const words = configKeys(defaults);
-  for (const word of [...TASKS, ...MODES, ...SPECIAL_COMMANDS]) words[word] ??= null;
+  for (const word of [...TASKS, ...SUPPORTED_MODES, ...SPECIAL_COMMANDS]) words[word] ??= null;
   return words;
 }
 

@@ -107,3 +107,5 @@ export type Task = (typeof TASKS)[number];
 export const MODES = ['train', 'val', 'predict', 'export', 'track', 'benchmark'] as const;
 /** A mode name. */
 export type Mode = (typeof MODES)[number];
+/** The modes yolots runs (benchmark, and Ultralytics' tune, are refused with a message saying so). */
+export const SUPPORTED_MODES = ['train', 'val', 'predict', 'export', 'track'] as const;

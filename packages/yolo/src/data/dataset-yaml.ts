@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { downloadDataset } from './dataset-download.js';
 
 /** A detection dataset description with every path absolute (Ultralytics' `check_det_dataset` result). */
 export interface DetDataset {
@@ -24,8 +25,8 @@ const SPLITS = ['train', 'val', 'test', 'minival'] as const;
 /**
  * Reads and checks a data.yaml as Ultralytics does: `train`/`val` required (`validation` is renamed), `names`
  * (list or {id: name} map) and/or `nc` that must agree, split paths resolved against `path`, which itself is
- * resolved against the yaml's folder. Throws an Error naming the file and key on bad input, and when the val
- * images are missing (downloads are not supported).
+ * resolved against the yaml's folder. Missing val images are fetched from a `download:` .zip URL (nothing in the
+ * yaml is executed). Throws an Error naming the file and key on bad input, and when the val images stay missing.
  *
  * @example
  * const data = checkDetDataset('../shared/datasets/coco8.yaml');
@@ -57,9 +58,14 @@ export function checkDetDataset(yamlFile: string): DetDataset {
   const root = resolveRoot(file, data.path);
   const splits = Object.fromEntries(SPLITS.map((k) => [k, resolveSplit(file, k, data[k], root)]));
   const val = splits.val as string[];
-  const missing = val.filter((p) => !existsSync(p));
-  if (missing.length) {
-    throw new Error(`Dataset '${file}' images not found, missing path '${missing[0]}' (dataset downloads are not supported)`);
+  const missing = () => val.filter((p) => !existsSync(p));
+  if (missing().length && data.download !== undefined && data.download !== null) {
+    console.log(`WARNING ⚠️ Dataset '${file}' images not found, missing path '${missing()[0]}'; downloading it`);
+    downloadDataset(file, data.download, root);
+  }
+  if (missing().length) {
+    const hint = data.download ? `; the download did not create it` : ' (and the yaml has no download: URL)';
+    throw new Error(`Dataset '${file}' images not found, missing path '${missing()[0]}'${hint}`);
   }
   return {
     path: root,

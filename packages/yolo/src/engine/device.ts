@@ -145,6 +145,8 @@ function invalidCudaMessage(text: string, cuda: CudaStatus): string {
  * const img = batchImagesToInput(batch.img, 'cpu'); // float32, channels-last, values / 255
  */
 export function batchImagesToInput(img: Tensor, device: string): Tensor {
-  const input = img.to(device).float().div(255);
-  return input.device === 'cpu' ? input.contiguous('channels_last') : input;
+  const moved = img.to(device);
+  // Reordered while the pixels are still 1-byte uint8 (a quarter of the traffic of reordering floats); the cast and
+  // the division keep the layout.
+  return (moved.device === 'cpu' ? moved.contiguous('channels_last') : moved).float().div(255);
 }

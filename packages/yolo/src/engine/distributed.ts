@@ -32,26 +32,61 @@ export async function freePort(): Promise<number> {
 export async function launchRanks(worldSize: number, saveDir: string): Promise<void> {
   const script = process.argv[1];
   if (script === undefined) throw new Error('distributed training needs an entry script to re-run in each rank');
-  const masterPort = process.env.MASTER_PORT ?? String(await freePort());
-  const children = Array.from({ length: worldSize }, (_, rank) =>
-    spawn(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        RANK: String(rank),
-        LOCAL_RANK: String(rank),
-        WORLD_SIZE: String(worldSize),
-        LOCAL_WORLD_SIZE: String(worldSize),
-        MASTER_ADDR: process.env.MASTER_ADDR ?? '127.0.0.1',
-        MASTER_PORT: masterPort,
-        [SAVE_DIR_ENV]: saveDir,
-      },
-    }),
-  );
-  const releaseSignals = passSignalsTo(children);
+  // The handlers go in before the first rank exists: without them Node's default action for SIGTERM ends the
+  // launcher at once, so a signal that came while it was still inside a spawn (forking a process with libtorch
+  // loaded takes a while on a loaded machine) left the ranks already started training as orphans.
+  const children: ChildProcess[] = [];
+  const signals = passSignalsTo(children);
+  let failures: Failure[];
+  try {
+    const masterPort = process.env.MASTER_PORT ?? String(await freePort());
+    // A signal that came before any rank started leaves none to start.
+    if (signals.received() === null) {
+      for (let rank = 0; rank < worldSize; rank++) {
+        children.push(spawnRank(script, rank, worldSize, masterPort, saveDir));
+      }
+    }
+    failures = await waitForRanks(children);
+  } finally {
+    signals.release();
+  }
+  const signal = signals.received();
+  if (signal) {
+    // Stopped by a signal: end as it would have ended this process, once the ranks it reached are gone.
+    process.kill(process.pid, signal);
+    throw new Error(`distributed training stopped by ${signal}`);
+  }
   // A killed rank makes its peers fail too ("connection closed"), sometimes before its own exit is seen: report
   // a rank killed by a signal first, else the first that failed.
-  const failures: { rank: number; code: number | null; signal: NodeJS.Signals | null }[] = [];
+  const culprit = failures.find((f) => f.signal !== null && f.signal !== 'SIGTERM') ?? failures[0];
+  if (culprit) {
+    const how = culprit.signal ? `was killed by ${culprit.signal}` : `exited with code ${culprit.code}`;
+    throw new Error(`distributed training failed: rank ${culprit.rank} ${how}; the other ranks were stopped`);
+  }
+}
+
+type Failure = { rank: number; code: number | null; signal: NodeJS.Signals | null };
+
+/** Rank `rank` of this same program (same Node flags, script and arguments) with torchrun's environment. */
+function spawnRank(script: string, rank: number, worldSize: number, masterPort: string, saveDir: string): ChildProcess {
+  return spawn(process.execPath, [...process.execArgv, script, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      RANK: String(rank),
+      LOCAL_RANK: String(rank),
+      WORLD_SIZE: String(worldSize),
+      LOCAL_WORLD_SIZE: String(worldSize),
+      MASTER_ADDR: process.env.MASTER_ADDR ?? '127.0.0.1',
+      MASTER_PORT: masterPort,
+      [SAVE_DIR_ENV]: saveDir,
+    },
+  });
+}
+
+/** Waits for every rank to exit; the first that fails makes the others stop. Returns the failures in the order seen. */
+async function waitForRanks(children: readonly ChildProcess[]): Promise<Failure[]> {
+  const failures: Failure[] = [];
   await Promise.all(
     children.map(
       (child, rank) =>
@@ -67,25 +102,17 @@ export async function launchRanks(worldSize: number, saveDir: string): Promise<v
         }),
     ),
   );
-  const signal = releaseSignals();
-  if (signal) {
-    // Stopped by a signal: end as it would have ended this process, once the ranks it reached are gone.
-    process.kill(process.pid, signal);
-    throw new Error(`distributed training stopped by ${signal}`);
-  }
-  const culprit = failures.find((f) => f.signal !== null && f.signal !== 'SIGTERM') ?? failures[0];
-  if (culprit) {
-    const how = culprit.signal ? `was killed by ${culprit.signal}` : `exited with code ${culprit.code}`;
-    throw new Error(`distributed training failed: rank ${culprit.rank} ${how}; the other ranks were stopped`);
-  }
+  return failures;
 }
 
 /**
- * While the ranks run, SIGTERM and SIGHUP sent to the launcher (by a supervisor, `docker stop`, a closed terminal)
- * are passed on to them, and the launcher's own exit (Ctrl-C's notice exits 130) stops any rank still running: no
- * rank is left training on its own. Returns the release, which removes the handlers and says which signal came.
+ * While the launcher runs its ranks, SIGTERM and SIGHUP sent to it (by a supervisor, `docker stop`, a closed
+ * terminal) are passed on to the ranks in `children` (a list the launcher fills as it spawns them; a rank spawned
+ * after the signal's handler ran gets it too: the spawns are synchronous, so the handler runs after the last one),
+ * and the launcher's own exit (Ctrl-C's notice exits 130) stops any rank still running: no rank is left training
+ * on its own. `received` says which signal came; `release` removes the handlers.
  */
-function passSignalsTo(children: readonly ChildProcess[]): () => NodeJS.Signals | null {
+function passSignalsTo(children: readonly ChildProcess[]): { received: () => NodeJS.Signals | null; release: () => void } {
   let received: NodeJS.Signals | null = null;
   const running = (): ChildProcess[] => children.filter((c) => c.exitCode === null && c.signalCode === null);
   const forward = (signal: NodeJS.Signals): void => {
@@ -98,11 +125,13 @@ function passSignalsTo(children: readonly ChildProcess[]): () => NodeJS.Signals 
   process.on('SIGTERM', forward);
   process.on('SIGHUP', forward);
   process.on('exit', stopAll);
-  return () => {
-    process.off('SIGTERM', forward);
-    process.off('SIGHUP', forward);
-    process.off('exit', stopAll);
-    return received;
+  return {
+    received: () => received,
+    release: () => {
+      process.off('SIGTERM', forward);
+      process.off('SIGHUP', forward);
+      process.off('exit', stopAll);
+    },
   };
 }
 

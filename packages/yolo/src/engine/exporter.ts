@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Args } from '../cfg/args.js';
 import { getCfg } from '../cfg/config.js';
 import { buildOnnxModel, type ExportableModel, MAX_OPSET, MIN_OPSET } from '../export/onnx/model-graph.js';
+import { Detect } from '../nn/modules/head.js';
 import { checkImgsz } from '../utils/imgsz.js';
 import { type ExportMetadata, metadataProps } from '../utils/onnx/metadata.js';
 import { encodeModel } from '../utils/onnx/schema.js';
@@ -43,6 +44,8 @@ export interface ExportSource extends ExportableModel {
   args?: Partial<Pick<Args, 'data' | 'imgsz'>>;
   /** The task the model serves ('detect' when absent): recorded in the metadata, named in the usage lines. */
   task?: string;
+  /** An end-to-end model (YOLO26): recorded in the metadata; its export outputs the top-k rows (B, k, 6). */
+  end2end?: boolean;
 }
 
 export interface ExporterOptions {
@@ -136,6 +139,7 @@ export class Exporter {
       batch,
       imgsz: this.imgsz,
       names: { ...model.names },
+      ...(model.end2end === undefined ? {} : { end2end: model.end2end }),
     };
 
     const shape = [batch, 3, ...this.imgsz].join(', ');
@@ -148,7 +152,19 @@ export class Exporter {
       );
     console.log(`ONNX: starting export with protobufjs opset ${opset}...`);
     const onnxStart = performance.now();
-    const proto = buildOnnxModel(model, { imgsz: this.imgsz, batch, dynamic: args.dynamic, opset, metadata: metadataProps(this.metadata) });
+    // As Ultralytics' exporter: an end-to-end head keeps max_det rows (capped at the anchors by the export itself),
+    // one class per anchor with agnostic_nms.
+    const heads = model.modules().filter((m): m is Detect<unknown> => m instanceof Detect);
+    const saved = heads.map((h) => [h.maxDet, h.agnosticNms] as const);
+    for (const h of heads) [h.maxDet, h.agnosticNms] = [args.max_det, Boolean(args.agnostic_nms)];
+    let proto: ReturnType<typeof buildOnnxModel>;
+    try {
+      proto = buildOnnxModel(model, { imgsz: this.imgsz, batch, dynamic: args.dynamic, opset, metadata: metadataProps(this.metadata) });
+    } finally {
+      heads.forEach((h, i) => {
+        [h.maxDet, h.agnosticNms] = saved[i] as readonly [number, boolean];
+      });
+    }
     writeFileSync(file, encodeModel(proto));
     const seconds = (ms: number) => (ms / 1000).toFixed(1);
     console.log(

@@ -31,6 +31,13 @@ export interface TrainableModel<B extends TensorBatch = TensorBatch> extends nn.
   family?: string;
   /** Whether BatchNorm was folded into the convolutions (checkpoints record it). */
   isFused?(): boolean;
+  /**
+   * The model's loss, when it has one; a criterion with `update()` (YOLO26's E2ELoss) has a per-epoch schedule: the
+   * trainer calls `update()` at every epoch end and `setUpdates(finished epochs)` when resuming.
+   */
+  criterion?: unknown;
+  /** A fresh criterion (the trainer makes one when resuming an epoch-scheduled loss). */
+  initCriterion?(): unknown;
   /** Loss on a preprocessed batch: `[loss (scalar, × batch size), detached loss items]`. */
   loss(batch: B, preds?: unknown): [Tensor, Tensor];
 }

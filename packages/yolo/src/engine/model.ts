@@ -6,14 +6,38 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as torch from '@yolots/torch';
 import type { Args } from '../cfg/args.js';
 import { getCfg } from '../cfg/config.js';
+import type { PredictSource } from '../data/sources.js';
 import { loadOnnxBackend, type OnnxBackend } from '../nn/autobackend.js';
 import { type PredictorTracking, registerTracker } from '../trackers/track.js';
 import { parseMetadata } from '../utils/onnx/metadata.js';
 import { decodeModel } from '../utils/onnx/schema.js';
-import { type CallbackEvent, Callbacks } from './callbacks.js';
+import { type Callback, type CallbackEvent, Callbacks, type OwnerOf } from './callbacks.js';
+import type { Exporter } from './exporter.js';
 import type { TrainableModel } from './model-types.js';
+import type { BasePredictor } from './predictor.js';
 import type { Results } from './results.js';
 import type { BaseTrainer, TrainerOptions } from './trainer.js';
+import type { BaseValidator } from './validator.js';
+
+/**
+ * A callback of a model, checked bivariantly (method syntax): the model's task decides the concrete class, so a
+ * callback may take the task's own trainer or validator (`(v: DetectionValidator) => …`), not only the base class.
+ */
+type OwnerCallback<T> = { bivariant(owner: T): void | Promise<void> }['bivariant'];
+
+/** What a model's callbacks receive, by event family. */
+export interface ModelCallbackOwners {
+  trainer: BaseTrainer;
+  validator: BaseValidator;
+  predictor: BasePredictor;
+  exporter: Exporter;
+}
+
+/**
+ * Per-call arguments of train/val/predict/track/export: any default.yaml key, typed as `Args` types it (Ultralytics'
+ * `**kwargs`), so a misspelt key or a wrong type fails to compile. `yolo` CLI strings are checked at run time instead.
+ */
+export type Overrides = Partial<Args>;
 
 /** Constructors of one task's executors and how to load its network. */
 export interface TaskEntry {
@@ -153,8 +177,14 @@ export class Model {
     return this.network ? this.network.names : this.exportedNames;
   }
 
-  addCallback(event: CallbackEvent, fn: (owner: any) => void | Promise<void>): void {
-    this.callbacks.add(event, fn);
+  /**
+   * Adds `fn` to the callbacks of `event` for every trainer, validator, predictor and exporter this model creates.
+   * Typed per event: a misspelt event does not compile, and `fn` receives the trainer, validator, predictor or
+   * exporter that fires it.
+   * @example model.addCallback('on_predict_batch_end', (predictor) => console.log(predictor.results.length));
+   */
+  addCallback<E extends CallbackEvent>(event: E, fn: OwnerCallback<OwnerOf<E, ModelCallbackOwners>>): void {
+    this.callbacks.add(event as CallbackEvent, fn as Callback<unknown>);
   }
 
   clearCallback(event: CallbackEvent): void {
@@ -166,7 +196,7 @@ export class Model {
    * Returns the final validation metrics; afterwards `this.model` holds the best weights.
    * @example const metrics = await new YOLO('yolov8n.yaml').train({ data: 'coco8.yaml', epochs: 3, imgsz: 320 });
    */
-  async train(overrides: Record<string, unknown> & { trainer?: TaskEntry['trainer'] } = {}): Promise<Record<string, number>> {
+  async train(overrides: Overrides & { trainer?: TaskEntry['trainer'] } = {}): Promise<Record<string, number>> {
     const network = this.requireNetwork('train()');
     const { trainer: TrainerClass = this.entry().trainer, ...kwargs } = overrides;
     const args: Record<string, unknown> = { ...this.overrides, ...kwargs, mode: 'train' };
@@ -189,7 +219,7 @@ export class Model {
    * validates at its own batch and imgsz, without rect batches.
    * @example const metrics = await model.val({ data: 'coco8.yaml', imgsz: 320 });
    */
-  async val(overrides: Record<string, unknown> = {}): Promise<Record<string, number>> {
+  async val(overrides: Overrides = {}): Promise<Record<string, number>> {
     const args: Record<string, unknown> = { rect: true, ...this.overrides, ...overrides, mode: 'val' };
     delete args.model;
     const validator = new (this.entry().validator)({ args, callbacks: this.callbacks });
@@ -202,7 +232,7 @@ export class Model {
    * returns one Results per image. Defaults: conf 0.25, batch 1, nothing saved (pass `save: true` for runs/detect/predict).
    * @example const [result] = await model.predict('bus.jpg', { conf: 0.4 }); console.log(result.verbose());
    */
-  async predict(source: unknown, overrides: Record<string, unknown> = {}): Promise<Results[]> {
+  async predict(source: PredictSource, overrides: Overrides = {}): Promise<Results[]> {
     const predictor = this.predictorFor(overrides);
     return predictor.predict(source, this.network ?? (await this.inferenceModel()));
   }
@@ -211,7 +241,7 @@ export class Model {
    * As `predict`, as an async iterator holding one batch at a time: memory stays flat over any number of images.
    * @example for await (const r of model.stream('frames/')) console.log(r.boxes.length);
    */
-  stream(source: unknown, overrides: Record<string, unknown> = {}): AsyncGenerator<Results> {
+  stream(source: PredictSource, overrides: Overrides = {}): AsyncGenerator<Results> {
     const predictor = this.predictorFor(overrides);
     return this.network ? predictor.stream(source, this.network) : this.streamExported(predictor, source);
   }
@@ -235,13 +265,13 @@ export class Model {
    * const results = await model.track('clip.mp4', { tracker: 'bytetrack.yaml' });
    * for (const r of results) console.log(r.frame, r.boxes?.idList);
    */
-  async track(source: unknown, overrides: Record<string, unknown> & { persist?: boolean } = {}): Promise<Results[]> {
+  async track(source: PredictSource, overrides: Overrides & { persist?: boolean } = {}): Promise<Results[]> {
     const predictor = this.trackingPredictor(overrides);
     return predictor.predict(source, this.network ?? (await this.inferenceModel()));
   }
 
   /** As `track`, one result at a time (memory stays flat over any length of video). */
-  trackStream(source: unknown, overrides: Record<string, unknown> & { persist?: boolean } = {}): AsyncGenerator<Results> {
+  trackStream(source: PredictSource, overrides: Overrides & { persist?: boolean } = {}): AsyncGenerator<Results> {
     const predictor = this.trackingPredictor(overrides);
     return this.network ? predictor.stream(source, this.network) : this.streamExported(predictor, source);
   }
@@ -279,7 +309,7 @@ export class Model {
    * model's callbacks.
    * @example const file = await new YOLO('best.safetensors').export({ format: 'onnx', imgsz: 320, dynamic: true });
    */
-  async export(overrides: Record<string, unknown> = {}): Promise<string> {
+  async export(overrides: Overrides = {}): Promise<string> {
     const network = this.requireNetwork('export()');
     const imgsz = this.overrides.imgsz ?? network.args?.imgsz;
     const custom = { format: 'onnx', ...(imgsz === undefined ? {} : { imgsz }), batch: 1, device: null, verbose: false };

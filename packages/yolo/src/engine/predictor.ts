@@ -15,7 +15,9 @@ import { Instances } from '../data/instances.js';
 import { type InferenceBatch, type InferenceDataset, loadInferenceSource, type PredictSource, type SourceType } from '../data/sources.js';
 import { VideoWriter } from '../data/video/writer.js';
 import { type InferenceBackend, loadOnnxBackend } from '../nn/autobackend.js';
+import { bold } from '../utils/colors.js';
 import { checkImgsz } from '../utils/imgsz.js';
+import { bf16Inference, cpuHalfInference } from './amp.js';
 import { Callbacks, type PredictorEvent } from './callbacks.js';
 import { selectDevice } from './device.js';
 import { type Results, writeImage } from './results.js';
@@ -77,8 +79,10 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
   backend: InferenceBackend | null = null;
   /** The device the model runs on ('cpu', 'cuda:0'). */
   device = 'cpu';
-  /** Half-precision inference (only on CUDA). */
+  /** Half-precision inference on CUDA: float16 weights and inputs. */
   fp16 = false;
+  /** Half-precision inference on CPU (`half` where the CPU has bf16 instructions): bfloat16 autocast, float32 weights. */
+  bf16 = false;
   /** Letterbox stride: the model's largest stride, at least 32. */
   stride = 32;
   /** Inference size [h, w] after `checkImgsz`. */
@@ -136,6 +140,9 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
   /** Model output → one Results per image of the batch (runs inside the batch's memory scope). */
   abstract postprocess(preds: unknown, img: Tensor, origImgs: RgbImage[]): Results[];
 
+  /** What postprocessing did, when the speed line should say it (a task sets it, e.g. 'end-to-end top-k, no NMS'). */
+  protected postprocessNote: string | null = null;
+
   /** Builds the model named by a path (or by `args.model` when none is given); tasks know how. */
   protected abstract loadModel(source: string | null): Model;
 
@@ -176,7 +183,7 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
 
   /** Runs the model on a preprocessed batch (the libtorch path; an exported model runs through `backend.infer`). */
   inference(im: Tensor): unknown {
-    return (this.model as Model).call(im);
+    return bf16Inference(this.bf16, () => (this.model as Model).call(im));
   }
 
   /**
@@ -267,14 +274,16 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
     const built = typeof model === 'object' && model !== null ? model : this.loadModel(model ?? this.args.model);
     this.device = selectDevice(this.args.device);
     this.fp16 = this.args.half && this.device.startsWith('cuda');
-    if (this.args.half && !this.fp16) console.warn('WARNING ⚠️ half=True needs CUDA; predicting in float32 on CPU');
+    this.bf16 = this.args.half && this.device === 'cpu' && cpuHalfInference() === 'bf16';
+    if (this.args.half && !this.fp16 && !this.bf16)
+      console.warn('WARNING ⚠️ half=True needs CUDA or a CPU with bf16 instructions (AVX512-BF16 / AMX); predicting in float32');
     built.to(this.device);
     built.fuse?.(this.args.verbose);
     built.to(this.fp16 ? 'float16' : 'float32');
     // NHWC weights: CPU convolutions then skip a weight reorder on every call (the backend feeds NHWC inputs too).
     if (this.device === 'cpu') built.toMemoryFormat('channels_last');
     built.eval();
-    this.args.half = this.fp16;
+    this.args.half = this.fp16 || this.bf16;
     this.stride = Math.max(...built.stride.map((s) => Math.trunc(s)), 32);
     this.model = built;
   }
@@ -414,13 +423,14 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
       if (this.args.verbose && this.seen) {
         const [pre, inf, post] = totals.map((t) => (t / this.seen).toFixed(1));
         const shape = [Math.min(this.args.batch, this.seen), 3, lastShape[2], lastShape[3]].join(', ');
-        console.log(`Speed: ${pre}ms preprocess, ${inf}ms inference, ${post}ms postprocess per image at shape (${shape})`);
+        const note = this.postprocessNote ? ` (${this.postprocessNote})` : '';
+        console.log(`Speed: ${pre}ms preprocess, ${inf}ms inference, ${post}ms postprocess${note} per image at shape (${shape})`);
       }
       if (this.args.save || this.args.save_txt || this.args.save_crop) {
         const labels = join(this.saveDir, 'labels');
         const nl = this.args.save_txt ? countTxtFiles(labels) : 0;
         const s = this.args.save_txt ? `\n${nl} label${nl > 1 ? 's' : ''} saved to ${labels}` : '';
-        console.log(`Results saved to \x1b[1m${this.saveDir}\x1b[0m${s}`);
+        console.log(`Results saved to ${bold(this.saveDir)}${s}`);
       }
       await this.runCallbacks('on_predict_end');
     } finally {

@@ -7,11 +7,14 @@ export class ProgressBar {
   private readonly start = Date.now();
   private description = '';
   private started = false;
+  /** Extra text inside the bar's brackets, after the speed (the trainer's whole-run time). */
+  private readonly suffix: ((done: number) => string) | null;
 
   constructor(
     readonly total: number,
-    options: { enabled?: boolean } = {},
+    options: { enabled?: boolean; suffix?: (done: number) => string } = {},
   ) {
+    this.suffix = options.suffix ?? null;
     const enabled = options.enabled ?? true;
     this.bar = enabled
       ? new cliProgress.SingleBar(
@@ -53,8 +56,21 @@ export class ProgressBar {
     const rate = elapsed > 0 ? value / elapsed : 0;
     const remaining = rate > 0 ? (total - value) / rate : 0;
     const speed = rate >= 1 || rate === 0 ? `${rate.toFixed(2)}it/s` : `${(1 / rate).toFixed(2)}s/it`;
-    return `${this.description}: ${String(Math.round(fraction * 100)).padStart(3)}%|${'█'.repeat(filled)}${' '.repeat(size - filled)}| ${value}/${total} [${clock(elapsed)}<${clock(remaining)}, ${speed}]`;
+    const extra = this.suffix?.(value);
+    return `${this.description}: ${String(Math.round(fraction * 100)).padStart(3)}%|${'█'.repeat(filled)}${' '.repeat(size - filled)}| ${value}/${total} [${clock(elapsed)}<${clock(remaining)}, ${speed}${extra ? `, ${extra}` : ''}]`;
   }
+}
+
+/**
+ * The whole training's time so far and estimated remainder, `run 01:10<05:40`, from the share of its epochs done
+ * (fractional: batches of the current epoch count); '' for a one-epoch run, whose bar already says it.
+ *
+ * @example
+ * runEta(70, 2.5, 15); // 'run 01:10<05:50'
+ */
+export function runEta(elapsedSeconds: number, epochsDone: number, epochs: number): string {
+  if (epochs <= 1 || epochsDone <= 0) return '';
+  return `run ${clock(elapsedSeconds)}<${clock((elapsedSeconds * Math.max(epochs - epochsDone, 0)) / epochsDone)}`;
 }
 
 function clock(seconds: number): string {

@@ -8,7 +8,9 @@ import type { Args } from '../cfg/args.js';
 import { writeArgsYaml } from '../cfg/args-yaml.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
+import { readSettings } from '../cfg/settings.js';
 import { checkTrainBatchSize } from '../utils/autobatch-probe.js';
+import { integrationCallbacks } from '../utils/callbacks/base.js';
 import {
   CHECKPOINT_FORMAT,
   type Checkpoint,
@@ -26,13 +28,14 @@ import { interp, lrLambda } from '../utils/lr.js';
 import { appendResultsRow, formatG, readResultsCsv, resultsCsvStyle } from '../utils/results-csv.js';
 import { initSeeds } from '../utils/seed.js';
 import { VERSION } from '../version.js';
+import { type AmpMode, resolveAmp, toFloat32, withAutocast } from './amp.js';
 import { type BuiltOptimizer, buildOptimizer } from './build-optimizer.js';
 import { type Callback, Callbacks, type TrainerEvent, type ValidatorEvent } from './callbacks.js';
 import { parseDevice, selectDevice } from './device.js';
 import { averageGradients, broadcastStop, finiteOnAllRanks, launchRanks, SAVE_DIR_ENV } from './distributed.js';
 import { interruptNotice, withInterruptNotice } from './interrupt.js';
 import type { ModelCfg, StateDict } from './model-types.js';
-import { ProgressBar } from './progress.js';
+import { ProgressBar, runEta } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
 import { cleanRunLeftovers } from './run-leftovers.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
@@ -118,6 +121,10 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   lf: (epoch: number) => number = () => 1;
   accumulate = 1;
   ema: ModelEMA | null = null;
+  /** The mixed precision of the forward (`resolveAmp`: bf16 on CPUs with AMX, fp16 on CUDA, else off); set up by setupTrain. */
+  ampMode: AmpMode = 'off';
+  /** Loss scaling of float16 training (CUDA); a pass-through otherwise. */
+  scaler: torch.amp.GradScaler = new torch.amp.GradScaler({ enabled: false });
   readonly stopper: EarlyStopping;
   trainLoader: TrainLoader<T['raw']> | null = null;
   /** The validation loader (rank 0 only). */
@@ -176,6 +183,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.csv = join(this.saveDir, 'results.csv');
     this.epochs = args.epochs;
     this.stopper = new EarlyStopping(args.patience);
+    // Loggers the user's settings turn on (`yolo settings tensorboard=True`), on the process that writes results.
+    if (this.isMain) for (const [event, fn] of integrationCallbacks(readSettings())) this.callbacks.add(event, fn as Callback<unknown>);
   }
 
   // ---- callbacks ------------------------------------------------------------------------------
@@ -369,6 +378,10 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       const pg = this.processGroup;
       torch.noGrad(() => pg.broadcast([...this.net.stateDict().values()], 0));
     }
+    const amp = resolveAmp(this.args.amp, this.device);
+    this.ampMode = amp.mode;
+    this.scaler = new torch.amp.GradScaler({ enabled: amp.mode === 'fp16' });
+    if (this.isMain) console.log(`AMP: ${amp.reason}`);
     const trainLoader = await this.getDataloader(trainSource, this.batchSize, this.rank, 'train');
     this.trainLoader = trainLoader;
     if (this.isMain) {
@@ -467,6 +480,12 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       );
     }
     console.log(`Resuming training ${this.args.model} from epoch ${this.startEpoch + 1} to ${this.epochs} total epochs`);
+    // As Ultralytics 8.4: a fresh epoch-scheduled criterion, at the schedule of the epochs already finished.
+    const criterion = this.net.initCriterion?.();
+    if (isEpochScheduled(criterion)) {
+      criterion.setUpdates(this.startEpoch);
+      this.net.criterion = criterion;
+    }
     if (ckpt.optimizer && this.optimizer) this.optimizer.loadStateDict(ckpt.optimizer);
     if (ckpt.ema) this.ema?.load(ckpt.ema, meta.ema_updates);
     this.bestFitness = meta.best_fitness;
@@ -537,7 +556,14 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   /** The epoch's batches (stopping early when `stop` is set, e.g. by the time limit), then on_train_epoch_end. */
   protected async trainEpoch(epoch: number): Promise<void> {
     const loader = this.requireTrainLoader();
-    const bar = new ProgressBar(this.loop.nb, { enabled: this.verbose });
+    // After the epoch's own ETA, the whole run's: epochs done (with this epoch's batches) since training began.
+    const suffix = (done: number) =>
+      runEta(
+        (Date.now() - this.loop.trainStart) / 1000,
+        epoch - this.startEpoch + done / Math.max(this.loop.nb, 1),
+        this.epochs - this.startEpoch,
+      );
+    const bar = new ProgressBar(this.loop.nb, { enabled: this.verbose, suffix });
     this.loop.bar = bar;
     let i = 0;
     for await (const raw of loader) {
@@ -548,6 +574,9 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     bar.stop();
     this.loop.bar = null;
     this.clearMemory();
+    // A loss with a per-epoch schedule (YOLO26's one-to-many/one-to-one weights) moves one epoch along.
+    const criterion = this.net.criterion;
+    if (isEpochScheduled(criterion)) criterion.update();
     this.lr = Object.fromEntries(this.requireOptimizer().paramGroups.map((g, j) => [`lr/pg${j}`, g.lr]));
     await this.runCallbacks('on_train_epoch_end');
   }
@@ -635,7 +664,9 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   protected warmup(ni: number, nw: number, epoch: number): void {
     this.accumulate = Math.max(1, Math.round(interp(ni, nw, 1, this.args.nbs / this.batchSize)));
     this.requireOptimizer().paramGroups.forEach((group, j) => {
-      group.lr = interp(ni, nw, j === 0 ? this.args.warmup_bias_lr : 0, (group.initial_lr as number) * this.lf(epoch));
+      // The bias group by its label (Ultralytics 8.4); groups built without labels keep 8.2's rule (the first one).
+      const bias = group.param_group === undefined ? j === 0 : group.param_group === 'bias';
+      group.lr = interp(ni, nw, bias ? this.args.warmup_bias_lr : 0, (group.initial_lr as number) * this.lf(epoch));
       if ('momentum' in group) group.momentum = interp(ni, nw, this.args.warmup_momentum, this.args.momentum);
     });
   }
@@ -650,7 +681,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       const finite = this.processGroup ? finiteOnAllRanks(this.processGroup, value, this.device) : Number.isFinite(value);
       if (finite) {
         // As Ultralytics: the loss is scaled by the world size and gradients are averaged, i.e. summed over ranks.
-        (this.processGroup ? loss.sum().mul(this.worldSize) : loss).backward();
+        this.scaler.scale(this.processGroup ? loss.sum().mul(this.worldSize) : loss).backward();
         this.allReduceGradients();
       }
       const items = lossItems.detach().clone();
@@ -677,17 +708,29 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     if (this.processGroup) averageGradients(this.processGroup, this.net.parameters());
   }
 
-  /** The trainer-level `criterion` when a subclass defines one, else the model's own loss (docs/customizing-trainer.md). */
+  /** The loss of one batch: `forwardForLoss`, then `lossOf` its output. */
   protected computeLoss(batch: T['batch']): [Tensor, Tensor] {
-    if (this.criterion) return this.criterion(this.net.call(batch.img), batch);
-    return this.net.loss(batch);
+    return this.lossOf(batch, this.forwardForLoss(batch));
   }
 
-  /** Clip gradients at norm 10, step, zero the gradients, update the EMA — firing the events in between. */
+  /** The training forward under `ampMode`'s autocast; low-precision outputs come back as float32 for the loss. */
+  protected forwardForLoss(batch: T['batch']): ModelOutput<T> {
+    return toFloat32(withAutocast(this.ampMode, () => this.net.call(batch.img))) as ModelOutput<T>;
+  }
+
+  /** The trainer-level `criterion` when a subclass defines one, else the model's own loss (docs/customizing-trainer.md). */
+  protected lossOf(batch: T['batch'], preds: ModelOutput<T>): [Tensor, Tensor] {
+    if (this.criterion) return this.criterion(preds, batch);
+    return this.net.loss(batch, preds);
+  }
+
+  /** Unscale (fp16), clip gradients at norm 10, step, zero the gradients, update the EMA — firing the events in between. */
   async optimizerStep(): Promise<void> {
     const optimizer = this.requireOptimizer();
-    torch.optim.clipGradNorm(this.net.parameters(), 10.0);
-    optimizer.step();
+    this.scaler.unscale_(optimizer);
+    torch.tidy(() => torch.optim.clipGradNorm_(this.net.parameters(), 10.0));
+    this.scaler.step(optimizer);
+    this.scaler.update();
     await this.runCallbacks('optimizer_step');
     await this.runCallbacks('on_before_zero_grad');
     optimizer.zeroGrad();
@@ -803,4 +846,15 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     if (this.optimizer === null) throw new Error('the optimizer is not set up yet (setupTrain builds it)');
     return this.optimizer;
   }
+}
+
+/** A criterion whose weights follow the epochs (YOLO26's E2ELoss): `update()` per finished epoch, `setUpdates` on resume. */
+interface EpochScheduledCriterion {
+  update(): void;
+  setUpdates(updates: number): void;
+}
+
+function isEpochScheduled(criterion: unknown): criterion is EpochScheduledCriterion {
+  const c = criterion as Partial<EpochScheduledCriterion> | null | undefined;
+  return typeof c?.update === 'function' && typeof c.setUpdates === 'function';
 }

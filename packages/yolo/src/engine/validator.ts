@@ -8,6 +8,7 @@ import type { Args } from '../cfg/args.js';
 import { getCfg } from '../cfg/config.js';
 import { getSaveDir } from '../cfg/save-dir.js';
 import type { InferenceBackend } from '../nn/autobackend.js';
+import { bf16Inference, cpuHalfInference } from './amp.js';
 import { Callbacks, type ValidatorEvent } from './callbacks.js';
 import { batchImagesToInput, selectDevice } from './device.js';
 import { inferBackend, openExportedModel } from './predictor.js';
@@ -18,11 +19,19 @@ import type { FinalEvalOptions, TrainValidator, ValidationContext, ValidationMet
 /** Images per forward pass during CPU validation (see `BaseValidator.inference`). */
 const CPU_INFERENCE_CHUNK = 4;
 
-/** Concatenates along the batch dimension the outputs of several forward passes (tensors, or arrays of them). */
+/**
+ * Concatenates along the batch dimension the outputs of several forward passes: tensors, or arrays or plain objects
+ * of them (YOLO26's head returns `{ one2many: { boxes, scores, feats }, one2one: … }`).
+ */
 function concatOutputs(outputs: unknown[]): unknown {
   const first = outputs[0];
   if (first instanceof torch.Tensor) return torch.cat(outputs as Tensor[], 0);
   if (Array.isArray(first)) return first.map((_, i) => concatOutputs(outputs.map((o) => (o as unknown[])[i])));
+  if (first !== null && typeof first === 'object' && Object.getPrototypeOf(first) === Object.prototype) {
+    return Object.fromEntries(
+      Object.keys(first).map((key) => [key, concatOutputs(outputs.map((o) => (o as Record<string, unknown>)[key]))]),
+    );
+  }
   throw new TypeError(`cannot concatenate model outputs of type ${typeof first}`);
 }
 
@@ -76,6 +85,8 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   /** Images seen in this run. */
   seen = 0;
   speed: ValSpeed = { preprocess: 0, inference: 0, loss: 0, postprocess: 0 };
+  /** bf16 autocast inference (`half=True` in a standalone validation on a CPU with bf16 instructions). */
+  bf16 = false;
   /** The batch being validated and its postprocessed predictions: what on_val_batch_end callbacks read. */
   batch: T['batch'] | null = null;
   preds: T['preds'] | null = null;
@@ -126,6 +137,9 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   abstract printResults(): void;
   /** Model output → the task's predictions (detection: per-image boxes after NMS). */
   abstract postprocess(preds: unknown): T['preds'];
+
+  /** What postprocessing did, when the speed line should say it (a task sets it, e.g. 'end-to-end top-k, no NMS'). */
+  protected postprocessNote: string | null = null;
   /** Builds a data loader for a dataset source (standalone runs). */
   abstract getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>>;
   /** Resolves the model (an exported model's backend is passed through) and dataset of a standalone run: [model, dataset source]. */
@@ -208,8 +222,9 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
       this.dataloader = loader;
       const stats = await this.loop(model, loader);
       const s = this.speed;
+      const note = this.postprocessNote ? ` (${this.postprocessNote})` : '';
       console.log(
-        `Speed: ${s.preprocess.toFixed(1)}ms preprocess, ${s.inference.toFixed(1)}ms inference, ${s.loss.toFixed(1)}ms loss, ${s.postprocess.toFixed(1)}ms postprocess per image`,
+        `Speed: ${s.preprocess.toFixed(1)}ms preprocess, ${s.inference.toFixed(1)}ms inference, ${s.loss.toFixed(1)}ms loss, ${s.postprocess.toFixed(1)}ms postprocess${note} per image`,
       );
       if (this.args.save_json || this.args.save_txt || this.args.plots) console.log(`Results saved to ${this.saveDir}`);
       return stats;
@@ -228,6 +243,10 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
       net.to(this.device);
       if (this.device === 'cpu') net.toMemoryFormat('channels_last');
     }
+    // half=True in a standalone CPU validation: bf16 autocast where the CPU has bf16 instructions (as predict).
+    this.bf16 = !this.training && this.args.half && this.device === 'cpu' && cpuHalfInference() === 'bf16';
+    if (!this.training && this.args.half && this.device === 'cpu' && !this.bf16)
+      console.warn('WARNING ⚠️ half=True needs CUDA or a CPU with bf16 instructions (AVX512-BF16 / AMX); validating in float32');
     const wasTraining = net?.training ?? false;
     net?.eval();
     try {
@@ -278,10 +297,12 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
    */
   protected inference(model: T['model'], img: Tensor): unknown {
     const n = img.size(0);
-    if (img.device !== 'cpu' || n <= CPU_INFERENCE_CHUNK) return model.call(img);
+    if (img.device !== 'cpu') return model.call(img);
+    const forward = (x: Tensor): unknown => bf16Inference(this.bf16, () => model.call(x));
+    if (n <= CPU_INFERENCE_CHUNK) return forward(img);
     const outputs: unknown[] = [];
     for (let start = 0; start < n; start += CPU_INFERENCE_CHUNK) {
-      outputs.push(model.call(img.narrow(0, start, Math.min(CPU_INFERENCE_CHUNK, n - start))));
+      outputs.push(forward(img.narrow(0, start, Math.min(CPU_INFERENCE_CHUNK, n - start))));
     }
     return concatOutputs(outputs);
   }
@@ -326,7 +347,8 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
     times: [number, number, number, number],
   ): Promise<{ batch: T['batch']; preds: T['preds'] }> {
     let t = performance.now();
-    const batch = torch.tidy(() => this.preprocess(this.toBatch(raw)));
+    // T's batch and preds types are generic, so TypeScript cannot see they are no Promises (tidy's Synchronous).
+    const batch = torch.tidy(() => this.preprocess(this.toBatch(raw)) as torch.Synchronous<T['batch']>);
     times[0] += performance.now() - t;
     try {
       t = performance.now();
@@ -339,7 +361,7 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
             const p = this.postprocess(output);
             times[3] += performance.now() - t;
             this.updateMetrics(p, batch);
-            return p;
+            return p as torch.Synchronous<T['preds']>;
           }),
         );
         this.seen += raw.imgShape[0] ?? 0;

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
-import type { InferenceSession } from 'onnxruntime-node';
 import { type ExportMetadata, parseMetadata } from '../utils/onnx/metadata.js';
 import { type Dim, decodeModel } from '../utils/onnx/schema.js';
 import type { DetectionPrediction } from './modules/head.js';
@@ -84,6 +83,15 @@ export class TorchBackend implements InferenceBackend {
 }
 
 /**
+ * What the backend uses of onnxruntime's InferenceSession, declared here so that the published types name no
+ * onnxruntime-node type: a user without that optional peer still type-checks.
+ */
+export interface OnnxSession {
+  run(feeds: Record<string, object>): Promise<Record<string, { type: string; data: unknown; dims: readonly number[]; dispose(): void }>>;
+  release(): Promise<void>;
+}
+
+/**
  * An exported .onnx detector run by onnxruntime-node; names, stride, task and imgsz come from the metadata
  * props the exporter wrote (Ultralytics' own ONNX exports carry the same).
  */
@@ -102,7 +110,7 @@ export class OnnxBackend implements InferenceBackend {
 
   constructor(
     readonly path: string,
-    readonly session: InferenceSession,
+    private readonly session: OnnxSession,
     private readonly inputName: string,
     /** The graph's output names in order (output0, then output1 for a segmentation export). */
     private readonly outputNames: string[],
@@ -140,7 +148,7 @@ export class OnnxBackend implements InferenceBackend {
       );
     }
     // Loaded on first use, so that libtorch-only programs never load onnxruntime's native library.
-    const { Tensor: OrtTensor } = await import('onnxruntime-node');
+    const { Tensor: OrtTensor } = await importOnnxRuntime();
     const data = torch.tidy(() => img.to({ dtype: 'float32', device: 'cpu' }).contiguous().toTypedArray()) as Float32Array;
     const results = await this.session.run({ [this.inputName]: new OrtTensor('float32', data, [b, c, h, w]) });
     const outputs: Tensor[] = [];
@@ -161,6 +169,24 @@ export class OnnxBackend implements InferenceBackend {
 
   async dispose(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/**
+ * onnxruntime-node, an optional peer dependency (about 300 MB, with an install script that downloads a CUDA add-on):
+ * only .onnx models need it, so a missing install is reported when one is opened, with the command that fixes it.
+ */
+async function importOnnxRuntime(): Promise<typeof import('onnxruntime-node')> {
+  try {
+    return await import('onnxruntime-node');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw cause;
+    throw new Error(
+      'Running an .onnx model needs onnxruntime-node, an optional peer dependency of yolots that is not installed: ' +
+        'run `npm install onnxruntime-node` (set ONNXRUNTIME_NODE_INSTALL=skip to skip its CUDA download), ' +
+        'or predict with the .safetensors/.pt weights instead',
+      { cause },
+    );
   }
 }
 
@@ -194,7 +220,7 @@ export async function loadOnnxBackend(path: string, options: OnnxBackendOptions 
   if (inputDims.length !== 4)
     throw new Error(`ONNX model '${path}': input '${input.name}' must be 4-D (B, 3, h, w), got [${inputDims.join(', ')}]`);
   const metadata = parseMetadata(proto.metadata_props ?? []);
-  const ort = await import('onnxruntime-node');
+  const ort = await importOnnxRuntime();
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',

@@ -16,8 +16,8 @@ const FAMILY_MODULES: [module: string, family: ModelFamily][] = [
 
 /**
  * The family of a model YAML dict: its `family` key when set (yolots checkpoints record it), else the file name
- * ('yolo11n.yaml' → 'yolo11', 'yolov8s-seg.yaml' → 'yolov8'), else the modules it uses (C3k2 → 'yolo11'), else
- * 'yolov8'.
+ * ('yolo11n.yaml' → 'yolo11', 'yolov8s-seg.yaml' → 'yolov8'), else 'yolo26' for an end-to-end head (`end2end`),
+ * else the modules it uses (C3k2 → 'yolo11'), else 'yolov8'.
  *
  * @example modelFamily(yamlModelLoad('yolo11n.yaml')) // 'yolo11'
  */
@@ -26,6 +26,8 @@ export function modelFamily(yaml: Record<string, unknown>): ModelFamily {
   const file = typeof yaml.yaml_file === 'string' ? yaml.yaml_file : '';
   const named = /(?:^|[\\/])(yolov?\d+)[a-z]*[-.]/i.exec(file)?.[1];
   if (named) return named.toLowerCase();
+  // An end-to-end head (`end2end: True`, Ultralytics 8.4) marks a YOLO26-derived YAML.
+  if (yaml.end2end === true) return 'yolo26';
   const modules = new Set(
     [yaml.backbone, yaml.head].flatMap((rows) => (Array.isArray(rows) ? rows.map((row) => (Array.isArray(row) ? row[2] : null)) : [])),
   );

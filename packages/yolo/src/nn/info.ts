@@ -10,7 +10,10 @@ const { nn } = torch;
 
 /** What model.info() reports. */
 export interface ModelInfo {
-  /** Distinct modules in the tree, the model itself included (PyTorch's len(list(model.modules()))). */
+  /**
+   * Distinct modules in the tree, the model itself included (PyTorch's len(list(model.modules()))); with `leafLayers`
+   * (Ultralytics 8.4, YOLO26) only those without children.
+   */
   layers: number;
   parameters: number;
   /** Parameters that require grad (the DFL conv is frozen). */
@@ -121,13 +124,15 @@ export function getFlops(model: InfoSubject, imgsz: number | [number, number] = 
  */
 export function modelInfo(
   model: InfoSubject,
-  options: { detailed?: boolean; verbose?: boolean; imgsz?: number | [number, number] } = {},
+  options: { detailed?: boolean; verbose?: boolean; imgsz?: number | [number, number]; leafLayers?: boolean } = {},
 ): ModelInfo {
-  const { detailed = false, verbose = true, imgsz = 640 } = options;
+  const { detailed = false, verbose = true, imgsz = 640, leafLayers = false } = options;
   const params = model.parameters();
   const parameters = params.reduce((sum, p) => sum + p.numel(), 0);
   const gradients = params.reduce((sum, p) => sum + (p.requiresGrad ? p.numel() : 0), 0);
-  const layers = uniqueModules(model).length;
+  // Ultralytics 8.4 counts leaf modules (those without children); 8.2/8.3 counted every module.
+  const modules = uniqueModules(model);
+  const layers = leafLayers ? modules.filter((m) => m.children().length === 0).length : modules.length;
   if (verbose && detailed) printParameterTable(model);
   const gflops = getFlops(model, imgsz);
   if (verbose) {

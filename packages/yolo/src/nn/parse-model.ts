@@ -130,6 +130,12 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
     );
     const c1 = inputs[0]!;
     const rule = entry.channels;
+    if (entry.head && name !== 'Detect' && (d.reg_max !== undefined || d.end2end !== undefined)) {
+      throw new Error(
+        `${where}: the YAML sets YOLO26's head options (reg_max, end2end), which yolots supports for Detect heads only, not ${name} ` +
+          "(YOLO26's segment/pose/obb heads are not supported yet)",
+      );
+    }
     const withRepeats = (result: ChannelResult) => {
       n = result.repeats ?? n;
       return result;
@@ -142,6 +148,8 @@ export function parseModel(d: ModelYaml, ch: number, verbose = true): { layers: 
     } else if (rule === 'concat') {
       c2 = inputs.reduce((a, b) => a + b, 0);
     } else if (rule === 'detect') {
+      // Ultralytics 8.4 passes the YAML's reg_max and end2end to the head (YOLO26); YAMLs without them keep 8.2's args.
+      if (d.reg_max !== undefined || d.end2end !== undefined) args.push(d.reg_max ?? 16, d.end2end ?? false);
       args.push(inputs);
     } else if (rule === 'same') {
       c2 = c1;

@@ -8,6 +8,7 @@ import { defaultCfg } from '../cfg/config.js';
 import type { Batch } from '../data/batch.js';
 import { pyAt } from '../utils/indexing.js';
 import { DetectionLoss } from '../utils/loss.js';
+import { BranchDetectionLoss, E2ELoss } from '../utils/loss-e2e.js';
 import { loadMatchingWeights } from '../utils/transfer.js';
 import { type ModelFamily, modelFamily } from './family.js';
 import { type ModelInfo, modelInfo, uniqueModules } from './info.js';
@@ -19,9 +20,19 @@ import { yamlModelLoad } from './yaml-model.js';
 
 const { nn } = torch;
 
-/** A loss: model outputs and a batch → [loss × batch size (with gradient), detached loss items]. */
-export interface Criterion {
-  compute(preds: any, batch: Batch): [Tensor, Tensor];
+/**
+ * A loss: model outputs and a batch → [loss × batch size (with gradient), detached loss items]. `P` is what the
+ * model's `lossInputs` hands it (a detector's training outputs: `Tensor[]`), `B` the batch type.
+ *
+ * @example
+ * class ZeroLoss implements Criterion<Tensor[]> {
+ *   compute(preds: Tensor[], batch: Batch): [Tensor, Tensor] {
+ *     return [preds[0]!.sum().mul(0).mul(batch.img.size(0)), torch.zeros([3])];
+ *   }
+ * }
+ */
+export interface Criterion<P = unknown, B extends Batch = Batch> {
+  compute(preds: P, batch: B): [Tensor, Tensor];
 }
 
 /**
@@ -84,6 +95,14 @@ export abstract class BaseModel<Out = unknown> extends nn.Module<[Tensor], Out> 
     return current as Out;
   }
 
+  /**
+   * Whether the model follows Ultralytics 8.4's conventions (YOLO26): leaf-module layer counts in info(), frozen
+   * layers after fuse(). False here; DetectionModel says true for an 8.4-form head.
+   */
+  protected get follows84(): boolean {
+    return false;
+  }
+
   /** True when fewer than `thresh` BatchNorm layers remain (Ultralytics' is_fused). */
   isFused(thresh = 10): boolean {
     return uniqueModules(this).filter((m) => m instanceof nn.BatchNorm2d).length < thresh;
@@ -92,7 +111,14 @@ export abstract class BaseModel<Out = unknown> extends nn.Module<[Tensor], Out> 
   /** Folds every Conv/DWConv/ConvTranspose BatchNorm into its convolution for faster inference; prints the summary. */
   fuse(verbose = true): this {
     if (!this.isFused()) {
-      for (const m of uniqueModules(this)) if (m instanceof Conv || m instanceof ConvTranspose) m.fuse();
+      for (const m of uniqueModules(this)) {
+        if (!(m instanceof Conv || m instanceof ConvTranspose)) continue;
+        m.fuse();
+        // Ultralytics 8.4's fuse_conv_and_bn makes the folded layers frozen (requires_grad False).
+        if (this.follows84) for (const p of m.parameters()) p.requiresGrad_(false);
+      }
+      // An end-to-end head (YOLO26) drops its one-to-many branch, as Ultralytics 8.4's Detect.fuse does.
+      for (const m of uniqueModules(this)) if (m instanceof Detect) m.fuseHead();
       if (verbose) this.info();
     }
     return this;
@@ -103,7 +129,7 @@ export abstract class BaseModel<Out = unknown> extends nn.Module<[Tensor], Out> 
    * @example model.info(); // YOLOv8n summary: 225 layers, 3,157,200 parameters, 3,157,184 gradients, 8.9 GFLOPs
    */
   info(options: { detailed?: boolean; verbose?: boolean; imgsz?: number | [number, number] } = {}): ModelInfo {
-    return modelInfo(this, options);
+    return modelInfo(this, { leafLayers: this.follows84, ...options });
   }
 
   /** Copies the weights whose names and shapes match (e.g. a COCO checkpoint into a model with another nc). */
@@ -216,14 +242,33 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
     return torch.noGrad(() =>
       torch.tidy(() => {
         const out: unknown = this.call(torch.zeros([1, ch, s, s]));
-        // A head with more outputs (Segment: [maps, coefficients, protos]) puts the maps first.
-        const maps = Array.isArray(out) && Array.isArray(out[0]) ? out[0] : out;
+        // A head with more outputs (Segment: [maps, coefficients, protos]) puts the maps first; an 8.4-form head
+        // (YOLO26) returns its branches with the level inputs as `feats`.
+        const maps = Array.isArray(out) && Array.isArray(out[0]) ? out[0] : (headFeats(out) ?? out);
         if (!Array.isArray(maps) || !maps.every((m) => m instanceof torch.Tensor)) {
           throw new Error(`${this.constructor.name}: the head must return its raw maps in training mode`);
         }
         return (maps as Tensor[]).map((m) => s / m.shape[m.shape.length - 2]!);
       }),
     );
+  }
+
+  protected override get follows84(): boolean {
+    const head = this.model.at(this.model.length - 1);
+    return head instanceof Detect && head.v84;
+  }
+
+  /**
+   * Whether inference is end-to-end (YOLO26: one-to-one top-k, no NMS); undefined for heads without the option.
+   * Setting false uses the one-to-many branch and NMS, as Ultralytics' `model.end2end = False`.
+   */
+  get end2end(): boolean | undefined {
+    const head = this.model.at(this.model.length - 1);
+    return head instanceof Detect && head.v84 ? head.end2end : undefined;
+  }
+
+  set end2end(value: boolean) {
+    this.head.end2end = value;
   }
 
   /** The detection head (the last layer). */
@@ -237,6 +282,13 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
   /** The criterion reads the raw maps: training output as is, or the `raw` half of eval output `[pred, raw]`. */
   protected override lossInputs(output: Out): unknown {
     const preds = output as DetectionOutput;
+    if (this.head.v84) {
+      // 8.4-form heads: the training output itself, or the second element of eval output [pred, train output].
+      const train = Array.isArray(preds) ? preds[1] : preds;
+      if (train === undefined || train instanceof torch.Tensor || Array.isArray(train))
+        throw new Error('DetectionModel.loss needs the head branches; the head is in export mode');
+      return train;
+    }
     if (!Array.isArray(preds)) throw new Error('DetectionModel.loss needs the raw head maps; the head is in export mode');
     const [, raw] = preds;
     return Array.isArray(raw) ? raw : (preds as Tensor[]);
@@ -245,6 +297,21 @@ export class DetectionModel<Out = unknown> extends BaseModel<Out> {
   /** The YOLOv8 detection loss with the gains of `args` (the defaults 7.5 / 0.5 / 1.5 when no trainer set them). */
   initCriterion(): Criterion {
     const hyp = this.args ?? defaultCfg();
+    const head = this.head;
+    if (head.v84) {
+      // Ultralytics 8.4: E2ELoss for an end-to-end head, else v8DetectionLoss (with the L1 term when reg_max is 1).
+      const info = { stride: this.stride, nc: this.nc, regMax: head.regMax };
+      const gains = { box: hyp.box, cls: hyp.cls, dfl: hyp.dfl };
+      // The schedule reads the epochs of the model's current args at each update, as Ultralytics' hyp.epochs.
+      return head.end2end ? new E2ELoss(info, gains, () => (this.args ?? hyp).epochs) : new BranchDetectionLoss(info, gains);
+    }
     return new DetectionLoss({ stride: this.stride, nc: this.nc, regMax: this.head.regMax }, { box: hyp.box, cls: hyp.cls, dfl: hyp.dfl });
   }
+}
+
+/** The level inputs of an 8.4-form head's training output (`{ feats }` or `{ one2many: { feats } }`), if it is one. */
+function headFeats(out: unknown): Tensor[] | undefined {
+  if (out === null || typeof out !== 'object' || Array.isArray(out)) return undefined;
+  const o = out as { feats?: Tensor[]; one2many?: { feats?: Tensor[] } };
+  return o.feats ?? o.one2many?.feats;
 }

@@ -70,6 +70,13 @@ export function yamlModelLoad(path: string): ModelYaml {
   const withoutU = (p: string) => p.replace(/(\d+)u(\.ya?ml)$/, '$1$2');
   const file = findYaml(unified) ?? findYaml(requested) ?? findYaml(withoutU(unified));
   if (!file) {
+    const unsupported = /^yolo26[nslmx]?-(seg|pose|obb|cls|semseg|depth)/.exec(stem);
+    if (unsupported) {
+      throw new Error(
+        `model YAML '${path}': YOLO26's ${unsupported[1]} models are not supported by yolots yet; YOLO26 is available ` +
+          'for detection (yolo26n.yaml … yolo26x.yaml, yolo26n.pt). See docs/migration.md, "What is not supported".',
+      );
+    }
     throw new Error(
       `model YAML '${path}' not found: no such file, and no built-in model of that name (built-in: ${builtinModelNames().join(', ')})`,
     );

@@ -14,6 +14,7 @@ export class ModelEMA {
   updates: number;
   readonly decay: number;
   readonly tau: number;
+  private readonly floating = new WeakMap<Tensor, boolean>();
 
   constructor(model: nn.Module<any, any>, options: { decay?: number; tau?: number; updates?: number } = {}) {
     this.decay = options.decay ?? 0.9999;
@@ -29,20 +30,48 @@ export class ModelEMA {
     return this.decay * (1 - Math.exp(-this.updates / this.tau));
   }
 
-  /** One EMA step towards the model's current weights: v = d·v + (1−d)·w. */
+  /**
+   * One EMA step towards the model's current weights: v = d·v + (1−d)·w for floating-point entries, a copy for
+   * integer ones (num_batches_tracked), in four foreach calls (the same arithmetic as per-tensor mul_/add_/copy_,
+   * without ~350 native calls each).
+   */
   update(model: nn.Module<any, any>): void {
     this.updates++;
     const d = this.currentDecay();
     torch.noGrad(() =>
       torch.tidy(() => {
+        const averaged: Tensor[] = [];
+        const current: Tensor[] = [];
+        const counters: Tensor[] = [];
+        const counts: Tensor[] = [];
         for (const [name, w] of model.stateDict()) {
           const v = this.state.get(name);
           if (v === undefined) continue;
-          if (w.isFloatingPoint()) v.mul_(d).add_(w.detach(), 1 - d);
-          else v.copy_(w);
+          if (this.isFloating(w)) {
+            averaged.push(v);
+            current.push(w);
+          } else {
+            counters.push(v);
+            counts.push(w);
+          }
         }
+        torch.foreachMul_(averaged, d);
+        torch.foreachAdd_(averaged, current, 1 - d);
+        // An exact copy of integers: zero, then add.
+        torch.foreachZero_(counters);
+        torch.foreachAdd_(counters, counts);
       }),
     );
+  }
+
+  /** Whether a model tensor is floating point, asked of libtorch once per tensor (module dtype casts keep it). */
+  private isFloating(t: Tensor): boolean {
+    let floating = this.floating.get(t);
+    if (floating === undefined) {
+      floating = t.isFloatingPoint();
+      this.floating.set(t, floating);
+    }
+    return floating;
   }
 
   /** Takes saved EMA weights (a checkpoint's, copied to where this EMA lives) and their update count. */

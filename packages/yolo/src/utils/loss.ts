@@ -175,7 +175,7 @@ export class DetectionLoss {
     const [anchorPoints, strideTensor] = makeAnchors(preds, this.stride, 0.5);
 
     const [imgH, imgW] = imgsz;
-    const { gtLabels, gtBboxes } = this.targets(batch, batchSize, [imgW, imgH, imgW, imgH], device, first.dtype);
+    const { gtLabels, gtBboxes } = paddedTargets(batch, batchSize, [imgW, imgH, imgW, imgH], device, first.dtype);
     const maskGt = gtBboxes.sum(2, true).gt(0).to(gtBboxes.dtype);
 
     const predBboxes = this.bboxDecode(anchorPoints, predDist); // xyxy, grid units
@@ -227,44 +227,6 @@ export class DetectionLoss {
     });
   }
 
-  /**
-   * The batch's labels padded per image: classes (B, M, 1) and xyxy boxes in input pixels (B, M, 4), M being the
-   * most labels any image has; padding rows are zero.
-   */
-  private targets(
-    batch: Pick<Batch, 'batchIdx' | 'cls' | 'bboxes'>,
-    batchSize: number,
-    scale: [number, number, number, number],
-    device: string,
-    dtype: torch.DType,
-  ): { gtLabels: Tensor; gtBboxes: Tensor } {
-    const imageOfLabel = batch.batchIdx.toArray();
-    const n = imageOfLabel.length;
-    if (batch.cls.numel() !== n || batch.bboxes.numel() !== n * 4) {
-      throw new RangeError(
-        `DetectionLoss: batch has ${n} batchIdx entries but cls [${batch.cls.shape}] and bboxes [${batch.bboxes.shape}]`,
-      );
-    }
-    // Each label's row within its image, in label order (Ultralytics fills images by a boolean mask, keeping order).
-    const counts = new Array<number>(batchSize).fill(0);
-    const slots = imageOfLabel.map((image, i) => {
-      if (!Number.isInteger(image) || image < 0 || image >= batchSize) {
-        throw new RangeError(`DetectionLoss: label ${i} has batchIdx ${image}, outside the batch of ${batchSize} images`);
-      }
-      return counts[image]!++;
-    });
-    const maxLabels = Math.max(0, ...counts);
-    const labels = torch.cat([batch.cls.view(-1, 1), batch.bboxes.view(-1, 4)], 1).to({ dtype, device });
-    const padded = torch.zeros([batchSize, maxLabels, 5], { dtype, device });
-    if (n > 0) {
-      const toIndex = (values: number[]): Tensor => torch.tensor(values, { dtype: 'int64', device });
-      padded.indexPut_([toIndex(imageOfLabel), toIndex(slots)], labels);
-    }
-    const [gtLabels, xywh] = padded.split([1, 4], 2) as [Tensor, Tensor];
-    const gtBboxes = xywh2xyxy(xywh.mul(torch.tensor(scale, { dtype, device })));
-    return { gtLabels, gtBboxes };
-  }
-
   private checkPreds(preds: Tensor[]): void {
     if (preds.length !== this.stride.length) {
       throw new RangeError(`DetectionLoss: got ${preds.length} feature maps for ${this.stride.length} strides`);
@@ -275,4 +237,40 @@ export class DetectionLoss {
       }
     }
   }
+}
+
+/**
+ * The batch's labels padded per image: classes (B, M, 1) and xyxy boxes in input pixels (B, M, 4), M being the
+ * most labels any image has; padding rows are zero.
+ */
+export function paddedTargets(
+  batch: Pick<Batch, 'batchIdx' | 'cls' | 'bboxes'>,
+  batchSize: number,
+  scale: [number, number, number, number],
+  device: string,
+  dtype: torch.DType,
+): { gtLabels: Tensor; gtBboxes: Tensor } {
+  const imageOfLabel = batch.batchIdx.toArray();
+  const n = imageOfLabel.length;
+  if (batch.cls.numel() !== n || batch.bboxes.numel() !== n * 4) {
+    throw new RangeError(`loss: batch has ${n} batchIdx entries but cls [${batch.cls.shape}] and bboxes [${batch.bboxes.shape}]`);
+  }
+  // Each label's row within its image, in label order (Ultralytics fills images by a boolean mask, keeping order).
+  const counts = new Array<number>(batchSize).fill(0);
+  const slots = imageOfLabel.map((image, i) => {
+    if (!Number.isInteger(image) || image < 0 || image >= batchSize) {
+      throw new RangeError(`loss: label ${i} has batchIdx ${image}, outside the batch of ${batchSize} images`);
+    }
+    return counts[image]!++;
+  });
+  const maxLabels = Math.max(0, ...counts);
+  const labels = torch.cat([batch.cls.view(-1, 1), batch.bboxes.view(-1, 4)], 1).to({ dtype, device });
+  const padded = torch.zeros([batchSize, maxLabels, 5], { dtype, device });
+  if (n > 0) {
+    const toIndex = (values: number[]): Tensor => torch.tensor(values, { dtype: 'int64', device });
+    padded.indexPut_([toIndex(imageOfLabel), toIndex(slots)], labels);
+  }
+  const [gtLabels, xywh] = padded.split([1, 4], 2) as [Tensor, Tensor];
+  const gtBboxes = xywh2xyxy(xywh.mul(torch.tensor(scale, { dtype, device })));
+  return { gtLabels, gtBboxes };
 }

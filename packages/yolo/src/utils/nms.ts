@@ -35,6 +35,17 @@ const BLOCK = 1024;
 /** Fewest boxes per block, so that heavy suppression does not mean many tiny blocks. */
 const MIN_BLOCK = 256;
 
+/** What the speed lines say for an end-to-end model's predictions. */
+export const END_TO_END_NOTE = 'end-to-end top-k, no NMS';
+
+/**
+ * Whether `prediction` is an end-to-end model's output, (B, max_det, 6) rows x1, y1, x2, y2, score, class (YOLO26),
+ * which nonMaxSuppression only filters by confidence, max_det and classes.
+ */
+export function isEndToEnd(prediction: Tensor | undefined): boolean {
+  return prediction !== undefined && prediction.ndim === 3 && prediction.shape[2] === 6;
+}
+
 /**
  * Filters and suppresses raw detections `prediction` (B, 4 + nc + nm, N) — xywh boxes then class scores (then mask
  * coefficients) — into one (n, 6 + nm) tensor per image: [x1, y1, x2, y2, conf, cls, …masks], sorted by confidence.
@@ -64,7 +75,7 @@ export function nonMaxSuppression(prediction: Tensor | Tensor[], options: NmsOpt
     torch.tidy(() => {
       const classFilter = classes === undefined ? null : torch.tensor([...classes], { dtype: pred.dtype, device: pred.device });
       const [bs, channels] = pred.shape as [number, number, number];
-      if (pred.shape[2] === 6) {
+      if (isEndToEnd(pred)) {
         return Array.from({ length: bs }, (_, b) => {
           const x = pred.select(0, b);
           const confident = x.i(x.select(1, 4).gt(confThres));

@@ -25,6 +25,13 @@ export interface AssignerOptions {
   alpha?: number;
   beta?: number;
   eps?: number;
+  /**
+   * Level strides for small-target-aware assignment (STAL, Ultralytics 8.4): a GT side shorter than `stride[0]` is
+   * widened to `stride[1]` around its centre for the "anchor inside the GT" test only. Unset: no widening (8.2/8.3).
+   */
+  stride?: number[];
+  /** After conflict resolution each GT keeps only its `topk2` best-aligned anchors (8.4's one-to-one loss: 1). Default topk. */
+  topk2?: number;
 }
 
 /**
@@ -41,10 +48,14 @@ export class TaskAlignedAssigner {
   readonly alpha: number;
   readonly beta: number;
   readonly eps: number;
+  readonly stride: number[] | null;
+  readonly topk2: number;
 
   constructor(options: AssignerOptions = {}) {
-    const { topk = 13, numClasses = 80, alpha = 1.0, beta = 6.0, eps = 1e-9 } = options;
+    const { topk = 13, numClasses = 80, alpha = 1.0, beta = 6.0, eps = 1e-9, stride, topk2 } = options;
     this.topk = topk;
+    this.topk2 = topk2 ?? topk;
+    this.stride = stride ? [...stride] : null;
     this.numClasses = numClasses;
     this.alpha = alpha;
     this.beta = beta;
@@ -66,12 +77,13 @@ export class TaskAlignedAssigner {
       torch.tidy(() => {
         if (nMaxBoxes === 0) return this.background(pdScores, pdBboxes);
 
-        const maskInGts = selectCandidatesInGts(ancPoints, gtBboxes);
+        const maskInGts = selectCandidatesInGts(ancPoints, this.stride ? growSmallBoxes(gtBboxes, maskGt, this.stride) : gtBboxes);
         const maskCandidates = maskInGts.mul(maskGt).bool();
         const { alignMetric, overlaps } = this.boxMetrics(pdScores, pdBboxes, gtLabels, gtBboxes, maskCandidates, na);
         const maskTopk = this.selectTopkCandidates(alignMetric);
         const candidates = maskTopk.mul(maskInGts).mul(maskGt);
-        const { targetGtIdx, fgMask, maskPos } = selectHighestOverlaps(candidates, overlaps);
+        const resolved = selectHighestOverlaps(candidates, overlaps);
+        const { targetGtIdx, fgMask, maskPos } = this.topk2 !== this.topk ? keepTopk2(resolved.maskPos, alignMetric, this.topk2) : resolved;
 
         const { targetLabels, targetBboxes } = this.targets(gtLabels, gtBboxes, targetGtIdx, bs, nMaxBoxes);
 
@@ -153,6 +165,35 @@ export function selectCandidatesInGts(xyCenters: Tensor, gtBboxes: Tensor, eps =
     const centers = xyCenters.unsqueeze(0);
     const deltas = torch.cat([centers.sub(lt), rb.sub(centers)], 2).view(bs, nBoxes, nAnchors, -1);
     return deltas.amin(3).gt(eps).to(gtBboxes.dtype);
+  });
+}
+
+/**
+ * STAL's candidate boxes: each side of a real GT (`maskGt`) shorter than `stride[0]` becomes `stride[1]` (or
+ * `stride[0]` for a single-level model) around the same centre, through xywh as Ultralytics 8.4 computes it.
+ */
+export function growSmallBoxes(gtBboxes: Tensor, maskGt: Tensor, stride: number[]): Tensor {
+  return torch.tidy(() => {
+    const small = stride[0] as number;
+    const grown = stride.length > 1 ? (stride[1] as number) : small;
+    const [x1y1, x2y2] = gtBboxes.chunk(2, -1) as [Tensor, Tensor];
+    const xy = x1y1.add(x2y2).div(2);
+    const wh = x2y2.sub(x1y1);
+    const grow = wh.lt(small).logicalAnd(maskGt.bool());
+    const half = wh.maskedFill(grow, grown).div(2);
+    return torch.cat([xy.sub(half), xy.add(half)], -1);
+  });
+}
+
+/**
+ * 8.4's `topk2` step after conflict resolution: each GT keeps its `topk2` anchors of highest alignment metric among
+ * its positives (`maskPos` (B, M, A)).
+ */
+export function keepTopk2(maskPos: Tensor, alignMetric: Tensor, topk2: number): { targetGtIdx: Tensor; fgMask: Tensor; maskPos: Tensor } {
+  return torch.tidy(() => {
+    const [, idx] = alignMetric.mul(maskPos).topk(topk2, -1, true);
+    const kept = maskPos.mul(torch.zerosLike(maskPos).scatter_(-1, idx, 1));
+    return { targetGtIdx: kept.argmax(-2), fgMask: kept.sum(-2), maskPos: kept };
   });
 }
 

@@ -6,11 +6,12 @@ import * as torch from '@yolots/torch';
 import { DFL } from '../../nn/modules/block.js';
 import { Detect } from '../../nn/modules/head.js';
 import { makeAnchors } from '../../utils/tal.js';
+import { emitDetect84 } from './detect-e2e.js';
 import { type EmitContext, one, registerOnnxEmitter, type Value } from './emitters.js';
 import { attr } from './graph.js';
 
 /** Anchor points (1, 2, A) and strides (1, A) as constants for feature maps of the given (h, w). */
-function constantAnchors(ctx: EmitContext, sizes: [number, number][], strides: number[]): [string, string] {
+export function constantAnchors(ctx: EmitContext, sizes: [number, number][], strides: number[]): [string, string] {
   const [points, strideRows] = torch.tidy(() => {
     const feats = sizes.map(([h, w]) => torch.empty([1, 1, h, w]));
     const [p, s] = makeAnchors(feats, strides, 0.5);
@@ -24,7 +25,7 @@ function constantAnchors(ctx: EmitContext, sizes: [number, number][], strides: n
  * Anchor points (1, 2, A) and strides (1, A) computed from each level's (B, no, H, W) map at run time, as
  * make_anchors does: x = arange(W) + 0.5, y = arange(H) + 0.5 on an (H, W) grid, x varying fastest.
  */
-function graphAnchors(ctx: EmitContext, maps: string[], strides: number[]): [string, string] {
+export function graphAnchors(ctx: EmitContext, maps: string[], strides: number[]): [string, string] {
   const g = ctx.graph;
   const points: string[] = [];
   const strideRows: string[] = [];
@@ -63,6 +64,7 @@ registerOnnxEmitter(DFL, (ctx, m, x) => {
 
 /** Detect's export output (B, 4 + nc, anchors) for its input maps; Segment builds on it. */
 export function emitDetect(ctx: EmitContext, m: Detect<unknown>, x: Value): string {
+  if (m.v84) return emitDetect84(ctx, m, x);
   const g = ctx.graph;
   const inputs = typeof x === 'string' ? [x] : x;
   if (inputs.length !== m.nl) throw new Error(`ONNX export: Detect has ${m.nl} levels but got ${inputs.length} inputs`);

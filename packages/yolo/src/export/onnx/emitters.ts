@@ -26,6 +26,8 @@ export interface EmitContext {
    * where the head computes its anchors from the maps' shapes in the graph.
    */
   featureSizes: [number, number][] | null;
+  /** Anchors at the export size (from the dry run): an end-to-end head's top-k count is min(max_det, anchors). */
+  anchors?: number;
   /** Emits `module` (a child, named `name` in the node scope) on `input`. */
   emit(module: AnyModule, input: Value, name: string): Value;
 }
@@ -258,6 +260,8 @@ registerOnnxEmitter(SPP, (ctx, m, x) => {
 
 registerOnnxEmitter(SPPF, (ctx, m, x) => {
   const y = [one(ctx.emit(m.cv1, x, 'cv1'))];
-  for (let i = 0; i < 3; i++) y.push(one(ctx.emit(m.m, y[y.length - 1]!, 'm')));
-  return ctx.emit(m.cv2, concat(ctx, y, 1), 'cv2');
+  for (let i = 0; i < m.n; i++) y.push(one(ctx.emit(m.m, y[y.length - 1]!, 'm')));
+  const out = one(ctx.emit(m.cv2, concat(ctx, y, 1), 'cv2'));
+  // YOLO26's SPPF adds its input (shortcut with c1 == c2).
+  return m.add ? ctx.graph.op('Add', [out, one(x)]) : out;
 });

@@ -55,6 +55,8 @@ interface DryRun {
   featureSizes: [number, number][];
   /** [nm, h, w] of the prototypes (segmentation models), else null. */
   protos: [number, number, number] | null;
+  /** An end-to-end head's rows per image (its output is (B, rows, 6)), else null. */
+  endToEndRows: number | null;
 }
 
 /** Runs the model once (eval mode, no grad) on zeros. */
@@ -67,19 +69,30 @@ function dryRun(model: ExportableModel, options: OnnxModelOptions): DryRun {
         const out = model.call(torch.zeros([options.batch, model.yaml?.ch ?? 3, ...options.imgsz]));
         // A classifier (Classify head): (B, nc) probabilities.
         if (out instanceof torch.Tensor && out.dim() === 2)
-          return { channels: out.shape[1] as number, anchors: null, featureSizes: [], protos: null };
-        if (!Array.isArray(out) || out.length !== 2 || !Array.isArray(out[1])) {
+          return { channels: out.shape[1] as number, anchors: null, featureSizes: [], protos: null, endToEndRows: null };
+        if (!Array.isArray(out) || out.length !== 2 || out[1] === null || typeof out[1] !== 'object') {
           throw new Error(
             `ONNX export: ${model.constructor.name} must end in a Detect head returning [pred, raw maps] or a Classify head returning (B, nc) in eval mode`,
           );
         }
+        const [pred, second] = out as [Tensor, unknown];
+        if (!Array.isArray(second)) {
+          // An 8.4-form head (YOLO26): [pred, { feats, … } or { one2many, one2one }]; pred is (B, k, 6) end-to-end.
+          const train = second as { feats?: Tensor[]; one2one?: { feats: Tensor[] } };
+          const feats = train.one2one?.feats ?? train.feats ?? [];
+          const featureSizes = feats.map((f) => f.shape.slice(2) as [number, number]);
+          const anchors = featureSizes.reduce((n, [h, w]) => n + h * w, 0);
+          const endToEnd = train.one2one !== undefined && pred.shape[2] === 6;
+          return endToEnd
+            ? { channels: 6, anchors, featureSizes, protos: null, endToEndRows: pred.shape[1] as number }
+            : { channels: pred.shape[1] as number, anchors, featureSizes, protos: null, endToEndRows: null };
+        }
         // Detect: [pred, raw maps]; Segment: [pred, [raw maps, coefficients, protos]].
-        const [pred, second] = out as [Tensor, Tensor[] | [Tensor[], Tensor, Tensor]];
         const segment = Array.isArray(second[0]);
         const raw = (segment ? second[0] : second) as Tensor[];
         const featureSizes = raw.map((r) => r.shape.slice(2) as [number, number]);
         const protos = segment ? ((second[2] as Tensor).shape.slice(1) as [number, number, number]) : null;
-        return { channels: pred.shape[1]!, anchors: pred.shape[2]!, featureSizes, protos };
+        return { channels: pred.shape[1]!, anchors: pred.shape[2]!, featureSizes, protos, endToEndRows: null };
       }),
     );
   } finally {
@@ -105,6 +118,7 @@ export function buildOnnxModel(model: ExportableModel, options: OnnxModelOptions
   const ctx: EmitContext = {
     graph,
     featureSizes: dynamic ? null : shapes.featureSizes,
+    anchors: shapes.anchors ?? undefined,
     emit: (module, input, name) => graph.scoped(name, () => emitterFor(module, graph.scopePath)(ctx, module, input)),
   };
   const saved = new Set(model.save);
@@ -136,12 +150,15 @@ export function buildOnnxModel(model: ExportableModel, options: OnnxModelOptions
 
   const ch = model.yaml?.ch ?? 3;
   const inputDims: Dim[] = dynamic ? ['batch', ch, 'height', 'width'] : [batch, ch, ...imgsz];
+  const rows = shapes.endToEndRows;
   const outputDims: Dim[] =
-    shapes.anchors === null
-      ? [dynamic ? 'batch' : batch, shapes.channels]
-      : dynamic
-        ? ['batch', shapes.channels, 'anchors']
-        : [batch, shapes.channels, shapes.anchors];
+    rows !== null
+      ? [dynamic ? 'batch' : batch, rows, 6]
+      : shapes.anchors === null
+        ? [dynamic ? 'batch' : batch, shapes.channels]
+        : dynamic
+          ? ['batch', shapes.channels, 'anchors']
+          : [batch, shapes.channels, shapes.anchors];
   const outputs = [tensorValueInfo('output0', DataType.FLOAT, outputDims)];
   if (shapes.protos) {
     const [nm, mh, mw] = shapes.protos;

@@ -28,16 +28,25 @@ export class C3k extends C3 {
 
 /**
  * YOLO11's CSP block: a C2f whose n blocks are `Bottleneck(c, c, shortcut, g)` (3×3/3×3, hidden c/2), or
- * `C3k(c, c, 2, shortcut, g)` when `c3k` (parseModel forces c3k for the m/l/x scales, as parse_model does).
+ * `C3k(c, c, 2, shortcut, g)` when `c3k` (parseModel forces c3k for the m/l/x scales, as parse_model does), or —
+ * YOLO26's `attn` (Ultralytics 8.4's sixth argument) — `Sequential(Bottleneck(c, c, shortcut, g), PSABlock(c, 0.5,
+ * max(c // 64, 1)))`.
  *
  * @example new C3k2(32, 64, 1, false, 0.25) // yolo11n's layer 2
+ * @example new C3k2(384, 256, 1, true, 0.5, true) // yolo26n's layer 22
  */
 export class C3k2 extends C2f {
-  constructor(c1: number, c2: number, n = 1, c3k = false, e = 0.5, g = 1, shortcut = true) {
+  constructor(c1: number, c2: number, n = 1, c3k = false, e = 0.5, attn = false, g = 1, shortcut = true) {
     super(c1, c2, n, shortcut, g, e);
-    const blocks = Array.from({ length: n }, () =>
-      c3k ? new C3k(this.c, this.c, 2, shortcut, g) : new Bottleneck(this.c, this.c, shortcut, g),
-    );
+    const block = (): torch.nn.Module<[Tensor], Tensor> => {
+      if (attn)
+        return new nn.Sequential(
+          new Bottleneck(this.c, this.c, shortcut, g),
+          new PSABlock(this.c, 0.5, Math.max(Math.floor(this.c / 64), 1)),
+        );
+      return c3k ? new C3k(this.c, this.c, 2, shortcut, g) : new Bottleneck(this.c, this.c, shortcut, g);
+    };
+    const blocks = Array.from({ length: n }, block);
     const replaced = this.m;
     this.m = new nn.ModuleList<torch.nn.Module<[Tensor], Tensor>>(blocks);
     this.setModule('m', this.m);

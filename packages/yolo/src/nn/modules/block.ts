@@ -178,19 +178,35 @@ export class SPPF extends nn.Module {
   cv1: Conv;
   cv2: Conv;
   m: torch.nn.MaxPool2d;
+  /** Chained poolings (3 for YOLOv8/11's SPPF). */
+  readonly n: number;
+  /** Whether the input is added to the output (YOLO26's residual; needs c1 == c2). */
+  readonly add: boolean;
 
-  constructor(c1: number, c2: number, k = 5) {
+  /**
+   * `n` and `shortcut` are YOLO26's arguments (Ultralytics 8.4's SPPF: `[1024, 5, 3, True]` in yolo26.yaml). Given
+   * them, the block is 8.4's: cv1 without activation, `n` poolings, the residual when `shortcut` and c1 == c2. Without
+   * them it is YOLOv8/YOLO11's (8.2/8.3: cv1 with SiLU, 3 poolings, no residual).
+   * @example new SPPF(256, 256, 5)          // yolov8n / yolo11n layer 9
+   * @example new SPPF(256, 256, 5, 3, true) // yolo26n layer 9
+   */
+  constructor(c1: number, c2: number, k = 5, n?: number, shortcut = false) {
     super();
     const c_ = Math.floor(c1 / 2);
-    this.cv1 = this.registerModule('cv1', new Conv(c1, c_, 1, 1));
-    this.cv2 = this.registerModule('cv2', new Conv(c_ * 4, c2, 1, 1));
+    const v84 = n !== undefined;
+    this.n = n ?? 3;
+    if (!Number.isInteger(this.n) || this.n < 1) throw new RangeError(`SPPF: n (poolings) must be a positive integer, got ${n}`);
+    this.cv1 = this.registerModule('cv1', new Conv(c1, c_, 1, 1, null, 1, 1, !v84));
+    this.cv2 = this.registerModule('cv2', new Conv(c_ * (this.n + 1), c2, 1, 1));
     this.m = this.registerModule('m', new nn.MaxPool2d(k, 1, Math.floor(k / 2)));
+    this.add = v84 && Boolean(shortcut) && c1 === c2;
   }
 
   forward(x: Tensor): Tensor {
     const y = [this.cv1.call(x)];
-    for (let i = 0; i < 3; i++) y.push(this.m.forward(y[y.length - 1]!));
-    return this.cv2.call(torch.cat(y, 1));
+    for (let i = 0; i < this.n; i++) y.push(this.m.forward(y[y.length - 1]!));
+    const out = this.cv2.call(torch.cat(y, 1));
+    return this.add ? out.add(x) : out;
   }
 }
 

@@ -20,6 +20,8 @@ export interface ExportMetadata {
   /** Input size [h, w] the model was exported at. */
   imgsz: [number, number];
   names: Record<number, string>;
+  /** Whether the output is an end-to-end top-k (YOLO26: (B, k, 6), no NMS); absent for models without that option. */
+  end2end?: boolean;
 }
 
 /** Python's repr of a str: single quotes unless the text holds a ' and no ". */
@@ -37,7 +39,7 @@ export function metadataProps(meta: ExportMetadata): StringStringEntryProto[] {
   const names = `{${Object.entries(meta.names)
     .map(([id, name]) => `${Number(id)}: ${pythonString(name)}`)
     .join(', ')}}`;
-  const values: Record<keyof ExportMetadata, string> = {
+  const values: Partial<Record<keyof ExportMetadata, string>> = {
     description: meta.description,
     author: meta.author,
     date: meta.date,
@@ -49,8 +51,10 @@ export function metadataProps(meta: ExportMetadata): StringStringEntryProto[] {
     batch: String(meta.batch),
     imgsz: `[${meta.imgsz.join(', ')}]`,
     names,
+    // Python's str(bool), as Ultralytics 8.4 writes it.
+    ...(meta.end2end === undefined ? {} : { end2end: meta.end2end ? 'True' : 'False' }),
   };
-  return Object.entries(values).map(([key, value]) => ({ key, value }));
+  return Object.entries(values).map(([key, value]) => ({ key, value: value as string }));
 }
 
 const PY_STRING = /'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/y;
@@ -104,5 +108,7 @@ export function parseMetadata(props: StringStringEntryProto[]): Partial<ExportMe
   }
   const names = map.get('names');
   if (names !== undefined) meta.names = parseNames(names);
+  const end2end = map.get('end2end');
+  if (end2end !== undefined) meta.end2end = end2end === 'True';
   return meta;
 }

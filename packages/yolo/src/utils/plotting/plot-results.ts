@@ -105,7 +105,9 @@ export async function plotResults(
   const stem = basename(csvFile, extname(csvFile));
   const epochs = rows.map((row) => row[0]!);
   const subplots = layout.columns.map((name, k): SubChartSpec => {
-    const j = columns.indexOf(name);
+    // A reg_max-1 model (YOLO26) logs its distance term as l1_loss where others log dfl_loss: same subplot.
+    let j = columns.indexOf(name);
+    if (j < 0 && name.endsWith('/dfl_loss')) j = columns.indexOf(name.replace(/dfl_loss$/, 'l1_loss'));
     if (j < 0) throw new Error(`${csvFile}: column '${name}' is missing (found: ${columns.join(', ')})`);
     const y = rows.map((row) => row[j]!);
     const smooth = gaussianFilter1d(y, 3);
@@ -115,7 +117,7 @@ export async function plotResults(
     ];
     const showLegend = k === 1;
     return {
-      title: { text: name, fontSize: 12 },
+      title: { text: columns[j] as string, fontSize: 12 },
       width: 124,
       height: 162,
       data: { values },

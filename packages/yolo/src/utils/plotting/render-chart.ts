@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
-import * as vega from 'vega';
-import { type Config, compile, type TopLevelSpec } from 'vega-lite';
+import type { Config, TopLevelSpec } from 'vega-lite';
 import { FONT_FAMILY } from './font.js';
 import { saveAs } from './image.js';
 
@@ -48,6 +47,9 @@ export const MATPLOTLIB_LOOK: Config = {
 
 /** Renders a Vega-Lite spec to SVG (headless, no canvas) at 1 SVG unit per point. */
 export async function chartSvg(spec: TopLevelSpec): Promise<string> {
+  // Loaded on first use: vega's canvas module has a top-level await, which would stop `require('yolots')` from
+  // CommonJS (require() refuses an ES module graph with top-level await) and slow every import of the library.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const { spec: vegaSpec } = compile(spec, { config: MATPLOTLIB_LOOK });
   const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none' });
   try {

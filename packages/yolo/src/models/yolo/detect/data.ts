@@ -13,8 +13,8 @@ export async function resolveDataset(data: string | null | undefined): Promise<D
   const file = data as string;
   if (!existsSync(file)) {
     throw new Error(
-      `dataset '${file}' not found (looked for ${resolve(file)}). yolots does not download datasets: ` +
-        'pass the path of a data.yaml, or leave data unset to use the built-in shapes dataset.',
+      `dataset '${file}' not found (looked for ${resolve(file)}). yolots ships no dataset yamls: pass the path of a ` +
+        "data.yaml (its 'download:' .zip URL is fetched when the images are missing), or leave data unset to use the built-in shapes dataset.",
     );
   }
   return checkDetDataset(file);

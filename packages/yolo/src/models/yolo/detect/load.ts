@@ -7,6 +7,7 @@ import type { Args } from '../../../cfg/args.js';
 import { checkCfg, defaultCfg } from '../../../cfg/config.js';
 import { type BaseModel, DetectionModel, type DetectionModelOptions } from '../../../nn/tasks.js';
 import { disposeCheckpoint, inferenceWeights, loadCheckpoint } from '../../../utils/checkpoint.js';
+import { attemptDownloadAsset } from '../../../utils/downloads.js';
 import { loadUltralyticsCheckpoint } from '../../../utils/ultralytics-pt.js';
 
 /** What a weights file says about itself, in either format. */
@@ -38,12 +39,14 @@ export interface LoadedWeights {
 
 /**
  * Reads a `.safetensors` yolots checkpoint (EMA weights when present) or an Ultralytics `.pt`, once: architecture,
- * weights and metadata.
+ * weights and metadata. A missing Ultralytics release name (`yolo11n.pt`) is downloaded first (attemptDownloadAsset).
  * @example
  * const { weights, meta } = readWeightsFile('yolov8n.pt');
  * console.log(meta.version, meta.trainArgs?.imgsz);
  */
-export function readWeightsFile(path: string): LoadedWeights {
+export function readWeightsFile(file: string): LoadedWeights {
+  // A release asset name (yolo11n.pt) that is not a local file comes from the weights cache, downloaded if needed.
+  const path = attemptDownloadAsset(file);
   if (!existsSync(path)) throw new Error(`model weights not found: ${path}`);
   if (path.endsWith('.pt')) {
     const ckpt = loadUltralyticsCheckpoint(path);
@@ -86,12 +89,27 @@ export function readWeightsFile(path: string): LoadedWeights {
  */
 export function checkpointArgs(trainArgs: Record<string, unknown>, source: string): Args {
   const defaults = defaultCfg();
-  const known = Object.fromEntries(Object.entries(trainArgs).filter(([key]) => Object.hasOwn(defaults, key)));
+  const known = Object.fromEntries(
+    Object.entries(trainArgs)
+      .filter(([key]) => Object.hasOwn(defaults, key))
+      .map(([key, value]) => [key, fromNewerRelease(key, value, defaults[key as keyof Args])]),
+  );
   try {
     return checkCfg({ ...defaults, ...known });
   } catch (cause) {
     throw new Error(`${source}: its train_args do not check: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * A train_args value of a newer Ultralytics release in the type yolots' key has: 8.4 made `multi_scale` a fraction
+ * of imgsz (0 = off), which yolots' on/off `multi_scale` (±50%) reads as on when positive; 8.4 gives some keys a null
+ * default meaning "automatic" (`workspace`), where yolots keeps its own default.
+ */
+function fromNewerRelease(key: string, value: unknown, fallback: unknown): unknown {
+  if (key === 'multi_scale' && typeof value === 'number') return value > 0;
+  if (value === null && fallback !== null) return fallback;
+  return value;
 }
 
 /** A network loadYoloModel can build and fill: any YAML-built model with class names (detect, segment, classify). */

@@ -6,7 +6,7 @@ import type { RgbImage } from '../../../data/images.js';
 import { BasePredictor } from '../../../engine/predictor.js';
 import { Results } from '../../../engine/results.js';
 import type { DetectionModel } from '../../../nn/tasks.js';
-import { nonMaxSuppression } from '../../../utils/nms.js';
+import { END_TO_END_NOTE, isEndToEnd, nonMaxSuppression } from '../../../utils/nms.js';
 import { scaleBoxes } from '../../../utils/ops.js';
 import { loadDetectionModel } from './load.js';
 
@@ -25,7 +25,9 @@ import { loadDetectionModel } from './load.js';
 export class DetectionPredictor extends BasePredictor<DetectionModel> {
   postprocess(preds: unknown, img: Tensor, origImgs: RgbImage[]): Results[] {
     const { classes } = this.args;
-    const detections = nonMaxSuppression(predictionTensor(preds), {
+    const prediction = predictionTensor(preds);
+    this.postprocessNote = isEndToEnd(prediction) ? END_TO_END_NOTE : null;
+    const detections = nonMaxSuppression(prediction, {
       confThres: this.args.conf ?? 0.25,
       iouThres: this.args.iou,
       agnostic: this.args.agnostic_nms,

@@ -9,7 +9,9 @@ import type { ModelCfg, StateDict } from '../../../engine/model-types.js';
 import type { TrainLoader } from '../../../engine/task-types.js';
 import { BaseTrainer } from '../../../engine/trainer.js';
 import type { TrainValidator } from '../../../engine/validation-context.js';
+import { Detect } from '../../../nn/modules/head.js';
 import { DetectionModel } from '../../../nn/tasks.js';
+import { detectionLossNames } from '../../../utils/loss-e2e.js';
 import { loadMatchingWeights } from '../../../utils/transfer.js';
 import { resolveDataset } from './data.js';
 import { readWeightsFile } from './load.js';
@@ -28,7 +30,8 @@ import { DetectionValidator } from './val.js';
  * console.log(trainer.best);
  */
 export class DetectionTrainer<T extends DetectTypes = DetectTypes> extends BaseTrainer<T> {
-  readonly lossNames: readonly string[] = ['box_loss', 'cls_loss', 'dfl_loss'];
+  /** Ultralytics' names; the model can change the third (YOLO26's reg_max 1: 'l1_loss', set in setModelAttributes). */
+  lossNames: readonly string[] = ['box_loss', 'cls_loss', 'dfl_loss'];
   /** The training dataset, once built (its labels feed labels.jpg). */
   trainDataset: T['dataset'] | null = null;
 
@@ -79,6 +82,9 @@ export class DetectionTrainer<T extends DetectTypes = DetectTypes> extends BaseT
     model.nc = this.data.nc;
     model.names = Object.fromEntries(this.data.names.map((n, i) => [i, n]));
     model.args = this.args;
+    // Ultralytics 8.4 logs the L1 distance term of a reg_max-1 head (YOLO26) as l1_loss.
+    const head = model instanceof DetectionModel ? model.model.at(model.model.length - 1) : null;
+    if (head instanceof Detect && head.v84 && this.lossNames.length === 3) this.lossNames = detectionLossNames(head.regMax);
   }
 
   getModel(cfg: ModelCfg | null, weights: StateDict | null, verbose = true): T['model'] {

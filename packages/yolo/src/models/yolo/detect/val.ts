@@ -11,7 +11,7 @@ import type { TrainLoader } from '../../../engine/task-types.js';
 import { BaseValidator } from '../../../engine/validator.js';
 import type { InferenceBackend } from '../../../nn/autobackend.js';
 import { boxIou, ConfusionMatrix, DetMetrics, IOUV, matchPredictions } from '../../../utils/metrics.js';
-import { nonMaxSuppression } from '../../../utils/nms.js';
+import { END_TO_END_NOTE, isEndToEnd, nonMaxSuppression } from '../../../utils/nms.js';
 import { scaleBoxes, xywh2xyxy } from '../../../utils/ops.js';
 import { formatG } from '../../../utils/results-csv.js';
 import { bincount, printMetricsTable } from '../../../utils/val-table.js';
@@ -71,6 +71,8 @@ export class DetectionValidator<T extends DetectTypes = DetectTypes> extends Bas
 
   /** NMS with the validation settings (multi-label; agnostic for single_cls). */
   postprocess(preds: unknown): T['preds'] {
+    const prediction = Array.isArray(preds) ? (preds[0] as Tensor) : (preds as Tensor);
+    this.postprocessNote = isEndToEnd(prediction) ? END_TO_END_NOTE : null;
     const detections = nonMaxSuppression(preds as Tensor | Tensor[], {
       confThres: this.args.conf ?? 0.001,
       iouThres: this.args.iou,
