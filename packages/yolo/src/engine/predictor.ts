@@ -481,7 +481,7 @@ export abstract class BasePredictor<Model extends PredictorModel = PredictorMode
         const post = performance.now() - start;
         return { ms: [pre, inf, post], shape: [...im.shape] };
       } finally {
-        preds.dispose();
+        torch.dispose(preds);
       }
     } finally {
       im.dispose();
@@ -510,22 +510,24 @@ export async function openExportedModel(model: unknown): Promise<InferenceBacken
 }
 
 /**
- * `backend.infer(img)`, padding a short last batch with zero images for a fixed-batch export and dropping their
- * outputs. The result belongs to the caller.
+ * `backend.inferAll(img)`, padding a short last batch with zero images for a fixed-batch export and dropping their
+ * outputs: the model's output as postprocess takes it, one tensor (detect, classify) or the outputs in graph order
+ * ([pred, protos] for segment). The tensors belong to the caller.
  */
-export async function inferBackend(backend: InferenceBackend, img: Tensor): Promise<Tensor> {
+export async function inferBackend(backend: InferenceBackend, img: Tensor): Promise<Tensor | Tensor[]> {
   const n = img.shape[0]!;
-  if (backend.batch === null || n >= backend.batch) return backend.infer(img);
+  const asOutput = (outputs: Tensor[]): Tensor | Tensor[] => (outputs.length === 1 ? outputs[0]! : outputs);
+  if (backend.batch === null || n >= backend.batch) return asOutput(await backend.inferAll(img));
   const fixedBatch = backend.batch;
   const padded = torch.tidy(() =>
     torch.cat([img, torch.zeros([fixedBatch - n, ...img.shape.slice(1)], { dtype: img.dtype, device: img.device })]),
   );
   try {
-    const out = await backend.infer(padded);
+    const outputs = await backend.inferAll(padded);
     try {
-      return torch.tidy(() => out.narrow(0, 0, n).contiguous());
+      return asOutput(torch.tidy(() => outputs.map((out) => out.narrow(0, 0, n).contiguous())));
     } finally {
-      out.dispose();
+      torch.dispose(outputs);
     }
   } finally {
     padded.dispose();

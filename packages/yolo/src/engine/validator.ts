@@ -367,7 +367,7 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
         this.seen += raw.imgShape[0] ?? 0;
         return { batch, preds };
       } finally {
-        output.dispose();
+        torch.dispose(output);
       }
     } catch (error) {
       torch.dispose(batch);

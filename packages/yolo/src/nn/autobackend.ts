@@ -29,6 +29,11 @@ export interface InferenceBackend {
   readonly fp16: boolean;
   readonly task: string;
   infer(img: Tensor): Promise<Tensor>;
+  /**
+   * Every output of the model, in graph order: one tensor for a detector or classifier, [pred, protos] for a
+   * segmentation export (pred (B, 4 + nc + nm, anchors), protos (B, nm, h/4, w/4)). The tensors belong to the caller.
+   */
+  inferAll(img: Tensor): Promise<Tensor[]>;
   /** Frees native resources (the ONNX session); the libtorch model is the caller's and stays. */
   dispose(): Promise<void>;
 }
@@ -70,6 +75,10 @@ export class TorchBackend implements InferenceBackend {
     );
   }
 
+  async inferAll(img: Tensor): Promise<Tensor[]> {
+    return [await this.infer(img)];
+  }
+
   async dispose(): Promise<void> {}
 }
 
@@ -103,7 +112,8 @@ export class OnnxBackend implements InferenceBackend {
     readonly path: string,
     private readonly session: OnnxSession,
     private readonly inputName: string,
-    private readonly outputName: string,
+    /** The graph's output names in order (output0, then output1 for a segmentation export). */
+    private readonly outputNames: string[],
     inputDims: Dim[],
     metadata: Partial<ExportMetadata>,
   ) {
@@ -118,7 +128,14 @@ export class OnnxBackend implements InferenceBackend {
     if (metadata.names === undefined) console.warn(`WARNING ⚠️ ${path} has no 'names' metadata; classes are numbered only`);
   }
 
+  /** The first output: (B, 4 + nc [+ nm], anchors) for a detector or segmenter, (B, nc) for a classifier. */
   async infer(img: Tensor): Promise<Tensor> {
+    const outputs = await this.inferAll(img);
+    torch.dispose(outputs.slice(1));
+    return outputs[0]!;
+  }
+
+  async inferAll(img: Tensor): Promise<Tensor[]> {
     const [b, c, h, w] = img.shape as [number, number, number, number];
     if (img.shape.length !== 4 || c !== this.channels)
       throw new Error(`${this.path}: input must be (B, ${this.channels}, h, w), got (${img.shape.join(', ')})`);
@@ -134,12 +151,19 @@ export class OnnxBackend implements InferenceBackend {
     const { Tensor: OrtTensor } = await importOnnxRuntime();
     const data = torch.tidy(() => img.to({ dtype: 'float32', device: 'cpu' }).contiguous().toTypedArray()) as Float32Array;
     const results = await this.session.run({ [this.inputName]: new OrtTensor('float32', data, [b, c, h, w]) });
-    const out = results[this.outputName];
-    if (out?.type !== 'float32') throw new Error(`${this.path}: output '${this.outputName}' is missing or not float32`);
+    const outputs: Tensor[] = [];
     try {
-      return torch.fromTypedArray(out.data as Float32Array, [...out.dims]);
+      for (const name of this.outputNames) {
+        const out = results[name];
+        if (out?.type !== 'float32') throw new Error(`${this.path}: output '${name}' is missing or not float32`);
+        outputs.push(torch.fromTypedArray(out.data as Float32Array, [...out.dims]));
+      }
+      return outputs;
+    } catch (error) {
+      torch.dispose(outputs);
+      throw error;
     } finally {
-      out.dispose();
+      for (const out of Object.values(results)) out.dispose();
     }
   }
 
@@ -173,7 +197,7 @@ export interface OnnxBackendOptions {
 }
 
 /**
- * Opens an exported .onnx detector with onnxruntime-node (CPU).
+ * Opens an exported .onnx model (detect, segment or classify) with onnxruntime-node (CPU).
  *
  * @example
  * const backend = await loadOnnxBackend('runs/detect/train/weights/best.onnx');
@@ -189,8 +213,8 @@ export async function loadOnnxBackend(path: string, options: OnnxBackendOptions 
   }
   const proto = decodeModel(bytes);
   const input = proto.graph?.input?.[0];
-  const output = proto.graph?.output?.[0];
-  if (!input || !output) throw new Error(`ONNX model '${path}' has no graph inputs/outputs`);
+  const outputs = (proto.graph?.output ?? []).map((o) => o.name);
+  if (!input || outputs.length === 0) throw new Error(`ONNX model '${path}' has no graph inputs/outputs`);
   const dims = (input.type?.tensor_type?.shape?.dim ?? []) as { dim_value?: number; dim_param?: string }[];
   const inputDims: Dim[] = dims.map((d) => d.dim_value ?? d.dim_param ?? '?');
   if (inputDims.length !== 4)
@@ -202,5 +226,5 @@ export async function loadOnnxBackend(path: string, options: OnnxBackendOptions 
     graphOptimizationLevel: 'all',
     ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
   });
-  return new OnnxBackend(path, session, input.name, output.name, inputDims, metadata);
+  return new OnnxBackend(path, session, input.name, outputs, inputDims, metadata);
 }

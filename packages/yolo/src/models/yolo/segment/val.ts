@@ -250,11 +250,12 @@ export class SegmentationValidator<T extends SegmentTypes = SegmentTypes> extend
   protected async setupStandalone(
     model: T['model'] | InferenceBackend | string | null,
   ): Promise<[T['model'] | InferenceBackend, T['source']]> {
-    if (isInferenceBackend(model)) {
-      throw new Error('validating an exported segmentation model (ONNX) is not supported yet: validate its .safetensors or .pt weights');
+    let net: T['model'] | InferenceBackend;
+    if (isInferenceBackend(model)) net = model;
+    else {
+      net = typeof model === 'string' || model === null ? (loadSegmentationModel(model ?? 'yolov8n-seg.yaml') as T['model']) : model;
+      net.fuse();
     }
-    const net = typeof model === 'string' || model === null ? (loadSegmentationModel(model ?? 'yolov8n-seg.yaml') as T['model']) : model;
-    net.fuse();
     const data = await resolveSegmentDataset(this.args.data);
     const split = this.args.split as 'val' | 'test' | 'train';
     const source = split === 'test' ? (data.test ?? data.val) : split === 'train' ? data.train : data.val;
