@@ -37,3 +37,17 @@ export function fixtureSet(name: string): FixtureSet {
     text: (file) => readFileSync(dir + file, 'utf8'),
   };
 }
+
+/** A named tensor of a fixture map; throws naming it when absent. */
+export function get(map: Map<string, Tensor>, key: string): Tensor {
+  const t = map.get(key);
+  if (!t) throw new Error(`fixture tensor '${key}' missing`);
+  return t;
+}
+
+/** max |a − b| after checking the shapes agree. */
+export function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): number {
+  if (actual.shape.join() !== expected.shape.join()) throw new Error(`${what}: shape [${actual.shape}] ≠ fixture [${expected.shape}]`);
+  if (actual.numel() === 0) return 0;
+  return torch.tidy(() => actual.float().sub(expected.float()).abs().max().item());
+}

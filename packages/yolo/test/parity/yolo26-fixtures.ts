@@ -9,4 +9,4 @@ export const fixtureGate = (files: string[]) => set.gate(files);
 export const loadFixture = (name: string) => set.load(name);
 /** A JSON fixture file. */
 export const readFixtureJson = <T>(name: string): T => set.json<T>(name);
-export { get, maxAbsDiff } from './segment-fixtures.js';
+export { get, maxAbsDiff } from './fixture-set.js';
