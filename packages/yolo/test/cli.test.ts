@@ -3,7 +3,7 @@
 // one message line naming the key/path/modes, no stack trace).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -115,18 +115,61 @@ describe('yolo modes end to end on coco8', coco8, () => {
 });
 
 describe('yolo train without data= uses the built-in shapes dataset', () => {
+  const datasets = (): string => join(dir, 'datasets');
+
   test('generates it under YOLOTS_DATASETS_DIR and trains one epoch', async () => {
-    const datasets = join(dir, 'datasets');
     const project = join(dir, 'shapes-runs');
     const run = await yolo(
       ['train', 'epochs=1', 'imgsz=64', 'fraction=0.1', 'batch=16', 'workers=0', 'plots=False', `project=${project}`],
       {
-        YOLOTS_DATASETS_DIR: datasets,
+        YOLOTS_DATASETS_DIR: datasets(),
       },
     );
     assertOk(run, 'yolo train on shapes');
-    assert.ok(existsSync(join(datasets, 'shapes', 'data.yaml')), 'the dataset is generated in YOLOTS_DATASETS_DIR');
+    assert.ok(existsSync(join(datasets(), 'shapes', 'data.yaml')), 'the dataset is generated in YOLOTS_DATASETS_DIR');
     assert.ok(existsSync(join(project, 'train', 'weights', 'best.safetensors')));
+  });
+
+  // Issue 14's "done when": the quick start's `yolo train model=yolo26n.yaml` (no data), then `yolo predict` with its
+  // best weights, from a source checkout.
+  test('yolo train model=yolo26n.yaml, then yolo predict with its best: end-to-end, no NMS', async () => {
+    const project = join(dir, 'yolo26-runs');
+    const env = { YOLOTS_DATASETS_DIR: datasets() };
+    const train = await yolo(
+      ['train', 'model=yolo26n.yaml', 'epochs=1', 'imgsz=64', 'fraction=0.1', 'batch=16', 'workers=0', 'plots=False', `project=${project}`],
+      env,
+    );
+    assertOk(train, 'yolo train model=yolo26n.yaml');
+    const best = join(project, 'train', 'weights', 'best.safetensors');
+    assert.ok(existsSync(best), `${best} written`);
+    const header = readFileSync(join(project, 'train', 'results.csv'), 'utf8').split('\n')[0] ?? '';
+    assert.match(
+      header,
+      /^\s*epoch,\s*time,\s*train\/box_loss,\s*train\/cls_loss,\s*train\/l1_loss,/,
+      "YOLO26's columns, as Ultralytics 8.4 writes them",
+    );
+
+    const predictProject = join(dir, 'yolo26-predict');
+    const image = join(datasets(), 'shapes', 'images', 'val', '000000.jpg');
+    const predict = await yolo(
+      ['predict', `model=${best}`, `source=${image}`, 'imgsz=64', 'conf=0', 'save_txt=True', `project=${predictProject}`],
+      env,
+    );
+    assertOk(predict, 'yolo predict with the YOLO26 best weights');
+    assert.match(predict.stdout, /image 1\/1 .*000000\.jpg: 64x64 /);
+    assert.match(predict.stdout, /ms postprocess \(end-to-end top-k, no NMS\) per image/, 'the one-to-one head, no NMS');
+    const out = join(predictProject, 'predict');
+    assert.ok(existsSync(join(out, '000000.jpg')), 'the annotated image is saved');
+    const rows = readFileSync(join(out, 'labels', '000000.txt'), 'utf8')
+      .trim()
+      .split('\n');
+    // conf=0 keeps every top-k row: one per anchor of a 64x64 input (8² + 4² + 2² = 84 < max_det); NMS would drop some.
+    assert.equal(rows.length, 84, 'the top-k of the one-to-one branch, unsuppressed');
+    for (const row of rows) {
+      const [cls, ...xywhn] = row.split(' ').map(Number);
+      assert.ok(cls !== undefined && Number.isInteger(cls) && cls >= 0 && cls < 5, `a shapes class: ${row}`);
+      assert.ok(xywhn.length === 4 && xywhn.every((v) => v >= 0 && v <= 1), `a normalised xywh box: ${row}`);
+    }
   });
 });
 
