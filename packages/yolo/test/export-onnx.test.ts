@@ -18,6 +18,8 @@ import { DetectionModel } from '../src/nn/tasks.js';
 import { parseMetadata } from '../src/utils/onnx/metadata.js';
 import { DataType, decodeModel, encodeModel, tensorValueInfo } from '../src/utils/onnx/schema.js';
 import { requireShared, sharedPath } from './helpers/shared.js';
+import { relativeDiff } from './parity/fixture-set.js';
+import { dims } from './parity/onnx-facts.js';
 
 const FIXTURES = sharedPath('fixtures/ultralytics/');
 const gate = requireShared(
@@ -33,19 +35,8 @@ function fixture(name: string, key: string): Tensor {
   return t;
 }
 
-/** max |actual − expected| / max |expected|, after checking the shapes agree. */
-function relativeDiff(actual: Tensor, expected: Tensor, what: string): number {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  return torch.tidy(() => actual.sub(expected).abs().max().item() / expected.abs().max().item());
-}
-
 function ours(model: DetectionModel, img: Tensor): Tensor {
   return torch.noGrad(() => torch.tidy(() => (model.call(img) as DetectionPrediction)[0]));
-}
-
-function dims(valueInfo: { type?: { tensor_type?: { shape?: { dim?: unknown[] } } } }): (number | string)[] {
-  const dimList = (valueInfo.type?.tensor_type?.shape?.dim ?? []) as { dim_value?: number; dim_param?: string }[];
-  return dimList.map((d) => d.dim_value ?? d.dim_param ?? '?');
 }
 
 describe('ONNX export of yolov8n (Ultralytics fixture weights) run by onnxruntime-node', gate, () => {

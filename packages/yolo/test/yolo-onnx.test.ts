@@ -19,6 +19,7 @@ import { DetectionModel } from '../src/nn/tasks.js';
 import { CHECKPOINT_FORMAT, saveCheckpoint } from '../src/utils/checkpoint.js';
 import { nonMaxSuppression } from '../src/utils/nms.js';
 import { VERSION } from '../src/version.js';
+import { assertSameRows, detectionRows } from './helpers/detection-rows.js';
 import { requireShared, sharedPath } from './helpers/shared.js';
 
 const WEIGHTS = sharedPath('fixtures/ultralytics/model.safetensors');
@@ -86,25 +87,9 @@ async function quietly<T>(fn: () => Promise<T>): Promise<[T, string]> {
   }
 }
 
-function rows(r: Results): number[][] {
-  const flat = [...(r.boxes?.rows ?? [])];
-  return Array.from({ length: flat.length / 6 }, (_, i) => flat.slice(i * 6, i * 6 + 6));
-}
-
 /** Asserts two predictions of one image hold the same boxes: coordinates within `tol` px, scores within 1e-4. */
 function assertSameBoxes(actual: Results, expected: Results, tol: number): number {
-  const a = rows(actual);
-  const e = rows(expected);
-  assert.equal(a.length, e.length, `${actual.path}: box count`);
-  let worst = 0;
-  a.forEach((row, i) => {
-    const want = e[i]!;
-    for (let k = 0; k < 4; k++) worst = Math.max(worst, Math.abs(row[k]! - want[k]!));
-    assert.ok(Math.abs(row[4]! - want[4]!) < 1e-4, `${actual.path} box ${i}: score ${row[4]} vs ${want[4]}`);
-    assert.equal(row[5], want[5], `${actual.path} box ${i}: class`);
-  });
-  assert.ok(worst <= tol, `${actual.path}: boxes differ by up to ${worst} px`);
-  return worst;
+  return assertSameRows(detectionRows(actual), detectionRows(expected), { what: actual.path, boxTol: tol, scoreTol: 1e-4 }).boxes;
 }
 
 describe('YOLO on an ONNX export of the yolov8n fixture', gate, () => {

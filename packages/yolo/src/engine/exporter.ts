@@ -139,7 +139,7 @@ export class Exporter {
       batch,
       imgsz: this.imgsz,
       names: { ...model.names },
-      ...(model.end2end === undefined ? {} : { end2end: model.end2end }),
+      ...(model.end2end === undefined ? {} : this.metadata84(model, batch)),
     };
 
     const shape = [batch, 3, ...this.imgsz].join(', ');
@@ -180,6 +180,20 @@ export class Exporter {
     this.file = file;
     await this.callbacks.run('on_export_end', this);
     return file;
+  }
+
+  /**
+   * The keys Ultralytics 8.4 (the release of the families whose head has the end2end option, YOLO26) adds to the
+   * metadata: the head's class, the ONNX export arguments (in its default.yaml order), the input channels, end2end.
+   */
+  private metadata84(model: ExportSource, batch: number): Pick<ExportMetadata, 'head' | 'args' | 'channels' | 'end2end'> {
+    const { half, dynamic, simplify, opset, nms } = this.args;
+    return {
+      head: model.model.at(model.model.length - 1).constructor.name,
+      args: { batch, half, dynamic, simplify, opset: opset ?? null, nms },
+      channels: model.yaml?.ch ?? 3,
+      end2end: Boolean(model.end2end),
+    };
   }
 
   private defaultFile(model: ExportSource, weights: string | undefined): string {

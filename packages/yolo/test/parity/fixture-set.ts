@@ -1,5 +1,6 @@
 // Test helper for parity tests of any fixture folder under ../shared/fixtures: where it is, whether to skip (absent
-// locally) or fail (absent under CI=true), as requireShared decides, and readers.
+// locally) or fail (absent under CI=true), as requireShared decides, readers, and the tolerance checks.
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
@@ -50,4 +51,41 @@ export function maxAbsDiff(actual: Tensor, expected: Tensor, what: string): numb
   if (actual.shape.join() !== expected.shape.join()) throw new Error(`${what}: shape [${actual.shape}] ≠ fixture [${expected.shape}]`);
   if (actual.numel() === 0) return 0;
   return torch.tidy(() => actual.float().sub(expected.float()).abs().max().item());
+}
+
+/** max |actual − expected| / max |expected|, after checking the shapes agree. */
+export function relativeDiff(actual: Tensor, expected: Tensor, what: string): number {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  return torch.tidy(() => actual.sub(expected).abs().max().item() / expected.abs().max().item());
+}
+
+/** Asserts max |actual − fixture| ≤ atol and reports it. */
+export function within(actual: Tensor, expected: Tensor, atol: number, what: string): void {
+  const diff = maxAbsDiff(actual, expected, what);
+  assert.ok(diff <= atol, `${what}: max |diff| ${diff.toExponential(3)} > ${atol}`);
+  console.log(`# ${what}: max |diff| ${diff.toExponential(2)} (tolerance ${atol})`);
+}
+
+/** Asserts |actual − expected| / |expected| ≤ rtol for a scalar and reports it. */
+export function relWithin(actual: number, expected: number, rtol: number, what: string): void {
+  const rel = Math.abs(actual - expected) / Math.abs(expected);
+  assert.ok(rel <= rtol, `${what}: ${actual} vs ${expected}, relative ${rel.toExponential(3)} > ${rtol}`);
+  console.log(`# ${what}: relative diff ${rel.toExponential(2)} (tolerance ${rtol})`);
+}
+
+/** Asserts scores within 1e-9 + 1e-4·|fixture score| (the YOLO11 and YOLO26 READMEs' tolerance) and reports the worst. */
+export function scoresWithin(scores: Tensor, expected: Tensor, what: string): void {
+  const [excess, worst] = torch.tidy((): [number, number] => {
+    const diff = scores.sub(expected).abs();
+    return [diff.sub(expected.abs().mul(1e-4).add(1e-9)).max().item(), diff.div(expected.abs().add(1e-12)).max().item()];
+  });
+  assert.ok(excess <= 0, `${what}: |diff| exceeds 1e-9 + 1e-4·|score| by ${excess}`);
+  console.log(`# ${what}: worst relative diff ${worst.toExponential(2)} (tolerance 1e-4 + 1e-9 absolute)`);
+}
+
+/** A decoded detection output (B, 4 + nc, anchors): boxes within `boxTol` px, scores as scoresWithin. */
+export function checkDecoded(pred: Tensor, expected: Tensor, boxTol: number, what: string): void {
+  const nc = (expected.shape[1] as number) - 4;
+  within(pred.narrow(1, 0, 4), expected.narrow(1, 0, 4), boxTol, `${what} boxes`);
+  scoresWithin(pred.narrow(1, 4, nc), expected.narrow(1, 4, nc), `${what} scores`);
 }

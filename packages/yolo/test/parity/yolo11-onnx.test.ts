@@ -16,29 +16,14 @@ import { loadOnnxBackend } from '../../src/nn/autobackend.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import { decodeModel } from '../../src/utils/onnx/schema.js';
+import { assertSameRows, detectionRows } from '../helpers/detection-rows.js';
 import { requireShared } from '../helpers/shared.js';
-import { fixtureSet } from './fixture-set.js';
-import { get } from './segment-fixtures.js';
+import { fixtureSet, get, relativeDiff } from './fixture-set.js';
+import { checkOnnxFacts, dims } from './onnx-facts.js';
 
 const fixtures = fixtureSet('ultralytics-yolo11');
 const gate = fixtures.gate(['model.pt', 'model.safetensors', 'forward.safetensors', 'batch.safetensors', 'onnx_facts.json']);
 const IMAGES = ['000000000049.jpg', '000000000061.jpg'].map((f) => join(fixtures.dir, '../../datasets/coco8/images/val', f));
-
-/** max |actual − expected| / max |expected|, after checking the shapes agree. */
-function relativeDiff(actual: Tensor, expected: Tensor, what: string): number {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  return torch.tidy(() => actual.sub(expected).abs().max().item() / expected.abs().max().item());
-}
-
-function dims(valueInfo: { type?: { tensor_type?: { shape?: { dim?: unknown[] } } } }): (number | string)[] {
-  const dimList = (valueInfo.type?.tensor_type?.shape?.dim ?? []) as { dim_value?: number; dim_param?: string }[];
-  return dimList.map((d) => d.dim_value ?? d.dim_param ?? '?');
-}
-
-function rows(r: Results): number[][] {
-  const flat = [...(r.boxes?.rows ?? [])];
-  return Array.from({ length: flat.length / 6 }, (_, i) => flat.slice(i * 6, i * 6 + 6));
-}
 
 describe('ONNX export of yolo11n (Ultralytics 8.3.28 fixture weights) run by onnxruntime-node', gate, () => {
   let model: DetectionModel;
@@ -68,19 +53,10 @@ describe('ONNX export of yolo11n (Ultralytics 8.3.28 fixture weights) run by onn
   });
 
   test("static export, opset 17: Ultralytics' layout and metadata, output equal to ours and to Ultralytics'", async () => {
-    const facts = fixtures.json<{ output_names: string[]; metadata_props: string }>('onnx_facts.json');
     const file = await exportOnnx(model, { imgsz: 320, batch: 2, opset: 17, weights: join(dir, 'best.pt') });
-    const proto = decodeModel(readFileSync(file));
-    assert.deepEqual(
-      proto.graph.output.map((o) => o.name),
-      facts.output_names,
-    );
-    assert.deepEqual(dims(proto.graph.input[0]!), [2, 3, 320, 320]);
-    assert.deepEqual(dims(proto.graph.output[0]!), [2, 84, 2100]);
+    const proto = checkOnnxFacts(fixtures, file, { imgsz: 320, batch: 2 });
     assert.ok(!proto.graph.node.some((n) => n.op_type === 'BatchNormalization'), 'fused');
     assert.equal(proto.graph.node.filter((n) => n.op_type === 'Softmax').length, 2, 'C2PSA attention and DFL');
-    const keys = proto.metadata_props.map((p) => p.key);
-    assert.deepEqual(keys, facts.metadata_props.replace(/^.*: /, '').split(', '));
     const description = proto.metadata_props.find((p) => p.key === 'description')?.value;
     assert.match(String(description), /YOLO11n model/);
     const backend = await loadOnnxBackend(file);
@@ -145,20 +121,12 @@ describe('ONNX export of yolo11n (Ultralytics 8.3.28 fixture weights) run by onn
         const got = await onnx.predict(IMAGES, args);
         let worst = 0;
         got.forEach((r, i) => {
-          const a = rows(r);
-          const e = rows(want[i]!);
-          assert.equal(a.length, e.length, `${r.path}: box count`);
-          a.forEach((row, j) => {
-            const w = e[j]!;
-            for (let k = 0; k < 4; k++) worst = Math.max(worst, Math.abs(row[k]! - w[k]!));
-            assert.ok(Math.abs(row[4]! - w[4]!) < 1e-4, 'score');
-            assert.equal(row[5], w[5], 'class');
-          });
+          const same = assertSameRows(detectionRows(r), detectionRows(want[i] as Results), { what: r.path, boxTol: 1e-3, scoreTol: 1e-4 });
+          worst = Math.max(worst, same.boxes);
         });
         console.log(
-          `# yolo11n predict onnx vs libtorch: ${got.map((r) => r.length).join('/')} boxes, max diff ${worst.toExponential(2)} px`,
+          `# yolo11n predict onnx vs libtorch: ${got.map((r) => r.length).join('/')} boxes, max diff ${worst.toExponential(2)} px (tolerance 1e-3)`,
         );
-        assert.ok(worst <= 1e-3);
       } finally {
         await onnx.dispose();
       }

@@ -1,5 +1,5 @@
 // ONNX export of the Ultralytics 8.4.104 yolo26n fixture (fixtures/ultralytics-yolo26, README §8), run by
-// onnxruntime-node: the end-to-end export is [B, 300, 6] (top-k in the graph, no NMS) with end2end in the metadata,
+// onnxruntime-node: the end-to-end export is [B, 300, 6] (top-k in the graph, no NMS) with 8.4's metadata (end2end),
 // equal to our libtorch top-k and to Ultralytics' export-mode output; end2end=false gives [B, 84, anchors];
 // `new YOLO('x.onnx')` predicts the boxes of the libtorch model.
 import assert from 'node:assert/strict';
@@ -16,57 +16,35 @@ import { loadOnnxBackend } from '../../src/nn/autobackend.js';
 import type { DetectionPrediction84 } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import { decodeModel } from '../../src/utils/onnx/schema.js';
-import { fixtureSet } from './fixture-set.js';
-import { get } from './segment-fixtures.js';
+import { assertSameRows, detectionRows } from '../helpers/detection-rows.js';
+import { fixtureSet, get } from './fixture-set.js';
+import { checkOnnxFacts, dims } from './onnx-facts.js';
 
 const fixtures = fixtureSet('ultralytics-yolo26');
 const gate = fixtures.gate(['model.pt', 'model.safetensors', 'forward.safetensors', 'batch.safetensors', 'onnx_facts.json']);
 const IMAGES = ['000000000049.jpg', '000000000061.jpg'].map((f) => join(fixtures.dir, '../../datasets/coco8/images/val', f));
 
-function dims(valueInfo: { type?: { tensor_type?: { shape?: { dim?: unknown[] } } } }): (number | string)[] {
-  const dimList = (valueInfo.type?.tensor_type?.shape?.dim ?? []) as { dim_value?: number; dim_param?: string }[];
-  return dimList.map((d) => d.dim_value ?? d.dim_param ?? '?');
-}
-
 /**
- * Top-k rows of two backends: the same (box, class) detections, each matched within 1e-3 px, sorted by score; returns
- * the worst box and absolute score differences. Compared as sets: onnxruntime's Sigmoid (MLAS' approximation) is off
- * by up to ~3e-4 relative on these tiny scores (~1e-7 absolute; the boxes agree to 3e-5 px), more than the closest
- * gap between consecutive rows (8.6e-6 relative, README §2), so near-equal rows may swap; the cut at row 300 is far
- * from a tie (0.28% gap), so the sets are equal.
+ * Top-k rows of two backends, image by image: sorted by score, and the same (box, class) detections, boxes within
+ * 1e-3 px and scores within 1e-6. Matched as sets: onnxruntime's Sigmoid (MLAS' approximation) is off by up to ~3e-4
+ * relative on these tiny scores (~1e-7 absolute; the boxes agree to 3e-5 px), more than the closest gap between
+ * consecutive rows (8.6e-6 relative, README §2), so near-equal rows may swap; the cut at row 300 is far from a tie
+ * (0.28% gap), so the sets are equal. Returns the worst box and score differences.
  */
 function compareRows(actual: Tensor, expected: Tensor, what: string): { boxes: number; scores: number } {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  let boxes = 0;
-  let scores = 0;
-  const [batch] = actual.shape as [number];
-  for (let b = 0; b < batch; b++) {
+  const worst = { boxes: 0, scores: 0 };
+  for (let b = 0; b < (actual.shape[0] as number); b++) {
     const got = actual.select(0, b).tolist() as number[][];
-    const want = expected.select(0, b).tolist() as number[][];
-    const unused = new Set(want.keys());
     got.forEach((row, i) => {
       if (i > 0) assert.ok((row[4] as number) <= (got[i - 1]?.[4] as number), `${what}: image ${b} rows sorted by score`);
-      let match = -1;
-      let matchBox = Number.POSITIVE_INFINITY;
-      for (const j of unused) {
-        const w = want[j] as number[];
-        if (w[5] !== row[5]) continue;
-        const d = Math.max(...[0, 1, 2, 3].map((k) => Math.abs((row[k] as number) - (w[k] as number))));
-        if (d < matchBox) [match, matchBox] = [j, d];
-      }
-      assert.ok(match >= 0 && matchBox <= 1e-3, `${what}: image ${b} row ${i} ${JSON.stringify(row)} has no counterpart`);
-      unused.delete(match);
-      const w = want[match] as number[];
-      boxes = Math.max(boxes, matchBox);
-      scores = Math.max(scores, Math.abs((row[4] as number) - (w[4] as number)));
     });
+    const want = expected.select(0, b).tolist() as number[][];
+    const same = assertSameRows(got, want, { what: `${what}: image ${b}`, boxTol: 1e-3, scoreTol: 1e-6, ordered: false });
+    worst.boxes = Math.max(worst.boxes, same.boxes);
+    worst.scores = Math.max(worst.scores, same.scores);
   }
-  return { boxes, scores };
-}
-
-function rows(r: Results): number[][] {
-  const flat = [...(r.boxes?.rows ?? [])];
-  return Array.from({ length: flat.length / 6 }, (_, i) => flat.slice(i * 6, i * 6 + 6));
+  return worst;
 }
 
 describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by onnxruntime-node', gate, () => {
@@ -98,18 +76,18 @@ describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by on
 
   test('end-to-end export, opset 17: [B, 300, 6], end2end metadata, rows equal to ours and to Ultralytics', async () => {
     const file = await exportOnnx(model, { imgsz: 320, batch: 2, opset: 17, weights: join(dir, 'best.pt') });
-    const proto = decodeModel(readFileSync(file));
-    assert.deepEqual(
-      proto.graph.output.map((o) => o.name),
-      ['output0'],
-    );
-    assert.deepEqual(dims(proto.graph.output[0]!), [2, 300, 6]);
+    const proto = checkOnnxFacts(fixtures, file, { imgsz: 320, batch: 2 });
     assert.ok(
       proto.graph.node.some((n) => n.op_type === 'TopK'),
       'top-k in the graph',
     );
     assert.ok(!proto.graph.node.some((n) => n.op_type === 'NonMaxSuppression'), 'no NMS');
-    assert.equal(proto.metadata_props.find((p) => p.key === 'end2end')?.value, 'True');
+    const meta = Object.fromEntries(proto.metadata_props.map((p) => [p.key, p.value]));
+    assert.deepEqual(
+      [meta.head, meta.args, meta.channels, meta.end2end],
+      ['Detect', "{'batch': 2, 'half': False, 'dynamic': False, 'simplify': False, 'opset': 17, 'nms': False}", '3', 'True'],
+      "Ultralytics 8.4's values, as Python's str() writes them",
+    );
     const backend = await loadOnnxBackend(file);
     try {
       const pred = await backend.infer(img);
@@ -120,7 +98,6 @@ describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by on
         `# yolo26n e2e opset 17: boxes vs ours ${ours.boxes.toExponential(2)} px, vs Ultralytics ${theirs.boxes.toExponential(2)} px; ` +
           `scores ${ours.scores.toExponential(2)} / ${theirs.scores.toExponential(2)} (absolute; tolerance 1e-3 px, 1e-6)`,
       );
-      assert.ok(ours.boxes <= 1e-3 && theirs.boxes <= 1e-3 && ours.scores <= 1e-6 && theirs.scores <= 1e-6);
     } finally {
       await backend.dispose();
     }
@@ -133,9 +110,8 @@ describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by on
     const backend = await loadOnnxBackend(file);
     try {
       const pred = await backend.infer(img);
-      const ours = compareRows(pred, expected, 'dynamic onnx vs libtorch');
+      compareRows(pred, expected, 'dynamic onnx vs libtorch');
       pred.dispose();
-      assert.ok(ours.boxes <= 1e-3 && ours.scores <= 1e-6, JSON.stringify(ours));
     } finally {
       await backend.dispose();
     }
@@ -155,9 +131,8 @@ describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by on
     const agnosticBackend = await loadOnnxBackend(agnostic);
     try {
       const pred = await agnosticBackend.infer(img);
-      const diff = compareRows(pred, wantAgnostic, 'agnostic onnx vs libtorch');
+      compareRows(pred, wantAgnostic, 'agnostic onnx vs libtorch');
       pred.dispose();
-      assert.ok(diff.boxes <= 1e-3 && diff.scores <= 1e-6, JSON.stringify(diff));
     } finally {
       wantAgnostic.dispose();
       await agnosticBackend.dispose();
@@ -166,8 +141,7 @@ describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by on
     try {
       const nms = join(dir, 'nms.onnx');
       await exportOnnx(model, { imgsz: 320, batch: 2, opset: 17, file: nms });
-      const proto = decodeModel(readFileSync(nms));
-      assert.deepEqual(dims(proto.graph.output[0]!), [2, 84, 2100]);
+      const proto = checkOnnxFacts(fixtures, nms, { imgsz: 320, batch: 2, dryRun: 'end2end_false' });
       assert.equal(proto.metadata_props.find((p) => p.key === 'end2end')?.value, 'False');
       const decoded = torch.noGrad(() => torch.tidy(() => (model.call(img) as DetectionPrediction84)[0].keep()));
       const b = await loadOnnxBackend(nms);
@@ -197,29 +171,19 @@ describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by on
         const got = await onnx.predict(IMAGES, args);
         let worst = 0;
         got.forEach((r, i) => {
-          const a = rows(r);
-          const e = rows(want[i] as Results);
-          assert.equal(a.length, e.length, `${r.path}: box count`);
-          assert.ok(a.length > 0, 'some boxes above conf');
+          assert.ok(r.length > 0, 'some boxes above conf');
           // Matched as sets, for the reason compareRows gives.
-          const unused = new Set(e.keys());
-          for (const row of a) {
-            const j = [...unused].find(
-              (k) =>
-                e[k]?.[5] === row[5] &&
-                Math.abs((e[k]?.[4] as number) - (row[4] as number)) < 1e-6 &&
-                [0, 1, 2, 3].every((c) => Math.abs((e[k]?.[c] as number) - (row[c] as number)) <= 1e-3),
-            );
-            assert.ok(j !== undefined, `${r.path}: ${JSON.stringify(row)} has no libtorch counterpart`);
-            unused.delete(j);
-            const w = e[j] as number[];
-            for (let c = 0; c < 4; c++) worst = Math.max(worst, Math.abs((row[c] as number) - (w[c] as number)));
-          }
+          const same = assertSameRows(detectionRows(r), detectionRows(want[i] as Results), {
+            what: r.path,
+            boxTol: 1e-3,
+            scoreTol: 1e-6,
+            ordered: false,
+          });
+          worst = Math.max(worst, same.boxes);
         });
         console.log(
-          `# yolo26n predict onnx vs libtorch: ${got.map((r) => r.length).join('/')} boxes, max diff ${worst.toExponential(2)} px`,
+          `# yolo26n predict onnx vs libtorch: ${got.map((r) => r.length).join('/')} boxes, max diff ${worst.toExponential(2)} px (tolerance 1e-3)`,
         );
-        assert.ok(worst <= 1e-3);
       } finally {
         await onnx.dispose();
       }

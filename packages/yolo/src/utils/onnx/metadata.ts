@@ -20,6 +20,12 @@ export interface ExportMetadata {
   /** Input size [h, w] the model was exported at. */
   imgsz: [number, number];
   names: Record<number, string>;
+  /** The head's class ('Detect'): Ultralytics 8.4 writes it, so yolots writes it for 8.4's families (YOLO26). */
+  head?: string;
+  /** The export arguments of the format (8.4: batch, half, dynamic, simplify, opset, nms), written as a Python dict. */
+  args?: Record<string, string | number | boolean | null>;
+  /** Input channels (8.4). */
+  channels?: number;
   /** Whether the output is an end-to-end top-k (YOLO26: (B, k, 6), no NMS); absent for models without that option. */
   end2end?: boolean;
 }
@@ -31,8 +37,15 @@ function pythonString(text: string): string {
   return quote + (quote === "'" ? escaped.replace(/'/g, "\\'") : escaped) + quote;
 }
 
+/** Python's repr of a scalar: True/False/None, numbers, quoted strings. */
+function pythonScalar(value: string | number | boolean | null): string {
+  if (value === null) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return typeof value === 'string' ? pythonString(value) : String(value);
+}
+
 /**
- * The metadata as ONNX key/value props, in Ultralytics' order.
+ * The metadata as ONNX key/value props, in Ultralytics' order (8.4's keys head, args, channels only when set).
  * @example metadataProps(meta).find((p) => p.key === 'names')?.value // "{0: 'person', 1: 'bicycle'}"
  */
 export function metadataProps(meta: ExportMetadata): StringStringEntryProto[] {
@@ -48,9 +61,18 @@ export function metadataProps(meta: ExportMetadata): StringStringEntryProto[] {
     docs: meta.docs,
     stride: String(meta.stride),
     task: meta.task,
+    ...(meta.head === undefined ? {} : { head: meta.head }),
     batch: String(meta.batch),
     imgsz: `[${meta.imgsz.join(', ')}]`,
     names,
+    ...(meta.args === undefined
+      ? {}
+      : {
+          args: `{${Object.entries(meta.args)
+            .map(([key, value]) => `${pythonString(key)}: ${pythonScalar(value)}`)
+            .join(', ')}}`,
+        }),
+    ...(meta.channels === undefined ? {} : { channels: String(meta.channels) }),
     // Python's str(bool), as Ultralytics 8.4 writes it.
     ...(meta.end2end === undefined ? {} : { end2end: meta.end2end ? 'True' : 'False' }),
   };
