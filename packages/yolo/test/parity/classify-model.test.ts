@@ -2,28 +2,25 @@
 // yolov8n-cls weights load strictly (safetensors and the pickled .pt); eval, fused and train outputs and BatchNorm
 // statistics; the cross-entropy loss and its gradients; the layer tables and model.info() counts.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { loadClassificationModel } from '../../src/models/yolo/classify/load.js';
 import { ClassificationModel } from '../../src/nn/classification-model.js';
 import { captureLog } from '../helpers/capture-log.js';
-import { CLASSIFY_FIXTURES, fixtureGate, get, loadFixture, maxAbsDiff, readFixtureJson } from './classify-fixtures.js';
+import {
+  CLASSIFY_FIXTURES,
+  classifyFixtures,
+  fixtureGate,
+  get,
+  loadFixture,
+  readFixtureJson,
+  relWithin,
+  within,
+} from './classify-fixtures.js';
+import { checkLayerTable } from './layer-tables.js';
 
 const gate = fixtureGate(['model.safetensors', 'model.pt', 'forward.safetensors', 'transforms.safetensors', 'loss.safetensors']);
-
-function within(actual: Tensor, expected: Tensor, atol: number, what: string): void {
-  const diff = maxAbsDiff(actual, expected, what);
-  assert.ok(diff <= atol, `${what}: max |diff| ${diff.toExponential(3)} > ${atol}`);
-  console.log(`# ${what}: max |diff| ${diff.toExponential(2)} (tolerance ${atol})`);
-}
-
-function relWithin(actual: number, expected: number, rtol: number, what: string): void {
-  const rel = Math.abs(actual - expected) / Math.abs(expected);
-  assert.ok(rel <= rtol, `${what}: ${actual} vs ${expected}, relative ${rel.toExponential(3)} > ${rtol}`);
-  console.log(`# ${what}: relative diff ${rel.toExponential(2)} (tolerance ${rtol})`);
-}
 
 /** The fixture model in float32 from model.safetensors. */
 function fixtureModel(): ClassificationModel {
@@ -120,30 +117,17 @@ describe('ClassificationModel parity with Ultralytics 8.2.103 (yolov8n-cls fixtu
     ];
     for (const name of names) {
       const [file, nc] = name.endsWith('_nc4') ? [`${name.slice(0, -4)}.yaml`, 4] : [`${name}.yaml`, undefined];
-      const expected = readFileSync(`${CLASSIFY_FIXTURES}layers_${name}.txt`, 'utf8').trimEnd().split('\n');
-      let model: ClassificationModel | null = null;
-      const lines = captureLog(() => {
-        model = new ClassificationModel(file, { nc, verbose: true });
-        (model as ClassificationModel).fuse();
-      });
-      const printed = lines
-        .join('\n')
-        .split('\n')
-        .map((l) => l.trimEnd())
-        .filter((l) => l !== '');
-      assert.deepEqual(
-        printed,
-        expected.map((l) => l.trimEnd()).filter((l) => l !== ''),
-        name,
-      );
-      const m = model as unknown as ClassificationModel;
       const entry = (name.startsWith('yolo11') ? info['yolo11 (Ultralytics 8.3.28)'][name] : info[name]) as Counts;
-      for (const size of [64, 224, 640]) {
-        const fused = m.info({ verbose: false, imgsz: size });
-        assert.equal(fused.parameters, entry.fused.parameters);
-        assert.equal(fused.layers, entry.fused.layers);
-        assert.ok(Math.abs(fused.gflops - (entry.fused[`gflops_${size}`] as number)) < 1e-9, `${name} fused GFLOPs at ${size}`);
-      }
+      checkLayerTable(classifyFixtures, name, () => new ClassificationModel(file, { nc, verbose: true }), {
+        fused: (m) => {
+          for (const size of [64, 224, 640]) {
+            const fused = m.info({ verbose: false, imgsz: size });
+            assert.equal(fused.parameters, entry.fused.parameters);
+            assert.equal(fused.layers, entry.fused.layers);
+            assert.ok(Math.abs(fused.gflops - (entry.fused[`gflops_${size}`] as number)) < 1e-9, `${name} fused GFLOPs at ${size}`);
+          }
+        },
+      });
     }
   });
 });

@@ -2,7 +2,6 @@
 // yolov8n-seg weights load strictly; eval, fused, train outputs and BatchNorm statistics; the loss with and without
 // overlap masks, its assignment and gradients; the layer tables and model.info() counts.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
@@ -11,24 +10,10 @@ import type { SegmentPrediction, SegmentTrainOutput } from '../../src/nn/modules
 import { SegmentationModel } from '../../src/nn/segmentation-model.js';
 import type { DetectionTerms } from '../../src/utils/loss.js';
 import { SegmentationLoss } from '../../src/utils/loss-segment.js';
-import { captureLog } from '../helpers/capture-log.js';
-import { fixtureGate, get, loadFixture, maxAbsDiff, readFixtureJson, SEGMENT_FIXTURES } from './segment-fixtures.js';
+import { checkLayerTable } from './layer-tables.js';
+import { fixtureGate, get, loadFixture, readFixtureJson, relWithin, segmentFixtures, within } from './segment-fixtures.js';
 
 const gate = fixtureGate(['model.safetensors', 'forward.safetensors', 'batch.safetensors', 'loss.safetensors', 'model_info.json']);
-
-/** Asserts |actual − fixture| ≤ atol and reports it. */
-function within(actual: Tensor, expected: Tensor, atol: number, what: string): void {
-  const diff = maxAbsDiff(actual, expected, what);
-  assert.ok(diff <= atol, `${what}: max |diff| ${diff.toExponential(3)} > ${atol}`);
-  console.log(`# ${what}: max |diff| ${diff.toExponential(2)} (tolerance ${atol})`);
-}
-
-/** Asserts |a − b| / |b| ≤ rtol for a scalar and reports it. */
-function relWithin(actual: number, expected: number, rtol: number, what: string): void {
-  const rel = Math.abs(actual - expected) / Math.abs(expected);
-  assert.ok(rel <= rtol, `${what}: ${actual} vs ${expected}, relative ${rel.toExponential(3)} > ${rtol}`);
-  console.log(`# ${what}: relative diff ${rel.toExponential(2)} (tolerance ${rtol})`);
-}
 
 /** Rows 0-3 (boxes, px), 4-6 (scores), 7-38 (coefficients) of an eval output, each within its tolerance. */
 function checkEval(pred: Tensor, expected: Tensor, what: string): void {
@@ -199,32 +184,14 @@ describe('SegmentationModel parity with Ultralytics 8.2.103 (yolov8n-seg fixture
   });
 
   test('layer tables and model.info() of yolov8n/s-seg (80 and 3 classes), unfused and fused', () => {
-    const info =
-      readFixtureJson<Record<string, { summary_lines: string[]; unfused: { layers: number; gflops_640: number } }>>('model_info.json');
+    const info = readFixtureJson<Record<string, { summary_lines: string[] }>>('model_info.json');
     for (const name of ['yolov8n-seg', 'yolov8n-seg_nc3', 'yolov8s-seg', 'yolov8s-seg_nc3']) {
       const [stem, nc] = name.endsWith('_nc3') ? [name.slice(0, -4), 3] : [name, undefined];
-      const table = readFileSync(`${SEGMENT_FIXTURES}layers_${name}.txt`, 'utf8').trimEnd().split('\n');
-      let model: SegmentationModel | null = null;
-      const printed = captureLog(() => {
-        model = new SegmentationModel(`${stem}.yaml`, { nc, verbose: true });
-      });
-      const built = model as unknown as SegmentationModel;
-      try {
-        built.eval();
-        printed.push(...captureLog(() => built.fuse()));
-        const lines = printed.flatMap((l) => l.split('\n')).filter((l, i) => i > 0 || l !== '');
-        assert.deepEqual(
-          lines.map((l) => l.trimEnd()),
-          table.map((l) => l.trimEnd()),
-          `${name}: printed table and summaries`,
-        );
-        assert.deepEqual(
-          [lines.find((l) => l.includes('summary:')), lines.find((l) => l.includes('summary (fused)'))],
-          info[name]?.summary_lines,
-        );
-      } finally {
-        built.dispose();
-      }
+      const lines = checkLayerTable(segmentFixtures, name, () => new SegmentationModel(`${stem}.yaml`, { nc, verbose: true }));
+      assert.deepEqual(
+        [lines.find((l) => l.includes('summary:')), lines.find((l) => l.includes('summary (fused)'))],
+        info[name]?.summary_lines,
+      );
     }
   });
 });

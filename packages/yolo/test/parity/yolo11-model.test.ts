@@ -10,9 +10,8 @@ import { C3k, type C3k2 } from '../../src/nn/modules/block-yolo11.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import { DetectionLoss, type DetectionTerms } from '../../src/utils/loss.js';
-import { captureLog } from '../helpers/capture-log.js';
-import { fixtureSet } from './fixture-set.js';
-import { get, maxAbsDiff } from './segment-fixtures.js';
+import { checkDecoded, fixtureSet, get, relWithin, within } from './fixture-set.js';
+import { checkLayerTables, checkSummaries } from './layer-tables.js';
 
 const fixtures = fixtureSet('ultralytics-yolo11');
 const gate = fixtures.gate([
@@ -25,31 +24,6 @@ const gate = fixtures.gate([
   'layers_yolo11n.txt',
   'layers_yolo11s.txt',
 ]);
-
-/** Asserts |actual − fixture| ≤ atol and reports it. */
-function within(actual: Tensor, expected: Tensor, atol: number, what: string): void {
-  const diff = maxAbsDiff(actual, expected, what);
-  assert.ok(diff <= atol, `${what}: max |diff| ${diff.toExponential(3)} > ${atol}`);
-  console.log(`# ${what}: max |diff| ${diff.toExponential(2)} (tolerance ${atol})`);
-}
-
-/** Asserts |a − b| / |b| ≤ rtol for a scalar and reports it. */
-function relWithin(actual: number, expected: number, rtol: number, what: string): void {
-  const rel = Math.abs(actual - expected) / Math.abs(expected);
-  assert.ok(rel <= rtol, `${what}: ${actual} vs ${expected}, relative ${rel.toExponential(3)} > ${rtol}`);
-  console.log(`# ${what}: relative diff ${rel.toExponential(2)} (tolerance ${rtol})`);
-}
-
-/** Boxes (rows 0-3) within 2e-3 px; scores within 1e-9 + 1e-4·|score| (README §2). */
-function checkEval(pred: Tensor, expected: Tensor, what: string): void {
-  within(pred.narrow(1, 0, 4), expected.narrow(1, 0, 4), 2e-3, `${what} boxes`);
-  const scores = pred.narrow(1, 4, 80);
-  const want = expected.narrow(1, 4, 80);
-  const excess = torch.tidy(() => scores.sub(want).abs().sub(want.abs().mul(1e-4).add(1e-9)).max().item());
-  const worst = torch.tidy(() => scores.sub(want).abs().div(want.abs().add(1e-12)).max().item());
-  assert.ok(excess <= 0, `${what} scores: |diff| exceeds 1e-9 + 1e-4·|score| by ${excess}`);
-  console.log(`# ${what} scores: worst relative diff ${worst.toExponential(2)} (tolerance 1e-4 + 1e-9 absolute)`);
-}
 
 /** A criterion that keeps (clones of) the assignment of its last call. */
 class RecordingLoss extends DetectionLoss {
@@ -69,62 +43,16 @@ class RecordingLoss extends DetectionLoss {
 
 describe('YOLO11 parity with Ultralytics 8.3.28 (yolo11n fixture weights)', gate, () => {
   test('layer tables and model.info() of yolo11n and yolo11s, unfused and fused', () => {
-    type Counts = { parameters: number; gradients: number; gflops_640: number; gflops_320: number; modules: number };
-    const info = fixtures.json<Record<string, { summary_lines: string[]; unfused: Counts; fused: Counts }>>('model_info.json');
-    for (const scale of ['n', 's']) {
-      const expected = info[scale];
-      assert.ok(expected);
-      const table = fixtures.text(`layers_yolo11${scale}.txt`).trimEnd().split('\n');
-      let model: DetectionModel | null = null;
-      const printed = captureLog(() => {
-        model = new DetectionModel(`yolo11${scale}.yaml`, { verbose: true });
-      });
-      const built = model as unknown as DetectionModel;
-      try {
-        const unfused = built.info({ verbose: false });
-        const at320 = built.info({ verbose: false, imgsz: 320 });
-        built.eval();
-        printed.push(...captureLog(() => built.fuse()));
-        const fused = built.info({ verbose: false });
-        const fused320 = built.info({ verbose: false, imgsz: 320 });
-        const lines = printed.flatMap((l) => l.split('\n')).filter((l, i) => i > 0 || l !== '');
-        assert.deepEqual(
-          lines.map((l) => l.trimEnd()),
-          table.map((l) => l.trimEnd()),
-          `yolo11${scale}: printed table and summaries`,
-        );
-        for (const [ours, ours320, want] of [
-          [unfused, at320, expected.unfused],
-          [fused, fused320, expected.fused],
-        ] as const) {
-          assert.equal(ours.layers, want.modules);
-          assert.equal(ours.parameters, want.parameters);
-          assert.equal(ours.gradients, want.gradients);
-          assert.ok(Math.abs(ours.gflops - want.gflops_640) < 1e-9, `GFLOPs at 640: ${ours.gflops} vs ${want.gflops_640}`);
-          assert.ok(Math.abs(ours320.gflops - want.gflops_320) < 1e-9, `GFLOPs at 320: ${ours320.gflops} vs ${want.gflops_320}`);
-        }
-      } finally {
-        built.dispose();
-      }
-    }
+    checkLayerTables(fixtures, 'yolo11');
   });
 
   test('m/l/x force C3k blocks and match the summaries of the yaml', () => {
-    const summaries: Record<string, [number, number, number]> = {
-      m: [409, 20114688, 68.5],
-      l: [631, 25372160, 87.6],
-      x: [631, 56966176, 196.0],
-    };
-    for (const [scale, [layers, parameters, gflops]] of Object.entries(summaries)) {
-      const model = new DetectionModel(`yolo11${scale}.yaml`, { verbose: false });
-      try {
-        const info = model.info({ verbose: false });
-        assert.deepEqual([info.layers, info.parameters, info.gflops.toFixed(1)], [layers, parameters, gflops.toFixed(1)], scale);
-        assert.ok((model.model.at(2) as unknown as C3k2).m.at(0) instanceof C3k, `yolo11${scale} layer 2 uses C3k`);
-      } finally {
-        model.dispose();
-      }
-    }
+    const summaries = { m: [409, 20114688, 68.5], l: [631, 25372160, 87.6], x: [631, 56966176, 196.0] } as const;
+    checkSummaries(
+      summaries,
+      (scale) => new DetectionModel(`yolo11${scale}.yaml`, { verbose: false }),
+      (model, scale) => assert.ok((model.model.at(2) as unknown as C3k2).m.at(0) instanceof C3k, `yolo11${scale} layer 2 uses C3k`),
+    );
   });
 
   test('weights load strictly; eval, fused and train outputs, BatchNorm statistics', () => {
@@ -141,7 +69,7 @@ describe('YOLO11 parity with Ultralytics 8.3.28 (yolo11n fixture weights)', gate
       torch.noGrad(() =>
         torch.tidy(() => {
           const [pred] = model.call(img) as DetectionPrediction;
-          checkEval(pred, get(forward.tensors, 'eval'), 'eval');
+          checkDecoded(pred, get(forward.tensors, 'eval'), 2e-3, 'eval'); // README §2
         }),
       );
       model.train();
@@ -166,7 +94,7 @@ describe('YOLO11 parity with Ultralytics 8.3.28 (yolo11n fixture weights)', gate
       torch.noGrad(() =>
         torch.tidy(() => {
           const [pred] = model.call(img) as DetectionPrediction;
-          checkEval(pred, get(forward.tensors, 'eval_fused'), 'eval fused');
+          checkDecoded(pred, get(forward.tensors, 'eval_fused'), 2e-3, 'eval fused');
         }),
       );
     } finally {

@@ -11,8 +11,8 @@ import * as torch from '@yolots/torch';
 import { exportOnnx } from '../../src/engine/exporter.js';
 import type { SegmentPrediction } from '../../src/nn/modules/segment.js';
 import { SegmentationModel } from '../../src/nn/segmentation-model.js';
-import { captureLog } from '../helpers/capture-log.js';
 import { fixtureSet } from './fixture-set.js';
+import { checkLayerTable, checkSummaries } from './layer-tables.js';
 
 const fixtures = fixtureSet('ultralytics-segment');
 const NAMES = ['yolo11n-seg', 'yolo11n-seg_nc3', 'yolo11s-seg', 'yolo11s-seg_nc3'];
@@ -25,48 +25,23 @@ describe('yolo11-seg.yaml parity with Ultralytics 8.3.28', gate, () => {
     assert.ok(info);
     for (const name of NAMES) {
       const [stem, nc] = name.endsWith('_nc3') ? [name.slice(0, -4), 3] : [name, undefined];
-      const table = fixtures.text(`layers_${name}.txt`).trimEnd().split('\n');
-      let model: SegmentationModel | null = null;
-      const printed = captureLog(() => {
-        model = new SegmentationModel(`${stem}.yaml`, { nc, verbose: true });
+      const build = () => new SegmentationModel(`${stem}.yaml`, { nc, verbose: true });
+      const lines = checkLayerTable(fixtures, name, build, {
+        unfused: (model) => {
+          assert.equal(model.family, 'yolo11');
+          assert.equal(model.head.legacy, false, "YOLO11's class branch");
+        },
       });
-      const built = model as unknown as SegmentationModel;
-      try {
-        assert.equal(built.family, 'yolo11');
-        assert.equal(built.head.legacy, false, "YOLO11's class branch");
-        built.eval();
-        printed.push(...captureLog(() => built.fuse()));
-        const lines = printed.flatMap((l) => l.split('\n')).filter((l, i) => i > 0 || l !== '');
-        assert.deepEqual(
-          lines.map((l) => l.trimEnd()),
-          table.map((l) => l.trimEnd()),
-          `${name}: printed table and summaries`,
-        );
-        assert.deepEqual(
-          [lines.find((l) => l.includes('summary:')), lines.find((l) => l.includes('summary (fused)'))],
-          info[name]?.summary_lines,
-        );
-      } finally {
-        built.dispose();
-      }
+      assert.deepEqual(
+        [lines.find((l) => l.includes('summary:')), lines.find((l) => l.includes('summary (fused)'))],
+        info[name]?.summary_lines,
+      );
     }
   });
 
   test('m/l/x match the summaries of the yaml', () => {
-    const summaries: Record<string, [number, number, string]> = {
-      m: [445, 22420896, '123.9'],
-      l: [667, 27678368, '143.0'],
-      x: [667, 62142656, '320.2'],
-    };
-    for (const [scale, expected] of Object.entries(summaries)) {
-      const model = new SegmentationModel(`yolo11${scale}-seg.yaml`, { verbose: false });
-      try {
-        const { layers, parameters, gflops } = model.info({ verbose: false });
-        assert.deepEqual([layers, parameters, gflops.toFixed(1)], expected, scale);
-      } finally {
-        model.dispose();
-      }
-    }
+    const summaries = { m: [445, 22420896, 123.9], l: [667, 27678368, 143.0], x: [667, 62142656, 320.2] } as const;
+    checkSummaries(summaries, (scale) => new SegmentationModel(`yolo11${scale}-seg.yaml`, { verbose: false }));
   });
 
   test('ONNX export of yolo11n-seg: both outputs equal the libtorch eval outputs', async () => {

@@ -18,8 +18,7 @@ import { CHECKPOINT_FORMAT, modelMeta, readCheckpointMeta, saveCheckpoint } from
 import { appendResultsRow, readResultsCsv, resultsCsvStyle } from '../../src/utils/results-csv.js';
 import { captureLog } from '../helpers/capture-log.js';
 import { requireShared, sharedPath } from '../helpers/shared.js';
-import { fixtureSet } from './fixture-set.js';
-import { get, maxAbsDiff } from './segment-fixtures.js';
+import { checkDecoded, fixtureSet, get } from './fixture-set.js';
 
 const fixtures = fixtureSet('ultralytics-yolo11');
 const gate = fixtures.gate(['model.pt', 'model.safetensors', 'forward.safetensors', 'batch.safetensors', 'optimizer.json']);
@@ -34,14 +33,7 @@ function checkEvalOutput(model: DetectionModel, what: string): void {
     torch.noGrad(() =>
       torch.tidy(() => {
         const [pred] = model.call(get(batch.tensors, 'img')) as DetectionPrediction;
-        const want = get(forward.tensors, 'eval');
-        const boxes = maxAbsDiff(pred.narrow(1, 0, 4), want.narrow(1, 0, 4), what);
-        assert.ok(boxes <= 2e-3, `${what} boxes: ${boxes}`);
-        const scores = pred.narrow(1, 4, 80);
-        const wantScores = want.narrow(1, 4, 80);
-        const excess = scores.sub(wantScores).abs().sub(wantScores.abs().mul(1e-4).add(1e-9)).max().item();
-        assert.ok(excess <= 0, `${what} scores exceed the tolerance by ${excess}`);
-        console.log(`# ${what}: boxes max |diff| ${boxes.toExponential(2)} px (tolerance 2e-3)`);
+        checkDecoded(pred, get(forward.tensors, 'eval'), 2e-3, what);
       }),
     );
   } finally {

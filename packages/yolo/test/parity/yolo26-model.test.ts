@@ -13,8 +13,8 @@ import { topkDetections } from '../../src/nn/modules/head-e2e.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import type { E2ELoss, EndToEndOutput } from '../../src/utils/loss-e2e.js';
 import { captureLog } from '../helpers/capture-log.js';
-import { fixtureSet } from './fixture-set.js';
-import { get, maxAbsDiff } from './segment-fixtures.js';
+import { checkDecoded, fixtureSet, get, relWithin, scoresWithin, within } from './fixture-set.js';
+import { checkLayerTables, checkSummaries } from './layer-tables.js';
 
 const fixtures = fixtureSet('ultralytics-yolo26');
 const gate = fixtures.gate([
@@ -28,30 +28,6 @@ const gate = fixtures.gate([
   'layers_yolo26n.txt',
   'layers_yolo26s.txt',
 ]);
-
-function within(actual: Tensor, expected: Tensor, atol: number, what: string): void {
-  const diff = maxAbsDiff(actual, expected, what);
-  assert.ok(diff <= atol, `${what}: max |diff| ${diff.toExponential(3)} > ${atol}`);
-  console.log(`# ${what}: max |diff| ${diff.toExponential(2)} (tolerance ${atol})`);
-}
-
-function relWithin(actual: number, expected: number, rtol: number, what: string): void {
-  const rel = Math.abs(actual - expected) / Math.abs(expected);
-  assert.ok(rel <= rtol, `${what}: ${actual} vs ${expected}, relative ${rel.toExponential(3)} > ${rtol}`);
-  console.log(`# ${what}: relative diff ${rel.toExponential(2)} (tolerance ${rtol})`);
-}
-
-/** Scores within 1e-9 + 1e-4·|score| (README §2). */
-function scoresWithin(scores: Tensor, want: Tensor, what: string): void {
-  const excess = torch.tidy(() => scores.sub(want).abs().sub(want.abs().mul(1e-4).add(1e-9)).max().item());
-  assert.ok(excess <= 0, `${what}: |diff| exceeds 1e-9 + 1e-4·|score| by ${excess}`);
-}
-
-/** Decoded (B, 84, A): boxes ≤ 1e-3 px, scores relative. */
-function checkDecoded(pred: Tensor, expected: Tensor, what: string): void {
-  within(pred.narrow(1, 0, 4), expected.narrow(1, 0, 4), 1e-3, `${what} boxes`);
-  scoresWithin(pred.narrow(1, 4, 80), expected.narrow(1, 4, 80), `${what} scores`);
-}
 
 /** Top-k rows: same classes row by row, boxes ≤ 1e-3 px, scores relative. */
 function checkTopk(rows: Tensor, expected: Tensor, what: string): void {
@@ -75,61 +51,12 @@ function fixtureModel(): DetectionModel {
 
 describe('YOLO26 parity with Ultralytics 8.4.104 (yolo26n fixture weights)', gate, () => {
   test('layer tables and model.info() of yolo26n and yolo26s, unfused and fused', () => {
-    type Counts = { parameters: number; gradients: number; gflops_640: number; gflops_320: number; leaf_modules: number };
-    const info = fixtures.json<Record<string, { unfused: Counts; fused: Counts }>>('model_info.json');
-    for (const scale of ['n', 's']) {
-      const expected = info[scale];
-      assert.ok(expected);
-      const table = fixtures.text(`layers_yolo26${scale}.txt`).trimEnd().split('\n');
-      let model: DetectionModel | null = null;
-      const printed = captureLog(() => {
-        model = new DetectionModel(`yolo26${scale}.yaml`, { verbose: true });
-      });
-      const built = model as unknown as DetectionModel;
-      try {
-        const unfused = built.info({ verbose: false });
-        const at320 = built.info({ verbose: false, imgsz: 320 });
-        built.eval();
-        printed.push(...captureLog(() => built.fuse()));
-        const fused = built.info({ verbose: false });
-        const fused320 = built.info({ verbose: false, imgsz: 320 });
-        const lines = printed.flatMap((l) => l.split('\n')).filter((l, i) => i > 0 || l !== '');
-        assert.deepEqual(
-          lines.map((l) => l.trimEnd()),
-          table.map((l) => l.trimEnd()),
-          `yolo26${scale}: printed table and summaries`,
-        );
-        for (const [ours, ours320, want] of [
-          [unfused, at320, expected.unfused],
-          [fused, fused320, expected.fused],
-        ] as const) {
-          assert.equal(ours.layers, want.leaf_modules);
-          assert.equal(ours.parameters, want.parameters);
-          assert.equal(ours.gradients, want.gradients);
-          assert.ok(Math.abs(ours.gflops - want.gflops_640) < 1e-9, `GFLOPs at 640: ${ours.gflops} vs ${want.gflops_640}`);
-          assert.ok(Math.abs(ours320.gflops - want.gflops_320) < 1e-9, `GFLOPs at 320: ${ours320.gflops} vs ${want.gflops_320}`);
-        }
-      } finally {
-        built.dispose();
-      }
-    }
+    checkLayerTables(fixtures, 'yolo26');
   });
 
   test("m/l/x (C3k forced, attention kept in layer 22) match the yaml's summaries", () => {
-    const summaries: Record<string, [number, number, number]> = {
-      m: [280, 21896248, 75.4],
-      l: [392, 26299704, 93.8],
-      x: [392, 58993368, 209.5],
-    };
-    for (const [scale, [layers, parameters, gflops]] of Object.entries(summaries)) {
-      const model = new DetectionModel(`yolo26${scale}.yaml`, { verbose: false });
-      try {
-        const info = model.info({ verbose: false });
-        assert.deepEqual([info.layers, info.parameters, Number(info.gflops.toFixed(1))], [layers, parameters, gflops], `yolo26${scale}`);
-      } finally {
-        model.dispose();
-      }
-    }
+    const summaries = { m: [280, 21896248, 75.4], l: [392, 26299704, 93.8], x: [392, 58993368, 209.5] } as const;
+    checkSummaries(summaries, (scale) => new DetectionModel(`yolo26${scale}.yaml`, { verbose: false }));
   });
 
   test('eval: one-to-one and one-to-many outputs, top-k [B, 300, 6]; end2end=false decodes xywh; fused top-k', () => {
@@ -148,7 +75,7 @@ describe('YOLO26 parity with Ultralytics 8.4.104 (yolo26n fixture weights)', gat
           const head = model.head;
           head.end2end = false;
           const [decoded] = model.call(img) as DetectionPrediction84;
-          checkDecoded(decoded, get(forward, 'eval.one2many.decoded'), 'end2end=false decoded (xywh)');
+          checkDecoded(decoded, get(forward, 'eval.one2many.decoded'), 1e-3, 'end2end=false decoded (xywh)');
           head.end2end = true;
         }),
       );
