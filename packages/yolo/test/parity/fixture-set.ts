@@ -89,3 +89,30 @@ export function checkDecoded(pred: Tensor, expected: Tensor, boxTol: number, wha
   within(pred.narrow(1, 0, 4), expected.narrow(1, 0, 4), boxTol, `${what} boxes`);
   scoresWithin(pred.narrow(1, 4, nc), expected.narrow(1, 4, nc), `${what} scores`);
 }
+
+/**
+ * The gradients after a backward against a loss fixture: the L2 norm over all of them (`<prefix>grad_norm`) within
+ * 1e-3 relative, and each named one (`<prefix>grad.<name>`) within ‖Δ‖/‖fixture‖ ≤ 1e-3 (absolute where the fixture
+ * gradient is below 1e-6: no foreground anchor reached it). `params` maps names to the model's parameters.
+ */
+export function checkGradients(params: Map<string, Tensor>, expected: Map<string, Tensor>, prefix = ''): void {
+  const grads = [...params.values()].flatMap((p) => p.grad ?? []);
+  const norm = Math.sqrt(grads.reduce((sum, g) => sum + torch.tidy(() => g.pow(2).sum().item()), 0));
+  relWithin(norm, get(expected, `${prefix}grad_norm`).item(), 1e-3, `${prefix}gradient norm`);
+  let worst = 0;
+  for (const key of expected.keys()) {
+    if (!key.startsWith(`${prefix}grad.`)) continue;
+    const name = key.slice(`${prefix}grad.`.length);
+    const grad = params.get(name)?.grad;
+    assert.ok(grad, `${name} has no gradient`);
+    const want = get(expected, key);
+    const err = torch.tidy(() => {
+      const ref = want.norm().item();
+      const d = grad.sub(want).norm().item();
+      return ref > 1e-6 ? d / ref : d;
+    });
+    assert.ok(err <= 1e-3, `${prefix}gradient of ${name}: ‖Δ‖/‖fixture‖ ${err.toExponential(3)} > 1e-3`);
+    worst = Math.max(worst, err);
+  }
+  console.log(`# ${prefix}named gradients: worst ‖Δ‖/‖fixture‖ ${worst.toExponential(2)} (tolerance 1e-3)`);
+}

@@ -1,9 +1,14 @@
 // Test helper for the ONNX export parity tests: an exported file against what onnx_facts.json says Ultralytics'
 // export of the fixture folder's model writes (input and output names, output shape, metadata keys).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Tensor } from '@yolots/torch';
+import * as torch from '@yolots/torch';
+import { DetectionModel } from '../../src/nn/tasks.js';
 import { decodeModel } from '../../src/utils/onnx/schema.js';
-import type { FixtureSet } from './fixture-set.js';
+import { type FixtureSet, get } from './fixture-set.js';
 
 /** What the parity tests read of onnx_facts.json. */
 interface OnnxFacts {
@@ -56,4 +61,51 @@ export function checkOnnxFacts(
     'metadata keys',
   );
   return proto;
+}
+
+/** What an ONNX parity test exports and compares with: see onnxCase. */
+export interface OnnxCase {
+  /** `<family>n.yaml` with the fixture weights, in eval mode. */
+  model: DetectionModel;
+  /** The fixture batch's images. */
+  img: Tensor;
+  /** Our libtorch eval output on `img`. */
+  expected: Tensor;
+  /** Ultralytics' output on `img` in export mode (forward.safetensors `ultralyticsKey`). */
+  ultralytics: Tensor;
+  /** A temporary folder for the exports. */
+  dir: string;
+  /** Frees the tensors and the model and removes the folder. */
+  dispose(): void;
+}
+
+/**
+ * The fixture folder's model (`yaml`, weights from model.safetensors) with the fixture batch, our eval output and
+ * Ultralytics' export-mode output `ultralyticsKey`.
+ * @example ({ model, img, expected, ultralytics, dir, dispose } = onnxCase(fixtures, 'yolo11n.yaml', 'eval_fused'));
+ */
+export function onnxCase(fixtures: FixtureSet, yaml: string, ultralyticsKey: string): OnnxCase {
+  const dir = mkdtempSync(join(tmpdir(), `yolots-${yaml.replace(/\.yaml$/, '')}-onnx-`));
+  const model = new DetectionModel(yaml, { verbose: false });
+  const weights = fixtures.load('model.safetensors');
+  const forward = fixtures.load('forward.safetensors');
+  const batch = fixtures.load('batch.safetensors');
+  model.loadStateDict(weights.tensors, { strict: true });
+  model.eval();
+  const img = get(batch.tensors, 'img').clone().keep();
+  const ultralytics = get(forward.tensors, ultralyticsKey).clone().keep();
+  const expected = torch.noGrad(() => torch.tidy(() => (model.call(img) as [Tensor])[0].keep()));
+  torch.dispose([...weights.tensors.values(), ...forward.tensors.values(), ...batch.tensors.values()]);
+  return {
+    model,
+    img,
+    expected,
+    ultralytics,
+    dir,
+    dispose: () => {
+      torch.dispose([img, expected, ultralytics]);
+      model.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

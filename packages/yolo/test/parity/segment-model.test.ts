@@ -11,7 +11,7 @@ import { SegmentationModel } from '../../src/nn/segmentation-model.js';
 import type { DetectionTerms } from '../../src/utils/loss.js';
 import { SegmentationLoss } from '../../src/utils/loss-segment.js';
 import { checkLayerTable } from './layer-tables.js';
-import { fixtureGate, get, loadFixture, readFixtureJson, relWithin, segmentFixtures, within } from './segment-fixtures.js';
+import { checkGradients, fixtureGate, get, loadFixture, readFixtureJson, relWithin, segmentFixtures, within } from './segment-fixtures.js';
 
 const gate = fixtureGate(['model.safetensors', 'forward.safetensors', 'batch.safetensors', 'loss.safetensors', 'model_info.json']);
 
@@ -138,21 +138,7 @@ describe('SegmentationModel parity with Ultralytics 8.2.103 (yolov8n-seg fixture
 
       torch.tidy(() => {
         const params = model.stateDict();
-        const grads = model.parameters().flatMap((p) => p.grad ?? []);
-        const norm = Math.sqrt(grads.reduce((sum, g) => sum + g.pow(2).sum().item(), 0));
-        relWithin(norm, get(expected.tensors, 'grad_norm').item(), 1e-3, 'gradient norm');
-        let worst = 0;
-        for (const key of expected.tensors.keys()) {
-          if (!key.startsWith('grad.')) continue;
-          const name = key.slice(5);
-          const want = get(expected.tensors, key);
-          const grad = get(params, name).grad as Tensor;
-          // A zero fixture gradient (no foreground anchor on that level) is compared absolutely.
-          const rel = grad.sub(want).norm().item() / Math.max(want.norm().item(), 1e-12);
-          assert.ok(rel <= 1e-3, `gradient of ${name}: ‖Δ‖/‖fixture‖ ${rel.toExponential(3)} > 1e-3`);
-          worst = Math.max(worst, rel);
-        }
-        console.log(`# named gradients: worst ‖Δ‖/‖fixture‖ ${worst.toExponential(2)} (tolerance 1e-3)`);
+        checkGradients(params, expected.tensors);
       });
       model.zeroGrad();
 

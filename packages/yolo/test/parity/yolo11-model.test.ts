@@ -10,7 +10,7 @@ import { C3k, type C3k2 } from '../../src/nn/modules/block-yolo11.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import { DetectionLoss, type DetectionTerms } from '../../src/utils/loss.js';
-import { checkDecoded, fixtureSet, get, relWithin, within } from './fixture-set.js';
+import { checkDecoded, checkGradients, fixtureSet, get, relWithin, within } from './fixture-set.js';
 import { checkLayerTables, checkSummaries } from './layer-tables.js';
 
 const fixtures = fixtureSet('ultralytics-yolo11');
@@ -147,19 +147,7 @@ describe('YOLO11 parity with Ultralytics 8.3.28 (yolo11n fixture weights)', gate
         const params = model.stateDict();
         const withGrad = [...model.namedParameters()].filter(([, p]) => p.grad);
         assert.equal(withGrad.length, Object.keys(perParameter).length, 'parameters with a gradient');
-        const norm = Math.sqrt(withGrad.reduce((sum, [, p]) => sum + (p.grad as Tensor).pow(2).sum().item(), 0));
-        relWithin(norm, get(expected.tensors, 'grad_norm').item(), 1e-3, 'gradient norm');
-        let worst = 0;
-        for (const key of expected.tensors.keys()) {
-          if (!key.startsWith('grad.')) continue;
-          const name = key.slice(5);
-          const want = get(expected.tensors, key);
-          const grad = get(params, name).grad as Tensor;
-          const rel = grad.sub(want).norm().item() / Math.max(want.norm().item(), 1e-12);
-          assert.ok(rel <= 1e-3, `gradient of ${name}: ‖Δ‖/‖fixture‖ ${rel.toExponential(3)} > 1e-3`);
-          worst = Math.max(worst, rel);
-        }
-        console.log(`# named gradients: worst ‖Δ‖/‖fixture‖ ${worst.toExponential(2)} (tolerance 1e-3)`);
+        checkGradients(params, expected.tensors);
         // Every parameter's gradient norm (loss.json): relative 1e-3, or absolute 1e-6 where it is ~0.
         let worstNorm = 0;
         for (const [name, p] of withGrad) {

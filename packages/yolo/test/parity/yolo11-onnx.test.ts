@@ -3,8 +3,7 @@
 // export-mode output within 1e-4 relative, in Ultralytics' layout ([B, 84, anchors], output0, metadata keys);
 // `new YOLO('x.onnx')` predicts the boxes of the libtorch model.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Tensor } from '@yolots/torch';
@@ -14,12 +13,12 @@ import type { Results } from '../../src/engine/results.js';
 import { YOLO } from '../../src/models/yolo/model.js';
 import { loadOnnxBackend } from '../../src/nn/autobackend.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
-import { DetectionModel } from '../../src/nn/tasks.js';
+import type { DetectionModel } from '../../src/nn/tasks.js';
 import { decodeModel } from '../../src/utils/onnx/schema.js';
 import { assertSameRows, detectionRows } from '../helpers/detection-rows.js';
 import { requireShared } from '../helpers/shared.js';
-import { fixtureSet, get, relativeDiff } from './fixture-set.js';
-import { checkOnnxFacts, dims } from './onnx-facts.js';
+import { fixtureSet, relativeDiff } from './fixture-set.js';
+import { checkOnnxFacts, dims, onnxCase } from './onnx-facts.js';
 
 const fixtures = fixtureSet('ultralytics-yolo11');
 const gate = fixtures.gate(['model.pt', 'model.safetensors', 'forward.safetensors', 'batch.safetensors', 'onnx_facts.json']);
@@ -31,26 +30,12 @@ describe('ONNX export of yolo11n (Ultralytics 8.3.28 fixture weights) run by onn
   let expected: Tensor;
   let ultralytics: Tensor;
   let dir: string;
+  let dispose: () => void;
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'yolots-yolo11-onnx-'));
-    model = new DetectionModel('yolo11n.yaml', { verbose: false });
-    const weights = fixtures.load('model.safetensors');
-    const forward = fixtures.load('forward.safetensors');
-    const batch = fixtures.load('batch.safetensors');
-    model.loadStateDict(weights.tensors, { strict: true });
-    model.eval();
-    img = get(batch.tensors, 'img').clone().keep();
-    ultralytics = get(forward.tensors, 'eval_fused').clone().keep();
-    expected = torch.noGrad(() => torch.tidy(() => (model.call(img) as DetectionPrediction)[0].keep()));
-    torch.dispose([...weights.tensors.values(), ...forward.tensors.values(), ...batch.tensors.values()]);
+    ({ model, img, expected, ultralytics, dir, dispose } = onnxCase(fixtures, 'yolo11n.yaml', 'eval_fused'));
   });
-
-  after(() => {
-    torch.dispose([img, expected, ultralytics]);
-    model.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => dispose());
 
   test("static export, opset 17: Ultralytics' layout and metadata, output equal to ours and to Ultralytics'", async () => {
     const file = await exportOnnx(model, { imgsz: 320, batch: 2, opset: 17, weights: join(dir, 'best.pt') });

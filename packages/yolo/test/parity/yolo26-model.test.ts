@@ -13,7 +13,7 @@ import { topkDetections } from '../../src/nn/modules/head-e2e.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import type { E2ELoss, EndToEndOutput } from '../../src/utils/loss-e2e.js';
 import { captureLog } from '../helpers/capture-log.js';
-import { checkDecoded, fixtureSet, get, relWithin, scoresWithin, within } from './fixture-set.js';
+import { checkDecoded, checkGradients, fixtureSet, get, relWithin, scoresWithin, within } from './fixture-set.js';
 import { checkLayerTables, checkSummaries } from './layer-tables.js';
 
 const fixtures = fixtureSet('ultralytics-yolo26');
@@ -168,27 +168,7 @@ describe('YOLO26 parity with Ultralytics 8.4.104 (yolo26n fixture weights)', gat
         });
         model.loadStateDict(bnState, { strict: false });
         torch.dispose([...bnState.values()]);
-        const named = new Map(model.namedParameters());
-        const gradNorm = Math.sqrt(
-          [...named.values()].reduce((s, p) => s + (p.grad ? torch.tidy(() => p.grad?.pow(2).sum().item() ?? 0) : 0), 0),
-        );
-        relWithin(gradNorm, get(expected, `${prefix}grad_norm`).item(), 1e-3, `${prefix}grad_norm`);
-        let worstGrad = 0;
-        for (const key of expected.keys()) {
-          if (!key.startsWith(`${prefix}grad.`)) continue;
-          const name = key.slice(`${prefix}grad.`.length);
-          const grad = named.get(name)?.grad;
-          assert.ok(grad, `${name} has no gradient`);
-          const want = get(expected, key);
-          const err = torch.tidy(() => {
-            const ref = want.norm().item();
-            const d = grad.sub(want).norm().item();
-            return ref > 1e-6 ? d / ref : d;
-          });
-          assert.ok(err <= 1e-3, `${prefix}${name}: gradient error ${err}`);
-          worstGrad = Math.max(worstGrad, err);
-        }
-        console.log(`# ${prefix || 'epoch 0 '}named gradients: worst relative L2 error ${worstGrad.toExponential(2)} (tolerance 1e-3)`);
+        checkGradients(new Map(model.namedParameters()), expected, prefix);
       }
     } finally {
       model.dispose();

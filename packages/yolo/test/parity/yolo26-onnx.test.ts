@@ -3,8 +3,7 @@
 // equal to our libtorch top-k and to Ultralytics' export-mode output; end2end=false gives [B, 84, anchors];
 // `new YOLO('x.onnx')` predicts the boxes of the libtorch model.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Tensor } from '@yolots/torch';
@@ -14,11 +13,11 @@ import type { Results } from '../../src/engine/results.js';
 import { YOLO } from '../../src/models/yolo/model.js';
 import { loadOnnxBackend } from '../../src/nn/autobackend.js';
 import type { DetectionPrediction84 } from '../../src/nn/modules/head.js';
-import { DetectionModel } from '../../src/nn/tasks.js';
+import type { DetectionModel } from '../../src/nn/tasks.js';
 import { decodeModel } from '../../src/utils/onnx/schema.js';
 import { assertSameRows, detectionRows } from '../helpers/detection-rows.js';
-import { fixtureSet, get } from './fixture-set.js';
-import { checkOnnxFacts, dims } from './onnx-facts.js';
+import { fixtureSet } from './fixture-set.js';
+import { checkOnnxFacts, dims, onnxCase } from './onnx-facts.js';
 
 const fixtures = fixtureSet('ultralytics-yolo26');
 const gate = fixtures.gate(['model.pt', 'model.safetensors', 'forward.safetensors', 'batch.safetensors', 'onnx_facts.json']);
@@ -53,26 +52,12 @@ describe('ONNX export of yolo26n (Ultralytics 8.4.104 fixture weights) run by on
   let expected: Tensor;
   let ultralytics: Tensor;
   let dir: string;
+  let dispose: () => void;
 
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'yolots-yolo26-onnx-'));
-    model = new DetectionModel('yolo26n.yaml', { verbose: false });
-    const weights = fixtures.load('model.safetensors');
-    const forward = fixtures.load('forward.safetensors');
-    const batch = fixtures.load('batch.safetensors');
-    model.loadStateDict(weights.tensors, { strict: true });
-    model.eval();
-    img = get(batch.tensors, 'img').clone().keep();
-    ultralytics = get(forward.tensors, 'eval_fused.topk').clone().keep();
-    expected = torch.noGrad(() => torch.tidy(() => (model.call(img) as DetectionPrediction84)[0].keep()));
-    torch.dispose([...weights.tensors.values(), ...forward.tensors.values(), ...batch.tensors.values()]);
+    ({ model, img, expected, ultralytics, dir, dispose } = onnxCase(fixtures, 'yolo26n.yaml', 'eval_fused.topk'));
   });
-
-  after(() => {
-    torch.dispose([img, expected, ultralytics]);
-    model.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => dispose());
 
   test('end-to-end export, opset 17: [B, 300, 6], end2end metadata, rows equal to ours and to Ultralytics', async () => {
     const file = await exportOnnx(model, { imgsz: 320, batch: 2, opset: 17, weights: join(dir, 'best.pt') });
