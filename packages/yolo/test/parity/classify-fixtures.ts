@@ -13,4 +13,4 @@ export const fixtureGate = (files: string[]) => classifyFixtures.gate(files);
 export const loadFixture = (name: string) => classifyFixtures.load(name);
 /** A JSON fixture file. */
 export const readFixtureJson = <T>(name: string): T => classifyFixtures.json<T>(name);
-export { get, maxAbsDiff, relWithin, within } from './fixture-set.js';
+export { checkBatchNormStats, get, maxAbsDiff, relWithin, within } from './fixture-set.js';

@@ -10,6 +10,7 @@ import { ClassificationModel } from '../../src/nn/classification-model.js';
 import { captureLog } from '../helpers/capture-log.js';
 import {
   CLASSIFY_FIXTURES,
+  checkBatchNormStats,
   classifyFixtures,
   fixtureGate,
   get,
@@ -46,16 +47,7 @@ describe('ClassificationModel parity with Ultralytics 8.2.103 (yolov8n-cls fixtu
         within(model.call(img), get(forward, 'eval_probs'), 1e-5, 'eval probs');
         model.train();
         within(model.call(img), get(forward, 'train_logits'), 1e-4, 'train logits');
-        for (const layer of ['model.0.bn', 'model.9.conv.bn']) {
-          const state = model.stateDict();
-          for (const stat of ['running_mean', 'running_var'])
-            within(
-              state.get(`${layer}.${stat}`) as Tensor,
-              get(forward, `bn_after_train_forward.${layer}.${stat}`),
-              1e-5,
-              `${layer}.${stat}`,
-            );
-        }
+        checkBatchNormStats(model.stateDict(), forward, ['model.0.bn', 'model.9.conv.bn']);
       }),
     );
     const fused = fixtureModel();

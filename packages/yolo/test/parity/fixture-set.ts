@@ -116,3 +116,13 @@ export function checkGradients(params: Map<string, Tensor>, expected: Map<string
   }
   console.log(`# ${prefix}named gradients: worst ‖Δ‖/‖fixture‖ ${worst.toExponential(2)} (tolerance 1e-3)`);
 }
+
+/** BatchNorm running statistics of `layers` (from a stateDict) after a train-mode forward, within 1e-5 of the fixture's. */
+export function checkBatchNormStats(state: Map<string, Tensor>, forward: Map<string, Tensor>, layers: readonly string[]): void {
+  for (const layer of layers) {
+    for (const stat of ['running_mean', 'running_var']) {
+      const key = `${layer}.${stat}`;
+      within(get(state, key), get(forward, `bn_after_train_forward.${key}`), 1e-5, `BatchNorm ${key} after a train forward`);
+    }
+  }
+}

@@ -13,4 +13,4 @@ export const fixtureGate = (files: string[]) => segmentFixtures.gate(files);
 export const loadFixture = (name: string) => segmentFixtures.load(name);
 /** A JSON fixture file. */
 export const readFixtureJson = <T>(name: string): T => segmentFixtures.json<T>(name);
-export { checkGradients, get, maxAbsDiff, relWithin, within } from './fixture-set.js';
+export { checkBatchNormStats, checkGradients, get, maxAbsDiff, relWithin, within } from './fixture-set.js';

@@ -11,7 +11,17 @@ import { SegmentationModel } from '../../src/nn/segmentation-model.js';
 import type { DetectionTerms } from '../../src/utils/loss.js';
 import { SegmentationLoss } from '../../src/utils/loss-segment.js';
 import { checkLayerTable } from './layer-tables.js';
-import { checkGradients, fixtureGate, get, loadFixture, readFixtureJson, relWithin, segmentFixtures, within } from './segment-fixtures.js';
+import {
+  checkBatchNormStats,
+  checkGradients,
+  fixtureGate,
+  get,
+  loadFixture,
+  readFixtureJson,
+  relWithin,
+  segmentFixtures,
+  within,
+} from './segment-fixtures.js';
 
 const gate = fixtureGate(['model.safetensors', 'forward.safetensors', 'batch.safetensors', 'loss.safetensors', 'model_info.json']);
 
@@ -72,13 +82,7 @@ describe('SegmentationModel parity with Ultralytics 8.2.103 (yolov8n-seg fixture
           within(protos, get(forward.tensors, 'train_proto'), 1e-4, 'train_proto');
         }),
       );
-      const state = model.stateDict();
-      for (const layer of ['model.0.bn', 'model.22.proto.cv1.bn']) {
-        for (const stat of ['running_mean', 'running_var']) {
-          const key = `${layer}.${stat}`;
-          within(get(state, key), get(forward.tensors, `bn_after_train_forward.${key}`), 1e-5, `BatchNorm ${key} after a train forward`);
-        }
-      }
+      checkBatchNormStats(model.stateDict(), forward.tensors, ['model.0.bn', 'model.22.proto.cv1.bn']);
       model.loadStateDict(weights.tensors);
       model.eval();
       model.fuse(false);

@@ -10,7 +10,7 @@ import { C3k, type C3k2 } from '../../src/nn/modules/block-yolo11.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import { DetectionLoss, type DetectionTerms } from '../../src/utils/loss.js';
-import { checkDecoded, checkGradients, fixtureSet, get, relWithin, within } from './fixture-set.js';
+import { checkBatchNormStats, checkDecoded, checkGradients, fixtureSet, get, relWithin, within } from './fixture-set.js';
 import { checkLayerTables, checkSummaries } from './layer-tables.js';
 
 const fixtures = fixtureSet('ultralytics-yolo11');
@@ -81,13 +81,7 @@ describe('YOLO11 parity with Ultralytics 8.3.28 (yolo11n fixture weights)', gate
           });
         }),
       );
-      const state = model.stateDict();
-      for (const layer of ['model.0.bn', 'model.10.m.0.attn.qkv.bn', 'model.23.cv3.0.0.0.bn']) {
-        for (const stat of ['running_mean', 'running_var']) {
-          const key = `${layer}.${stat}`;
-          within(get(state, key), get(forward.tensors, `bn_after_train_forward.${key}`), 1e-5, `BatchNorm ${key} after a train forward`);
-        }
-      }
+      checkBatchNormStats(model.stateDict(), forward.tensors, ['model.0.bn', 'model.10.m.0.attn.qkv.bn', 'model.23.cv3.0.0.0.bn']);
       model.loadStateDict(weights.tensors);
       model.eval();
       model.fuse(false);

@@ -13,7 +13,7 @@ import { topkDetections } from '../../src/nn/modules/head-e2e.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import type { E2ELoss, EndToEndOutput } from '../../src/utils/loss-e2e.js';
 import { captureLog } from '../helpers/capture-log.js';
-import { checkDecoded, checkGradients, fixtureSet, get, relWithin, scoresWithin, within } from './fixture-set.js';
+import { checkBatchNormStats, checkDecoded, checkGradients, fixtureSet, get, relWithin, scoresWithin, within } from './fixture-set.js';
 import { checkLayerTables, checkSummaries } from './layer-tables.js';
 
 const fixtures = fixtureSet('ultralytics-yolo26');
@@ -110,12 +110,8 @@ describe('YOLO26 parity with Ultralytics 8.4.104 (yolo26n fixture weights)', gat
           }
         }),
       );
-      const state = model.stateDict();
-      for (const layer of ['model.0.bn', 'model.10.m.0.attn.qkv.bn', 'model.22.m.0.1.attn.qkv.bn', 'model.23.one2one_cv3.0.0.0.bn']) {
-        for (const stat of ['running_mean', 'running_var']) {
-          within(get(state, `${layer}.${stat}`), get(forward, `bn_after_train_forward.${layer}.${stat}`), 1e-5, `${layer}.${stat}`);
-        }
-      }
+      const layers = ['model.0.bn', 'model.10.m.0.attn.qkv.bn', 'model.22.m.0.1.attn.qkv.bn', 'model.23.one2one_cv3.0.0.0.bn'];
+      checkBatchNormStats(model.stateDict(), forward, layers);
     } finally {
       model.dispose();
     }
