@@ -1,11 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DataArgs } from './args.js';
 import { runBatch } from './batch-job.js';
-import { batchBuffers } from './collate.js';
+import { batchBuffers, type RawBatch } from './collate.js';
 import { type DatasetState, YOLODataset } from './dataset.js';
+import type { BatchReply, BatchRequest } from './worker-pool-loader.js';
 
 /** Messages a loader worker accepts. */
-export type WorkerRequest = { type: 'batch'; id: number; indices: number[]; epoch: number } | { type: 'hyp'; hyp: DataArgs };
+export type WorkerRequest = BatchRequest | { type: 'hyp'; hyp: DataArgs };
 
 const port = parentPort;
 if (!port) throw new Error('loader-worker must run as a worker thread');
@@ -22,10 +23,10 @@ port.on('message', (msg: WorkerRequest) => {
     }
     try {
       const batch = await runBatch(dataset, msg.indices, msg.epoch);
-      port.postMessage({ type: 'batch', id: msg.id, batch }, batchBuffers(batch));
+      port.postMessage({ type: 'batch', id: msg.id, batch } satisfies BatchReply<RawBatch>, batchBuffers(batch));
     } catch (e) {
       const err = e as Error;
-      port.postMessage({ type: 'error', id: msg.id, message: err.message, stack: err.stack });
+      port.postMessage({ type: 'error', id: msg.id, message: err.message, stack: err.stack } satisfies BatchReply<RawBatch>);
     }
   });
 });

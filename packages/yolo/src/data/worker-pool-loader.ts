@@ -1,0 +1,176 @@
+// The skeleton every task's data loader shares: batches of sample indices in the sampler's order, made on the calling
+// thread or by a pool of worker threads that persists across epochs (Ultralytics' InfiniteDataLoader), a bounded
+// number in flight. A task's loader says how a batch is made here and how its worker thread is started.
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { EpochSampler } from './sampler.js';
+import { spawnWorker } from './spawn-worker.js';
+
+/** What a loader worker thread is asked: the samples of one batch of one epoch. */
+export interface BatchRequest {
+  type: 'batch';
+  id: number;
+  indices: number[];
+  epoch: number;
+}
+
+/** What a loader worker thread answers to a BatchRequest. */
+export type BatchReply<B> = { type: 'batch'; id: number; batch: B } | { type: 'error'; id: number; message: string; stack?: string };
+
+export interface WorkerPoolLoaderOptions {
+  batchSize: number;
+  /** Worker threads (at most the cores); 0 makes the batches on the calling thread. */
+  workers?: number;
+  shuffle: boolean;
+  /** The shuffle seed (the dataset's `seed` when absent). */
+  seed?: number;
+  rank?: number;
+  worldSize?: number;
+  /** Batches each worker may have queued or ready ahead of the consumer (2, like torch's prefetch_factor). */
+  prefetch?: number;
+}
+
+interface Pending<B> {
+  resolve: (b: B) => void;
+  reject: (e: Error) => void;
+  worker: PoolWorker;
+}
+
+interface PoolWorker {
+  thread: Worker;
+  /** Requests sent and not answered; an idle worker is unref'd so that it does not keep the process alive. */
+  busy: number;
+}
+
+/**
+ * Batches in sampler order, identical for any worker count (a sample depends only on seed, epoch and index); at
+ * most max(1, workers)·prefetch batches are in flight, so memory stays flat.
+ */
+export abstract class WorkerPoolLoader<B> implements AsyncIterable<B> {
+  readonly sampler: EpochSampler;
+  readonly batchSize: number;
+  readonly workers: number;
+  private readonly prefetch: number;
+  private epoch = 0;
+  private pool: PoolWorker[] | null = null;
+  private readonly pending = new Map<number, Pending<B>>();
+  private nextId = 0;
+  private closed = false;
+
+  /** `name` starts the messages of worker failures. */
+  constructor(
+    private readonly name: string,
+    samples: number,
+    seed: number,
+    options: WorkerPoolLoaderOptions,
+  ) {
+    this.batchSize = Math.max(1, Math.min(options.batchSize, samples));
+    this.workers = Math.max(0, Math.min(Math.floor(options.workers ?? 0), availableParallelism()));
+    this.prefetch = Math.max(1, options.prefetch ?? 2);
+    this.sampler = new EpochSampler(samples, {
+      shuffle: options.shuffle,
+      seed: options.seed ?? seed,
+      rank: options.rank ?? 0,
+      worldSize: options.worldSize ?? 1,
+    });
+  }
+
+  /** Makes the batch of `indices` on the calling thread. */
+  protected abstract loadHere(indices: number[], epoch: number): Promise<B>;
+
+  /** The worker threads' entry module (it answers BatchRequests with BatchReplies) and the data they start from. */
+  protected abstract workerSetup(): { entry: URL; workerData: unknown };
+
+  /** Called before each request goes to the pool (a loader sends its workers new settings here). */
+  protected beforeRequest(_threads: Worker[]): void {}
+
+  /** Batches per epoch for this rank (no drop_last). */
+  get length(): number {
+    return Math.ceil(this.sampler.length / this.batchSize);
+  }
+
+  /** Selects the epoch whose shuffle and augmentation the next iteration uses. */
+  setEpoch(epoch: number): void {
+    this.epoch = epoch;
+    this.sampler.setEpoch(epoch);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    if (this.closed) throw new Error(`${this.name}: iterated after close()`);
+    const epoch = this.epoch;
+    const order = this.sampler.indices();
+    const batches: number[][] = [];
+    for (let i = 0; i < order.length; i += this.batchSize) batches.push(order.slice(i, i + this.batchSize));
+    const inFlight = new Map<number, Promise<B>>();
+    const depth = Math.max(1, this.workers) * this.prefetch;
+    let submitted = 0;
+    try {
+      for (let k = 0; k < batches.length; k++) {
+        while (submitted < batches.length && submitted < k + depth) {
+          const p = this.submit(batches[submitted] as number[], epoch, submitted);
+          p.catch(() => undefined); // surfaced when awaited below
+          inFlight.set(submitted++, p);
+        }
+        const batch = await (inFlight.get(k) as Promise<B>);
+        inFlight.delete(k);
+        yield batch;
+      }
+    } finally {
+      inFlight.clear();
+    }
+  }
+
+  private submit(indices: number[], epoch: number, k: number): Promise<B> {
+    if (this.workers === 0) return this.loadHere(indices, epoch);
+    const pool = this.ensurePool();
+    this.beforeRequest(pool.map((w) => w.thread));
+    const worker = pool[k % pool.length] as PoolWorker;
+    const id = this.nextId++;
+    return new Promise<B>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker });
+      if (worker.busy++ === 0) worker.thread.ref();
+      worker.thread.postMessage({ type: 'batch', id, indices, epoch } satisfies BatchRequest);
+    });
+  }
+
+  private ensurePool(): PoolWorker[] {
+    if (this.pool) return this.pool;
+    const { entry, workerData } = this.workerSetup();
+    this.pool = Array.from({ length: this.workers }, () => {
+      const w: PoolWorker = { thread: spawnWorker(entry, workerData), busy: 0 };
+      w.thread.unref();
+      w.thread.on('message', (msg: BatchReply<B>) => {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        if (--w.busy === 0) w.thread.unref();
+        if (msg.type === 'batch') p.resolve(msg.batch);
+        else p.reject(Object.assign(new Error(`${this.name} worker: ${msg.message}`), { stack: msg.stack }));
+      });
+      const fail = (e: Error): void => {
+        for (const [id, p] of this.pending) {
+          if (p.worker !== w) continue;
+          this.pending.delete(id);
+          p.reject(new Error(`${this.name} worker failed: ${e.message}`));
+        }
+        w.busy = 0;
+      };
+      w.thread.on('error', fail);
+      w.thread.on('exit', (code) => {
+        if (!this.closed) fail(new Error(`exited with code ${code}`));
+      });
+      return w;
+    });
+    return this.pool;
+  }
+
+  /** Stops the worker threads; the loader cannot be iterated afterwards. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const pool = this.pool ?? [];
+    this.pool = null;
+    await Promise.all(pool.map((w) => w.thread.terminate()));
+    for (const p of this.pending.values()) p.reject(new Error(`${this.name} closed`));
+    this.pending.clear();
+  }
+}
