@@ -10,17 +10,13 @@ import * as torch from '@yolots/torch';
 import { ensureShapesDataset } from '../packages/yolo/src/data/shapes.js';
 import { DetectionTrainer } from '../packages/yolo/src/models/yolo/detect/train.js';
 import { SegmentationTrainer } from '../packages/yolo/src/models/yolo/segment/train.js';
+import { type EpochTiming, epochFigures, imagesPerSecond, timeEpochs } from './epoch-timing.js';
 
 const imgsz = Number(process.argv[2] ?? 640);
 const epochs = Number(process.argv[3] ?? 2);
 const images = Number(process.argv[4] ?? 64);
 
-interface EpochFigures {
-  imgPerS: number;
-  waitShare: number;
-}
-
-async function bench(kind: 'detect' | 'segment', data: string): Promise<EpochFigures[]> {
+async function bench(kind: 'detect' | 'segment', data: string): Promise<EpochTiming[]> {
   const overrides = {
     model: kind === 'segment' ? 'yolov8n-seg.yaml' : 'yolov8n.yaml',
     data,
@@ -38,30 +34,9 @@ async function bench(kind: 'detect' | 'segment', data: string): Promise<EpochFig
     project: mkdtempSync(join(tmpdir(), `yolots-bench-${kind}-`)),
   };
   const trainer = kind === 'segment' ? new SegmentationTrainer({ overrides }) : new DetectionTrainer({ overrides });
-  const figures: EpochFigures[] = [];
-  let epochStart = 0;
-  let batchEnd = 0;
-  let wait = 0;
-  let seen = 0;
-  trainer.addCallback('on_train_epoch_start', () => {
-    epochStart = performance.now();
-    batchEnd = epochStart;
-    wait = 0;
-    seen = 0;
-  });
-  trainer.addCallback('on_train_batch_start', () => {
-    wait += performance.now() - batchEnd;
-  });
-  trainer.addCallback('on_train_batch_end', (t) => {
-    batchEnd = performance.now();
-    seen += t.batchSize;
-  });
-  trainer.addCallback('on_train_epoch_end', () => {
-    const ms = performance.now() - epochStart;
-    figures.push({ imgPerS: (seen / ms) * 1000, waitShare: wait / ms });
-  });
+  const timings = timeEpochs(trainer);
   await trainer.train();
-  return figures;
+  return timings;
 }
 
 const data = await ensureShapesDataset({ polygons: true });
@@ -70,13 +45,11 @@ console.log(
 );
 const detect = await bench('detect', data);
 const segment = await bench('segment', data);
-const row = (name: string, f: EpochFigures[]) =>
-  `${name.padEnd(10)}${f.map((e, i) => `epoch ${i + 1}: ${e.imgPerS.toFixed(2)} img/s (data wait ${(e.waitShare * 100).toFixed(0)}%)`).join('   ')}`;
-console.log(row('detect', detect));
-console.log(row('segment', segment));
-const steady = (f: EpochFigures[]) => {
+console.log(`${'detect'.padEnd(10)}${epochFigures(detect)}`);
+console.log(`${'segment'.padEnd(10)}${epochFigures(segment)}`);
+const steady = (f: EpochTiming[]) => {
   const tail = f.length > 1 ? f.slice(1) : f;
-  return tail.reduce((s, e) => s + e.imgPerS, 0) / tail.length;
+  return tail.reduce((s, e) => s + imagesPerSecond(e), 0) / tail.length;
 };
 const ratio = steady(segment) / steady(detect);
 console.log(

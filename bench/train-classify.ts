@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as torch from '@yolots/torch';
 import { ensureShapesClassifyDataset } from '../packages/yolo/src/data/shapes.js';
 import { ClassificationTrainer } from '../packages/yolo/src/models/yolo/classify/train.js';
+import { epochFigures, timeEpochs } from './epoch-timing.js';
 
 const imgsz = Number(process.argv[2] ?? 224);
 const epochs = Number(process.argv[3] ?? 2);
@@ -31,34 +32,11 @@ const trainer = new ClassificationTrainer({
     project: mkdtempSync(join(tmpdir(), 'yolots-bench-cls-')),
   },
 });
-const figures: { imgPerS: number; waitShare: number }[] = [];
-let epochStart = 0;
-let batchEnd = 0;
-let wait = 0;
-let seen = 0;
-trainer.addCallback('on_train_epoch_start', () => {
-  epochStart = performance.now();
-  batchEnd = epochStart;
-  wait = 0;
-  seen = 0;
-});
-trainer.addCallback('on_train_batch_start', () => {
-  wait += performance.now() - batchEnd;
-});
-trainer.addCallback('on_train_batch_end', (t) => {
-  batchEnd = performance.now();
-  seen += t.batchSize;
-});
-trainer.addCallback('on_train_epoch_end', () => {
-  const ms = performance.now() - epochStart;
-  figures.push({ imgPerS: (seen / ms) * 1000, waitShare: wait / ms });
-});
+const timings = timeEpochs(trainer);
 const loadBefore = loadavg()[0] ?? 0;
 await trainer.train();
 console.log(
   `bench/train-classify: yolov8n-cls, ${images} built-in crops at ${imgsz}, batch 32, ${epochs} epochs, ${torch.getNumThreads()} threads, ` +
     `load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}`,
 );
-console.log(
-  figures.map((e, i) => `epoch ${i + 1}: ${e.imgPerS.toFixed(2)} img/s (data wait ${(e.waitShare * 100).toFixed(0)}%)`).join('   '),
-);
+console.log(epochFigures(timings));
