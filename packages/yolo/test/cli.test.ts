@@ -132,7 +132,7 @@ describe('yolo train without data= uses the built-in shapes dataset', () => {
 
   // Issue 14's "done when": the quick start's `yolo train model=yolo26n.yaml` (no data), then `yolo predict` with its
   // best weights, from a source checkout.
-  test('yolo train model=yolo26n.yaml, then yolo predict with its best: end-to-end, no NMS', async () => {
+  test('yolo train model=yolo26n.yaml, then yolo predict with its best and its ONNX export: end-to-end, no NMS', async () => {
     const project = join(dir, 'yolo26-runs');
     const env = { YOLOTS_DATASETS_DIR: datasets() };
     const train = await yolo(
@@ -170,6 +170,26 @@ describe('yolo train without data= uses the built-in shapes dataset', () => {
       assert.ok(cls !== undefined && Number.isInteger(cls) && cls >= 0 && cls < 5, `a shapes class: ${row}`);
       assert.ok(xywhn.length === 4 && xywhn.every((v) => v >= 0 && v <= 1), `a normalised xywh box: ${row}`);
     }
+
+    // Its ONNX export (the top-k in the graph) predicts the same way through onnxruntime.
+    assertOk(await yolo(['export', `model=${best}`, 'imgsz=64']), 'yolo export of the YOLO26 best weights');
+    const onnxProject = join(dir, 'yolo26-onnx-predict');
+    const onnx = best.replace(/\.safetensors$/, '.onnx');
+    const onnxPredict = await yolo([
+      'predict',
+      `model=${onnx}`,
+      `source=${image}`,
+      'imgsz=64',
+      'conf=0',
+      'save_txt=True',
+      `project=${onnxProject}`,
+    ]);
+    assertOk(onnxPredict, 'yolo predict with the YOLO26 ONNX export');
+    assert.match(onnxPredict.stdout, /ms postprocess \(end-to-end top-k, no NMS\) per image/);
+    const onnxRows = readFileSync(join(onnxProject, 'predict', 'labels', '000000.txt'), 'utf8')
+      .trim()
+      .split('\n');
+    assert.equal(onnxRows.length, 84, 'the exported top-k keeps the 84 anchors of a 64x64 input');
   });
 });
 
