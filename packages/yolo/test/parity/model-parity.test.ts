@@ -7,32 +7,14 @@ import * as torch from '@yolots/torch';
 import type { Batch } from '../../src/data/batch.js';
 import type { DetectionPrediction } from '../../src/nn/modules/head.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
-import { requireShared, sharedPath } from '../helpers/shared.js';
+import { fixtureSet, get, relativeDiff } from './fixture-set.js';
 
-const FIXTURES = sharedPath('fixtures/ultralytics/');
-const gate = requireShared(
-  ['model.safetensors', 'forward.safetensors', 'batch.safetensors', 'loss.safetensors'].map((f) => FIXTURES + f),
-  'model parity',
-);
-
-function load(name: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
-  return torch.io.loadSafetensors(FIXTURES + name);
-}
-
-function get(map: Map<string, Tensor>, key: string): Tensor {
-  const t = map.get(key);
-  if (!t) throw new Error(`fixture tensor '${key}' missing`);
-  return t;
-}
-
-/** max |actual − expected| / max |expected|, after checking the shapes agree. */
-function relativeMaxDiff(actual: Tensor, expected: Tensor, what: string): number {
-  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
-  return torch.tidy(() => actual.sub(expected).abs().max().item() / expected.abs().max().item());
-}
+const fixtures = fixtureSet('ultralytics');
+const gate = fixtures.gate(['model.safetensors', 'forward.safetensors', 'batch.safetensors', 'loss.safetensors']);
+const load = (name: string) => fixtures.load(name);
 
 function assertClose(actual: Tensor, expected: Tensor, what: string): number {
-  const rel = relativeMaxDiff(actual, expected, what);
+  const rel = relativeDiff(actual, expected, what);
   assert.ok(rel <= 1e-4, `${what}: max abs diff is ${rel.toExponential(3)} of max |value| (> 1e-4)`);
   return rel;
 }
@@ -118,7 +100,7 @@ describe('DetectionModel parity with Ultralytics 8.2.103 (yolov8n fixture weight
         assert.ok(Math.abs(gradNorm - wantNorm) / wantNorm <= 1e-3, `gradient norm ${gradNorm} vs ${wantNorm}`);
         for (const name of ['model.0.conv.weight', 'model.22.cv3.2.2.weight', 'model.22.cv2.0.2.bias']) {
           const grad = (params.get(name) as Tensor).grad as Tensor;
-          const rel = relativeMaxDiff(grad, get(expectedLoss.tensors, `grad.${name}`), `grad of ${name}`);
+          const rel = relativeDiff(grad, get(expectedLoss.tensors, `grad.${name}`), `grad of ${name}`);
           assert.ok(rel <= 1e-3, `grad of ${name}: max abs diff is ${rel.toExponential(3)} of max |value| (> 1e-3)`);
         }
       });

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { TaskAlignedAssigner } from '../../src/utils/tal.js';
 import { requireShared, sharedPath } from '../helpers/shared.js';
+import { get, maxAbsDiff } from './fixture-set.js';
 
 const FIXTURE = sharedPath('fixtures/ultralytics/assigner.safetensors');
 const gate = requireShared([FIXTURE], 'assigner parity');
-
-function get(map: Map<string, Tensor>, key: string): Tensor {
-  const t = map.get(key);
-  if (t === undefined) throw new Error(`fixture tensor '${key}' missing`);
-  return t;
-}
-
-function maxAbsDiff(a: Tensor, b: Tensor): number {
-  return a.sub(b).abs().max().item();
-}
 
 describe('TaskAlignedAssigner parity with Ultralytics 8.2.103 (assigner.safetensors)', gate, () => {
   test('integer and bool outputs exact, floats within 1e-5; nothing leaked', () => {
@@ -38,8 +28,8 @@ describe('TaskAlignedAssigner parity with Ultralytics 8.2.103 (assigner.safetens
     assert.deepEqual(out.fgMask.toArray(), get(f, 'fg_mask').toArray());
     torch.tidy(() => {
       assert.ok(out.fgMask.sum().item() > 0, 'the fixture case has foreground anchors');
-      assert.ok(maxAbsDiff(out.targetBboxes, get(f, 'target_bboxes')) <= 1e-5);
-      assert.ok(maxAbsDiff(out.targetScores, get(f, 'target_scores')) <= 1e-5);
+      assert.ok(maxAbsDiff(out.targetBboxes, get(f, 'target_bboxes'), 'target_bboxes') <= 1e-5);
+      assert.ok(maxAbsDiff(out.targetScores, get(f, 'target_scores'), 'target_scores') <= 1e-5);
     });
     torch.dispose(out);
     assert.equal(torch.liveTensors(), baseline);
