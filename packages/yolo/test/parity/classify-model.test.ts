@@ -9,6 +9,7 @@ import * as torch from '@yolots/torch';
 import { loadClassificationModel } from '../../src/models/yolo/classify/load.js';
 import { ClassificationModel } from '../../src/nn/classification-model.js';
 import { captureLog } from '../helpers/capture-log.js';
+import { asUltralyticsRow } from '../helpers/ultralytics-table.js';
 import { CLASSIFY_FIXTURES, fixtureGate, get, loadFixture, maxAbsDiff, readFixtureJson } from './classify-fixtures.js';
 
 const gate = fixtureGate(['model.safetensors', 'model.pt', 'forward.safetensors', 'transforms.safetensors', 'loss.safetensors']);
@@ -129,7 +130,7 @@ describe('ClassificationModel parity with Ultralytics 8.2.103 (yolov8n-cls fixtu
       const printed = lines
         .join('\n')
         .split('\n')
-        .map((l) => l.trimEnd())
+        .map((l) => asUltralyticsRow(l).trimEnd())
         .filter((l) => l !== '');
       assert.deepEqual(
         printed,

@@ -12,6 +12,7 @@ import { SegmentationModel } from '../../src/nn/segmentation-model.js';
 import type { DetectionTerms } from '../../src/utils/loss.js';
 import { SegmentationLoss } from '../../src/utils/loss-segment.js';
 import { captureLog } from '../helpers/capture-log.js';
+import { asUltralyticsRow } from '../helpers/ultralytics-table.js';
 import { fixtureGate, get, loadFixture, maxAbsDiff, readFixtureJson, SEGMENT_FIXTURES } from './segment-fixtures.js';
 
 const gate = fixtureGate(['model.safetensors', 'forward.safetensors', 'batch.safetensors', 'loss.safetensors', 'model_info.json']);
@@ -214,7 +215,7 @@ describe('SegmentationModel parity with Ultralytics 8.2.103 (yolov8n-seg fixture
         printed.push(...captureLog(() => built.fuse()));
         const lines = printed.flatMap((l) => l.split('\n')).filter((l, i) => i > 0 || l !== '');
         assert.deepEqual(
-          lines.map((l) => l.trimEnd()),
+          lines.map((l) => asUltralyticsRow(l).trimEnd()),
           table.map((l) => l.trimEnd()),
           `${name}: printed table and summaries`,
         );

@@ -13,6 +13,7 @@ import { topkDetections } from '../../src/nn/modules/head-e2e.js';
 import { DetectionModel } from '../../src/nn/tasks.js';
 import type { E2ELoss, EndToEndOutput } from '../../src/utils/loss-e2e.js';
 import { captureLog } from '../helpers/capture-log.js';
+import { asUltralyticsRow } from '../helpers/ultralytics-table.js';
 import { fixtureSet } from './fixture-set.js';
 import { get, maxAbsDiff } from './segment-fixtures.js';
 
@@ -95,7 +96,7 @@ describe('YOLO26 parity with Ultralytics 8.4.104 (yolo26n fixture weights)', gat
         const fused320 = built.info({ verbose: false, imgsz: 320 });
         const lines = printed.flatMap((l) => l.split('\n')).filter((l, i) => i > 0 || l !== '');
         assert.deepEqual(
-          lines.map((l) => l.trimEnd()),
+          lines.map((l) => asUltralyticsRow(l).trimEnd()),
           table.map((l) => l.trimEnd()),
           `yolo26${scale}: printed table and summaries`,
         );
