@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
+import type { TrainLoader } from '../engine/task-types.js';
 import { runBatch } from './batch-job.js';
 import type { RawBatch } from './collate.js';
 import type { YOLODataset } from './dataset.js';
@@ -44,7 +45,7 @@ interface PoolWorker {
  * }
  * await loader.close();
  */
-export class DataLoader implements AsyncIterable<RawBatch> {
+export class DataLoader implements TrainLoader<RawBatch> {
   readonly sampler: EpochSampler;
   readonly batchSize: number;
   readonly workers: number;

@@ -39,7 +39,7 @@ import { ProgressBar, runEta } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
 import { cleanRunLeftovers } from './run-leftovers.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
-import { allFinite, checkTrainImgsz, freezeLayers } from './train-setup.js';
+import { allFinite, checkTrainImgsz, checkTrainLoader, freezeLayers } from './train-setup.js';
 import type { TrainValidator, ValidationContext, ValidationMetrics } from './validation-context.js';
 import type { BaseValidator } from './validator.js';
 
@@ -60,6 +60,9 @@ export interface PlotRecord {
   data: Readonly<Record<string, string | number | boolean | null>> | null;
   timestamp: number;
 }
+
+/** What a trainer's callback of event `E` receives: the trainer, or for a validator event the validator it made. */
+export type TrainerCallbackOwner<E, Trainer, Validator> = E extends ValidatorEvent ? Validator : Trainer;
 
 /** The network a run starts from and its first weights (see `resolveModel`). */
 export interface InitialModel {
@@ -190,24 +193,29 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   // ---- callbacks ------------------------------------------------------------------------------
 
   /**
-   * Appends a callback for `event` (never replaces existing ones). Trainer events hand the trainer; validator events
-   * (`on_val_*`, fired by the validator this trainer makes) hand the validator.
+   * Appends a callback for `event` (never replaces existing ones). Typed per event: a misspelt event does not compile
+   * (and is an Error naming the closest ones at run time); trainer events hand the trainer, validator events
+   * (`on_val_*`, fired by the validator this trainer makes) the validator.
+   * @example trainer.addCallback('on_val_end', (validator) => console.log(validator.context?.epoch));
    */
-  addCallback(event: ValidatorEvent, fn: (validator: BaseValidator<T>) => void | Promise<void>): void;
-  addCallback(event: TrainerEvent | string, fn: (trainer: this) => void | Promise<void>): void;
-  addCallback(event: string, fn: Callback<never>): void {
-    this.callbacks.add(event as TrainerEvent, fn as Callback<unknown>);
+  addCallback<E extends TrainerEvent | ValidatorEvent>(
+    event: E,
+    fn: (owner: TrainerCallbackOwner<E, this, BaseValidator<T>>) => void | Promise<void>,
+  ): void {
+    this.callbacks.add(event, fn as Callback<unknown>);
   }
 
   /** Replaces all callbacks of `event` with `fn`. */
-  setCallback(event: ValidatorEvent, fn: (validator: BaseValidator<T>) => void | Promise<void>): void;
-  setCallback(event: TrainerEvent | string, fn: (trainer: this) => void | Promise<void>): void;
-  setCallback(event: string, fn: Callback<never>): void {
-    this.callbacks.set(event as TrainerEvent, fn as Callback<unknown>);
+  setCallback<E extends TrainerEvent | ValidatorEvent>(
+    event: E,
+    fn: (owner: TrainerCallbackOwner<E, this, BaseValidator<T>>) => void | Promise<void>,
+  ): void {
+    this.callbacks.set(event, fn as Callback<unknown>);
   }
 
-  clearCallback(event?: TrainerEvent | string): void {
-    this.callbacks.clear(event as TrainerEvent | undefined);
+  /** Empties the callbacks of `event`, or of every event when none is named. */
+  clearCallback(event?: TrainerEvent | ValidatorEvent): void {
+    this.callbacks.clear(event);
   }
 
   async runCallbacks(event: TrainerEvent): Promise<void> {
@@ -334,7 +342,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       if (this.worldSize > 1) await this.setupDistributed();
       await this.doTrain();
     } finally {
-      await this.trainLoader?.close?.();
+      await this.trainLoader?.close();
       await this.testLoader?.close?.();
       this.processGroup?.destroy();
     }
@@ -383,6 +391,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.scaler = new torch.amp.GradScaler({ enabled: amp.mode === 'fp16' });
     if (this.isMain) console.log(`AMP: ${amp.reason}`);
     const trainLoader = await this.getDataloader(trainSource, this.batchSize, this.rank, 'train');
+    checkTrainLoader(trainLoader, `${this.constructor.name}.getDataloader(…, 'train')`);
     this.trainLoader = trainLoader;
     if (this.isMain) {
       this.testLoader = await this.getDataloader(valSource, this.batchSize * 2, -1, 'val');
@@ -516,7 +525,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
 
   protected closeDataloaderMosaic(): void {
     console.log('Closing dataloader mosaic');
-    this.trainLoader?.closeMosaic?.();
+    this.trainLoader?.closeMosaic();
   }
 
   /** After setup, before the first epoch: warmup length, the plotted batches, on_train_start, the run's summary line. */
@@ -547,7 +556,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.setEpochLr(epoch);
     await this.runCallbacks('on_params_update');
     this.net.train();
-    this.requireTrainLoader().setEpoch?.(epoch);
+    this.requireTrainLoader().setEpoch(epoch);
     if (epoch === this.epochs - this.args.close_mosaic) this.closeDataloaderMosaic();
     this.tloss = null;
     if (this.verbose) console.log(this.progressString());

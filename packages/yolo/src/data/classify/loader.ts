@@ -88,6 +88,9 @@ export class ClassificationLoader implements TrainLoader<ClassifyRawBatch> {
     this.sampler.setEpoch(epoch);
   }
 
+  /** Classification batches are never mosaics: nothing to switch at close_mosaic (Ultralytics' trainer finds no mosaic either). */
+  closeMosaic(): void {}
+
   async *[Symbol.asyncIterator](): AsyncIterator<ClassifyRawBatch> {
     const order = this.sampler.indices();
     const epoch = this.epoch;
