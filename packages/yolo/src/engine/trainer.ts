@@ -34,6 +34,7 @@ import { type Callback, Callbacks, type TrainerEvent, type ValidatorEvent } from
 import { parseDevice, selectDevice } from './device.js';
 import { averageGradients, broadcastStop, finiteOnAllRanks, launchRanks, SAVE_DIR_ENV } from './distributed.js';
 import { interruptNotice, withInterruptNotice } from './interrupt.js';
+import { type MemoryColumn, memoryColumn } from './memory-column.js';
 import type { ModelCfg, StateDict } from './model-types.js';
 import { ProgressBar, runEta } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
@@ -108,6 +109,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   readonly csv: string;
   /** This process's libtorch device ('cpu', 'cuda:0'): `args.device`, and a distributed rank's own GPU. */
   readonly device: string;
+  /** The progress table's memory column: `GPU_mem` on CUDA as Ultralytics, the process's `CPU_mem` on the CPU. */
+  protected readonly memory: MemoryColumn;
   /** Global rank in a distributed run, -1 for a single process (or the launcher of the ranks). */
   readonly rank: number;
   /** Processes of the run: 1, or the ranks `device` asks for (`0,1`, `cpu,cpu`) or the launcher set. */
@@ -174,6 +177,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.worldSize = env.launched ? env.worldSize : parseDevice(args.device).ranks;
     // Before anything is written: a device this build cannot use fails here, with selectDevice's message.
     this.device = selectDevice(args.device, { localRank: env.launched ? env.localRank : 0, batch: args.batch });
+    this.memory = memoryColumn(this.device);
     this.batchSize = this.worldSize > 1 ? Math.max(Math.floor(args.batch / this.worldSize), 1) : args.batch;
     initSeeds(args.seed + 1 + this.rank);
     this.saveDir = process.env[SAVE_DIR_ENV] ?? getSaveDir(args, { rank: this.rank });
@@ -273,7 +277,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
 
   /** The header of the per-epoch progress table. */
   progressString(): string {
-    return `\n${['Epoch', 'GPU_mem', ...this.lossNames, 'Instances', 'Size'].map((s) => s.padStart(11)).join('')}`;
+    return `\n${['Epoch', this.memory.header, ...this.lossNames, 'Instances', 'Size'].map((s) => s.padStart(11)).join('')}`;
   }
 
   async plotTrainingSamples(_batch: T['raw'], _ni: number): Promise<void> {}
@@ -749,7 +753,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   private batchDescription(epoch: number, raw: T['raw']): string {
     const losses = (this.tloss ?? []).map((v) => formatG(v, 4).padStart(11));
     const size = raw.imgShape[raw.imgShape.length - 1] ?? 0;
-    return `${`${epoch + 1}/${this.epochs}`.padStart(11)}${'0G'.padStart(11)}${losses.join('')}${String(raw.cls.length).padStart(11)}${String(size).padStart(11)}`;
+    return `${`${epoch + 1}/${this.epochs}`.padStart(11)}${this.memory.read().padStart(11)}${losses.join('')}${String(raw.cls.length).padStart(11)}${String(size).padStart(11)}`;
   }
 
   /** What the validator is handed during training: the model (EMA weights in it), loader, device, epoch, plotting, loss names. */
