@@ -1,4 +1,4 @@
-// The typed seams a user's code meets (issue 16 §3): overrides, predict sources, callbacks per event, criteria and
+// The typed seams a user's code meets (issue 16 §3): arguments, predict sources, callbacks per event, criteria and
 // loaders. The compile-time half is checked by `npx tsc -p tsconfig.check.json`, which type-checks this file: each
 // `@ts-expect-error` fails the check when the line after it compiles. The run-time half (what JavaScript callers
 // get) runs here.
@@ -11,11 +11,14 @@ import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { Batch } from '../src/data/batch.js';
 import type { RawBatch } from '../src/data/collate.js';
+import { Exporter } from '../src/engine/exporter.js';
 import type { BatchLoader, TrainLoader } from '../src/engine/task-types.js';
 import { checkTrainLoader } from '../src/engine/train-setup.js';
 import type { BaseValidator } from '../src/engine/validator.js';
+import { DetectionPredictor } from '../src/models/yolo/detect/predict.js';
 import { DetectionTrainer } from '../src/models/yolo/detect/train.js';
 import type { DetectTypes } from '../src/models/yolo/detect/types.js';
+import { DetectionValidator } from '../src/models/yolo/detect/val.js';
 import { YOLO } from '../src/models/yolo/model.js';
 import type { Criterion } from '../src/nn/tasks.js';
 import { shapesData } from './helpers/shapes-data.js';
@@ -59,6 +62,25 @@ describe('typed options and callbacks', () => {
     } finally {
       await model.dispose();
     }
+  });
+
+  test('the engine classes take typed arguments too', () => {
+    compileOnly(() => [
+      new DetectionTrainer({ overrides: { model: 'yolov8n.yaml', data: DATA, epochs: 3, imgsz: 640 } }),
+      // @ts-expect-error a misspelt key (Ultralytics' epochs)
+      new DetectionTrainer({ overrides: { epoch: 3 } }),
+      // @ts-expect-error a wrong type
+      new DetectionTrainer({ overrides: { epochs: '3' } }),
+      // @ts-expect-error conf is a number
+      new DetectionPredictor({ overrides: { conf: 'high' } }),
+      // @ts-expect-error a misspelt key
+      new DetectionValidator({ args: { batchsize: 16 } }),
+      // @ts-expect-error a misspelt key
+      new Exporter({ overrides: { formt: 'onnx' } }),
+    ]);
+    // Values typed elsewhere are still checked when the arguments are merged (getCfg).
+    const fromJson = JSON.parse('{"epochs": "three"}') as Record<string, unknown>;
+    assert.throws(() => new DetectionTrainer({ overrides: fromJson }), /epochs/);
   });
 
   test("a trainer's callbacks: trainer events get the trainer, validator events its validator, misspellings do not compile", () => {

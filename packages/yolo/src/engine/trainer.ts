@@ -47,8 +47,11 @@ import type { BaseValidator } from './validator.js';
 export interface TrainerOptions {
   /** A config YAML path or dict replacing default.yaml. */
   cfg?: string | Record<string, unknown>;
-  /** Ultralytics argument overrides, e.g. `{ model: 'yolov8n.yaml', data: 'coco8.yaml', epochs: 3 }`. */
-  overrides?: Record<string, unknown>;
+  /**
+   * Ultralytics argument overrides, e.g. `{ model: 'yolov8n.yaml', data: 'coco8.yaml', epochs: 3 }`: typed as `Args`
+   * types them, so a misspelt key or a wrong type does not compile (values from elsewhere are checked at run time).
+   */
+  overrides?: Partial<Args>;
   /** Callbacks to start from (a YOLO model hands its own). */
   callbacks?: Callbacks;
 }

@@ -44,8 +44,8 @@ export interface ValSpeed {
 }
 
 export interface ValidatorOptions<T extends TaskTypes = TaskTypes> {
-  /** Ultralytics arguments (conf, iou, split, save_json, plots, …) over default.yaml. */
-  args?: Record<string, unknown>;
+  /** Ultralytics arguments (conf, iou, split, save_json, plots, …) over default.yaml, typed as `Args` types them. */
+  args?: Partial<Args>;
   /** A data loader for standalone runs (otherwise built from `args.data`). */
   dataloader?: BatchLoader<T['raw']>;
   saveDir?: string;
