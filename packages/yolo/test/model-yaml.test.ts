@@ -12,6 +12,7 @@ import { registeredModuleNames, registerModule, resolveModule } from '../src/nn/
 import { DetectionModel } from '../src/nn/tasks.js';
 import { guessModelScale, yamlModelLoad } from '../src/nn/yaml-model.js';
 import { captureLog } from './helpers/capture-log.js';
+import { asUltralyticsRow } from './helpers/ultralytics-table.js';
 
 const { nn } = torch;
 
@@ -116,6 +117,15 @@ describe('parseModel (Ultralytics rules)', () => {
       assert.equal(
         lines[23],
         ' 22        [15, 18, 21]  1    897664  yolots.nn.modules.head.Detect                [80, [64, 128, 256]]          ',
+      );
+      // The parity tests' mapping to Ultralytics' spelling (test/helpers/ultralytics-table.ts) keeps the columns.
+      assert.equal(
+        asUltralyticsRow(lines[11]!),
+        " 10                  -1  1         0  torch.nn.modules.upsampling.Upsample         [None, 2, 'nearest']          ",
+      );
+      assert.equal(
+        asUltralyticsRow(lines[23]!),
+        ' 22        [15, 18, 21]  1    897664  ultralytics.nn.modules.head.Detect           [80, [64, 128, 256]]          ',
       );
       assert.deepEqual(save, [4, 6, 9, 12, 15, 18, 21]);
       const head = layers[22] as unknown as Detect & { f: number[]; i: number; np: number };
