@@ -93,6 +93,10 @@ check cuda-runtime node_ts -e "
   const [free, total] = torch.cuda.memGetInfo(0);
   if (!(free > 0 && free <= total)) throw new Error('torch.cuda.memGetInfo(0) = ' + [free, total]);
   console.log('cuda:0 memory: ' + (free / 2 ** 30).toFixed(2) + 'G free of ' + (total / 2 ** 30).toFixed(2) + 'G');
+  const reserved = torch.cuda.memoryReserved(0);
+  if (reserved === undefined) throw new Error('torch.cuda.memoryReserved: the addon was built without CUDA runtime headers (set CUDA_HOME)');
+  if (!(reserved >= 256 * 256 * 4)) throw new Error('torch.cuda.memoryReserved(0) = ' + reserved + ' after a matmul on cuda:0');
+  console.log('cuda:0 reserved by libtorch: ' + (reserved / 1e9).toFixed(3) + 'G (the GPU_mem column)');
 "
 train=(train model=yolov8n.yaml "${data_args[@]}" epochs=2 imgsz=128 batch=8 workers=2 plots=False "project=$work" exist_ok=True)
 check train-device0 yolo "${train[@]}" device=0 name=gpu

@@ -2,6 +2,7 @@
   "variables": {
     "libtorch%": "<!(node scripts/libtorch-config.mjs dir)",
     "cuda%": "<!(node scripts/libtorch-config.mjs cuda)",
+    "cuda_headers%": "<!(node scripts/libtorch-config.mjs cuda-headers)",
     "cxx11_abi%": "<!(node scripts/libtorch-config.mjs abi)",
     "nccl%": "<!(node -p \"process.env.YOLOTS_NCCL || ''\")"
   },
@@ -35,6 +36,10 @@
         }],
         ["cuda=='1'", {
           "libraries": ["-Wl,--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Wl,--as-needed"]
+        }],
+        ["cuda_headers=='1'", {
+          "defines": ["YOLOTS_CUDA_ALLOCATOR"],
+          "include_dirs": ["<!@(node scripts/libtorch-config.mjs cuda-includes)"]
         }],
         ["nccl=='1' or (nccl=='' and cuda=='1')", {
           "defines": ["USE_C10D_NCCL"],

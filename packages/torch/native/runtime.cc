@@ -15,6 +15,12 @@
 #include "errors.h"
 #include "memory.h"
 
+// Defined by binding.gyp when building against a CUDA libtorch with CUDA's runtime headers at hand (the allocator's
+// header includes them): libtorch-config.mjs cuda-headers.
+#ifdef YOLOTS_CUDA_ALLOCATOR
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
 namespace yolots {
 
 YOLOTS_FN(setNumThreads) {
@@ -107,6 +113,25 @@ YOLOTS_FN(cudaMemGetInfo) {
   return out;
 }
 
+// Bytes libtorch's CUDA caching allocator holds on device `index`, in use or cached for reuse: PyTorch's
+// torch.cuda.memory_reserved, what Ultralytics' GPU_mem column shows. Undefined from an addon built without
+// YOLOTS_CUDA_ALLOCATOR: a CPU-only libtorch has no CUDA allocator to ask.
+YOLOTS_FN(cudaMemoryReserved) {
+#ifdef YOLOTS_CUDA_ALLOCATOR
+  auto index = info[0].As<Napi::Number>().Int64Value();
+  auto& hooks = at::detail::getCUDAHooks();
+  if (!hooks.hasCUDA()) throw std::runtime_error("cuda.memoryReserved: no CUDA device is available");
+  if (index < 0 || index >= hooks.getNumGPUs())
+    throw std::out_of_range("cuda.memoryReserved: device " + std::to_string(index) + " does not exist (" +
+                            std::to_string(hooks.getNumGPUs()) + " visible)");
+  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(index));
+  // Entry 0 is StatType::AGGREGATE (all pools) in every libtorch since 1.x; the enum moved namespaces in 2.5.
+  return Napi::Number::New(info.Env(), static_cast<double>(stats.reserved_bytes[0].current));
+#else
+  return info.Env().Undefined();
+#endif
+}
+
 YOLOTS_FN(buildInfo) {
   auto env = info.Env();
   auto out = Napi::Object::New(env);
@@ -126,6 +151,7 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaIsBuilt", Napi::Function::New(env, cudaIsBuilt));
   exports.Set("cudaSynchronize", Napi::Function::New(env, cudaSynchronize));
   exports.Set("cudaMemGetInfo", Napi::Function::New(env, cudaMemGetInfo));
+  exports.Set("cudaMemoryReserved", Napi::Function::New(env, cudaMemoryReserved));
   exports.Set("buildInfo", Napi::Function::New(env, buildInfo));
 }
 

@@ -4,6 +4,8 @@
 //   cuda           1 when that libtorch has its CUDA backend (lib/libtorch_cuda.so), else 0
 //   abi            the C++ ABI flag its libraries use (_GLIBCXX_USE_CXX11_ABI: 0 or 1), or '' when not known
 //   cuda-includes  header folders c10d's NCCL code needs (CUDA runtime, nccl.h), one per line
+//   cuda-headers   1 when that libtorch has its CUDA backend and one of those folders holds the CUDA runtime's
+//                  headers (the addon then reads the CUDA caching allocator's statistics), else 0
 // The directory is LIBTORCH when set; with LIBTORCH_USE_PYTORCH=1, the libtorch inside the PyTorch that `$PYTHON`
 // (default python3) imports, as tch-rs does: a `pip install torch` with CUDA then needs no separate libtorch download.
 import { execFileSync } from 'node:child_process';
@@ -47,6 +49,18 @@ function pipNvidiaIncludes(torchDir) {
     .filter((dir) => existsSync(dir));
 }
 
+/** Whether the libtorch in `dir` has its CUDA backend. */
+function hasCuda(dir) {
+  return Boolean(dir) && existsSync(join(dir, 'lib', 'libtorch_cuda.so'));
+}
+
+/** Where CUDA's headers may be: CUDA_HOME's (default /usr/local/cuda), and pip's CUDA wheels beside a Python torch. */
+function cudaIncludes(torchInfo) {
+  const dirs = [join(process.env.CUDA_HOME || '/usr/local/cuda', 'include')];
+  if (torchInfo) dirs.push(...pipNvidiaIncludes(torchInfo.dir));
+  return dirs;
+}
+
 function main(what) {
   const torchInfo = pytorch();
   const dir = libtorchDir(torchInfo);
@@ -54,17 +68,16 @@ function main(what) {
     case 'dir':
       return dir;
     case 'cuda':
-      return dir && existsSync(join(dir, 'lib', 'libtorch_cuda.so')) ? '1' : '0';
+      return hasCuda(dir) ? '1' : '0';
     case 'abi':
       // Only PyTorch reports it; an unpacked libtorch's folder name says it (cxx11-abi builds), but not reliably.
       return torchInfo && !process.env.LIBTORCH ? String(torchInfo.abi) : '';
-    case 'cuda-includes': {
-      const dirs = [join(process.env.CUDA_HOME || '/usr/local/cuda', 'include')];
-      if (torchInfo) dirs.push(...pipNvidiaIncludes(torchInfo.dir));
-      return dirs.join('\n');
-    }
+    case 'cuda-includes':
+      return cudaIncludes(torchInfo).join('\n');
+    case 'cuda-headers':
+      return hasCuda(dir) && cudaIncludes(torchInfo).some((d) => existsSync(join(d, 'cuda_runtime_api.h'))) ? '1' : '0';
     default:
-      throw new Error(`libtorch-config: unknown query '${what}' (dir, cuda, abi, cuda-includes)`);
+      throw new Error(`libtorch-config: unknown query '${what}' (dir, cuda, abi, cuda-includes, cuda-headers)`);
   }
 }
 

@@ -37,3 +37,15 @@ export function synchronize(index = 0): void {
 export function memGetInfo(index = 0): [free: number, total: number] {
   return native.cudaMemGetInfo(index);
 }
+
+/**
+ * Bytes libtorch's CUDA caching allocator holds on device `index` (default 0), in use or cached for reuse: PyTorch's
+ * `torch.cuda.memory_reserved()`, what Ultralytics' `GPU_mem` column shows. Unlike `memGetInfo`, other processes'
+ * memory does not count. Undefined when the addon was built without the allocator's statistics: against a CPU-only
+ * libtorch (no CUDA allocator to ask), or a CUDA one whose build found no CUDA runtime headers (set CUDA_HOME).
+ * Throws when the device does not exist.
+ * @example const gb = (torch.cuda.memoryReserved(0) ?? 0) / 1e9;
+ */
+export function memoryReserved(index = 0): number | undefined {
+  return native.cudaMemoryReserved(index);
+}

@@ -50,6 +50,8 @@ export interface NativeAddon {
   cudaIsBuilt(): boolean;
   cudaSynchronize(index: number): void;
   cudaMemGetInfo(index: number): [number, number];
+  /** Undefined from an addon built against a CPU-only libtorch. */
+  cudaMemoryReserved(index: number): number | undefined;
   buildInfo(): { version: string; config: string; parallelInfo: string; mkldnn: boolean; openmp: boolean };
   /** [enabled, scalar type code] of autocast for 'cpu' or 'cuda' on this thread. */
   autocastState(device: 'cpu' | 'cuda'): [boolean, number];

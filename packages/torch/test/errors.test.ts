@@ -103,6 +103,19 @@ describe('device errors', () => {
     assert.ok(total > 0 && free > 0 && free <= total, `free ${free} of ${total}`);
     fails(() => torch.cuda.memGetInfo(torch.cuda.deviceCount()), /does not exist/);
   });
+
+  test('cuda.memoryReserved is undefined from a CPU-only build', { skip: torch.cuda.isBuilt() ? 'a CUDA build' : false }, () => {
+    assert.equal(torch.cuda.memoryReserved(0), undefined, 'no CUDA allocator to ask');
+  });
+
+  test('cuda.memoryReserved on a CUDA device holds what a tensor took', {
+    skip: torch.cuda.isAvailable() ? false : 'no CUDA device',
+  }, () => {
+    const x = torch.ones([1024, 1024], { device: 'cuda:0' });
+    assert.ok((torch.cuda.memoryReserved(0) ?? 0) >= 4 * 1024 * 1024, 'a 4 MB tensor is held by the allocator');
+    x.dispose();
+    fails(() => torch.cuda.memoryReserved(torch.cuda.deviceCount()), /does not exist/);
+  });
 });
 
 describe('lifetime errors', () => {

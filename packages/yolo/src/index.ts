@@ -57,12 +57,13 @@ export type { ModelCfg, StateDict, TensorBatch, TrainableModel } from './engine/
 export { BasePredictor, type PredictorOptions } from './engine/predictor.js';
 export { Probs } from './engine/probs.js';
 export { Results } from './engine/results.js';
-export type { DatasetInfo, LoaderBatch, TaskTypes, TrainLoader } from './engine/task-types.js';
+export type { BatchLoader, DatasetInfo, LoaderBatch, TaskTypes, TrainLoader } from './engine/task-types.js';
 export {
   BaseTrainer,
   type InitialModel,
   type ModelOutput,
   type PlotRecord,
+  type TrainerCallbackOwner,
   type TrainerOptions,
   type TrainOptimizer,
 } from './engine/trainer.js';

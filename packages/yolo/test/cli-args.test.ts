@@ -175,6 +175,7 @@ describe('parseCliArgs', () => {
       () => parseCliArgs(['tune', 'data=coco8.yaml']),
       /^Error: mode 'tune' is not supported by yolots yet; supported modes: train, val, predict, export, track$/,
     );
+    assert.throws(() => parseCliArgs(['mode=tune']), /^Error: mode 'tune' is not supported by yolots yet/, 'mode=tune says the same');
     assert.throws(
       () => parseCliArgs(['benchmarc']),
       (e: Error) => !e.message.includes("'benchmark'") && e.message.startsWith("'benchmarc' is not a valid YOLO argument"),

@@ -8,10 +8,11 @@ import { Conv } from '../src/nn/modules/conv.js';
 import type { Detect, DetectionPrediction } from '../src/nn/modules/head.js';
 import { type ModelYaml, makeDivisible, parseModel } from '../src/nn/parse-model.js';
 import { NOT_A_LITERAL, pythonLiteral, pythonRepr, pythonRound } from '../src/nn/python-format.js';
-import { registeredModuleNames, registerModule } from '../src/nn/registry.js';
+import { registeredModuleNames, registerModule, resolveModule } from '../src/nn/registry.js';
 import { DetectionModel } from '../src/nn/tasks.js';
 import { guessModelScale, yamlModelLoad } from '../src/nn/yaml-model.js';
 import { captureLog } from './helpers/capture-log.js';
+import { asUltralyticsRow } from './helpers/ultralytics-table.js';
 
 const { nn } = torch;
 
@@ -99,22 +100,31 @@ describe('parseModel (Ultralytics rules)', () => {
       );
       assert.equal(
         lines[1],
-        '  0                  -1  1       464  ultralytics.nn.modules.conv.Conv             [3, 16, 3, 2]                 ',
+        '  0                  -1  1       464  yolots.nn.modules.conv.Conv                  [3, 16, 3, 2]                 ',
       );
       assert.equal(
         lines[5],
-        '  4                  -1  2     49664  ultralytics.nn.modules.block.C2f             [64, 64, 2, True]             ',
+        '  4                  -1  2     49664  yolots.nn.modules.block.C2f                  [64, 64, 2, True]             ',
       );
       assert.equal(
         lines[11],
-        " 10                  -1  1         0  torch.nn.modules.upsampling.Upsample         [None, 2, 'nearest']          ",
+        " 10                  -1  1         0  yolots.nn.modules.layers.Upsample            [None, 2, 'nearest']          ",
       );
       assert.equal(
         lines[12],
-        ' 11             [-1, 6]  1         0  ultralytics.nn.modules.conv.Concat           [1]                           ',
+        ' 11             [-1, 6]  1         0  yolots.nn.modules.conv.Concat                [1]                           ',
       );
       assert.equal(
         lines[23],
+        ' 22        [15, 18, 21]  1    897664  yolots.nn.modules.head.Detect                [80, [64, 128, 256]]          ',
+      );
+      // The parity tests' mapping to Ultralytics' spelling (test/helpers/ultralytics-table.ts) keeps the columns.
+      assert.equal(
+        asUltralyticsRow(lines[11]!),
+        " 10                  -1  1         0  torch.nn.modules.upsampling.Upsample         [None, 2, 'nearest']          ",
+      );
+      assert.equal(
+        asUltralyticsRow(lines[23]!),
         ' 22        [15, 18, 21]  1    897664  ultralytics.nn.modules.head.Detect           [80, [64, 128, 256]]          ',
       );
       assert.deepEqual(save, [4, 6, 9, 12, 15, 18, 21]);
@@ -205,6 +215,26 @@ describe('module registry', () => {
         e.message.includes('Known modules: Attention, Bottleneck, C1, C2, C2PSA, C2f, C3, C3k, C3k2, C3x, Classify, Concat, Conv') &&
         e.message.includes("registerModule('NotABlock'"),
     );
+  });
+
+  test("the layer table's module column names the file and class of each built-in module", async () => {
+    // yolots.nn.modules.<file>.<Class>: the class exported by src/nn/modules/<file>.ts; torch.nn.<Class>: @yolots/torch's.
+    const checked: string[] = [];
+    for (const name of registeredModuleNames()) {
+      const { type, create } = resolveModule(name, 'test');
+      const own = /^yolots\.nn\.modules\.([\w-]+)\.(\w+)$/.exec(type);
+      const fromTorch = /^torch\.nn\.(\w+)$/.exec(type);
+      if (!own && !fromTorch) {
+        assert.equal(type, name, `'${name}' is registered by a test here: its own name, not a module path`);
+        continue;
+      }
+      const exported = own
+        ? ((await import(`../src/nn/modules/${own[1]}.js`)) as Record<string, unknown>)[own[2]!]
+        : (nn as unknown as Record<string, unknown>)[fromTorch![1]!];
+      assert.equal(exported, create, `${name}: '${type}' is not where its class is`);
+      checked.push(name);
+    }
+    assert.ok(checked.includes('C3k2') && checked.includes('nn.MaxPool2d') && checked.length >= 25, checked.join(', '));
   });
 
   test('a registered custom module is built from a YAML, sized by its channel rule, and trains', () => {

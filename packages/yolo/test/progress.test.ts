@@ -10,6 +10,12 @@ describe('runEta', () => {
     assert.equal(runEta(125, 10, 10), 'run 02:05<00:00');
   });
 
+  test('times from an hour on read h:mm:ss, as tqdm writes them', () => {
+    assert.equal(runEta(3600, 1, 3), 'run 1:00:00<2:00:00');
+    assert.equal(runEta(3599.4, 1, 2), 'run 59:59<59:59');
+    assert.equal(runEta(600, 1, 100), 'run 10:00<16:30:00');
+  });
+
   test('nothing for a one-epoch run or before the first batch', () => {
     assert.equal(runEta(5, 0.5, 1), '');
     assert.equal(runEta(0, 0, 10), '');

@@ -91,8 +91,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     } else if ((MODES as readonly string[]).includes(a)) {
       overrides.mode = a;
     } else if (a === 'tune') {
-      // Ultralytics' model.tune() (hyperparameter evolution) has no yolots counterpart: say so, as for benchmark.
-      throw new Error(`mode 'tune' is not supported by yolots yet; supported modes: ${SUPPORTED_MODES.join(', ')}`);
+      throw tuneRefusal();
     } else if (specials.has(a.toLowerCase())) {
       return { kind: 'special', command: specials.get(a.toLowerCase()) as SpecialCommand, args: tokens.slice(i + 1) };
     } else if (Object.hasOwn(defaults, a) && typeof defaults[a] === 'boolean') {
@@ -115,11 +114,18 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (resolvedMode === undefined || resolvedMode === null) {
     resolvedMode = defaults.mode;
     warnings.push(`'mode' argument is missing. Valid modes are ${MODES.join(', ')}. Using default 'mode=${resolvedMode}'.`);
+  } else if (resolvedMode === 'tune') {
+    throw tuneRefusal();
   } else if (!(MODES as readonly unknown[]).includes(resolvedMode)) {
     throw new RangeError(`Invalid 'mode=${formatValue(resolvedMode)}'. Valid modes are ${MODES.join(', ')}.`);
   }
   checkCfg(rest);
   return { kind: 'run', task: task as Task | null, mode: resolvedMode as Mode, overrides: rest, warnings };
+}
+
+/** `yolo tune` and `mode=tune`: Ultralytics' model.tune() (hyperparameter evolution) has no yolots counterpart; said as for benchmark. */
+function tuneRefusal(): Error {
+  return new Error(`mode 'tune' is not supported by yolots yet; supported modes: ${SUPPORTED_MODES.join(', ')}`);
 }
 
 function parseValue(key: string, text: string): unknown {

@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import type { TrainLoader } from '../engine/task-types.js';
 import { runBatch } from './batch-job.js';
 import type { RawBatch } from './collate.js';
 import type { YOLODataset } from './dataset.js';
@@ -24,7 +25,7 @@ export interface DataLoaderOptions extends WorkerPoolLoaderOptions {
  * }
  * await loader.close();
  */
-export class DataLoader extends WorkerPoolLoader<RawBatch> {
+export class DataLoader extends WorkerPoolLoader<RawBatch> implements TrainLoader<RawBatch> {
   /** The augmentation settings the workers last received (they change with closeMosaic). */
   private sentHyp = '';
 

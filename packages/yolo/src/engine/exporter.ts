@@ -49,8 +49,8 @@ export interface ExportSource extends ExportableModel {
 }
 
 export interface ExporterOptions {
-  /** Ultralytics arguments (format, imgsz, batch, dynamic, opset, simplify, half, device, data, …). */
-  overrides?: Record<string, unknown>;
+  /** Ultralytics arguments (format, imgsz, batch, dynamic, opset, simplify, half, device, data, …), typed as `Args` types them. */
+  overrides?: Partial<Args>;
   /** Callback registry (on_export_start / on_export_end receive the Exporter). */
   callbacks?: Callbacks;
 }

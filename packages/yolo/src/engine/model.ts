@@ -43,15 +43,15 @@ export type Overrides = Partial<Args>;
 export interface TaskEntry {
   trainer: new (options: TrainerOptions) => BaseTrainer<any>;
   validator: new (options: {
-    args?: Record<string, unknown>;
+    args?: Overrides;
     callbacks?: Callbacks;
   }) => {
     run(options: { model?: any }): Promise<Record<string, number>>;
   };
-  predictor: new (options: { overrides?: Record<string, unknown>; callbacks?: Callbacks }) => TaskPredictor;
+  predictor: new (options: { overrides?: Overrides; callbacks?: Callbacks }) => TaskPredictor;
   /** Writes the network to an export format; `call` resolves to the written file. */
   exporter: new (options: {
-    overrides?: Record<string, unknown>;
+    overrides?: Overrides;
     callbacks?: Callbacks;
   }) => {
     call(model: any, target: { weights?: string }): Promise<string>;

@@ -34,8 +34,8 @@ export interface PredictorModel extends nn.Module<any, any> {
 export interface PredictorOptions {
   /** A config YAML path or mapping replacing default.yaml's values. */
   cfg?: string | Record<string, unknown>;
-  /** Ultralytics arguments (conf, iou, imgsz, save, save_txt, …) over the config. */
-  overrides?: Record<string, unknown>;
+  /** Ultralytics arguments (conf, iou, imgsz, save, save_txt, …) over the config, typed as `Args` types them. */
+  overrides?: Partial<Args>;
   /** Callback registry (shared with the Model that made the predictor). */
   callbacks?: Callbacks;
 }

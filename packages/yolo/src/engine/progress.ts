@@ -73,7 +73,10 @@ export function runEta(elapsedSeconds: number, epochsDone: number, epochs: numbe
   return `run ${clock(elapsedSeconds)}<${clock((elapsedSeconds * Math.max(epochs - epochsDone, 0)) / epochsDone)}`;
 }
 
+/** A duration as tqdm's format_interval writes it: `mm:ss`, and `h:mm:ss` from an hour on (multi-hour runs). */
 function clock(seconds: number): string {
   const s = Math.round(seconds);
-  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  const [h, m] = [Math.floor(s / 3600), Math.floor(s / 60) % 60];
+  const mmss = `${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return h > 0 ? `${h}:${mmss}` : mmss;
 }

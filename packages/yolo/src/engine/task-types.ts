@@ -41,17 +41,37 @@ export interface TaskTypes {
 }
 
 /**
- * The data loader contract the training and validation loops rely on (the default is data/loader.ts's DataLoader;
- * any object with `length` and async iteration will do).
+ * What the validation loop reads from a loader: `length` and async iteration of `raw` batches (the default is
+ * data/loader.ts's DataLoader; a validator's own loader is closed when its run ends).
  */
-export interface TrainLoader<R extends LoaderBatch = LoaderBatch> extends AsyncIterable<R> {
-  /** Batches per epoch. */
+export interface BatchLoader<R extends LoaderBatch = LoaderBatch> extends AsyncIterable<R> {
+  /** Batches per pass. */
   readonly length: number;
   /** Worker threads decoding and augmenting (0 = in the training thread). */
   readonly workers?: number;
-  /** Reshuffles (and re-seeds augmentation) for this epoch. */
-  setEpoch?(epoch: number): void;
-  /** Switches the dataset to its no-mosaic pipeline for the last `close_mosaic` epochs. */
-  closeMosaic?(): void;
   close?(): Promise<void> | void;
+}
+
+/**
+ * What the training loop needs of a loader: a BatchLoader whose epoch hooks are required, so that a loader wrapping
+ * another cannot drop them unseen (the trainer also checks them at setup, for JavaScript callers). A loader with
+ * nothing to do in one of them says so with an empty method.
+ *
+ * @example
+ * const inner = buildDataloader(dataset, batchSize, workers, true, rank);
+ * const wrapped: TrainLoader<RawBatch> = {
+ *   length: inner.length,
+ *   setEpoch: (epoch) => inner.setEpoch(epoch),
+ *   closeMosaic: () => inner.closeMosaic(),
+ *   close: () => inner.close(),
+ *   [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
+ * };
+ */
+export interface TrainLoader<R extends LoaderBatch = LoaderBatch> extends BatchLoader<R> {
+  /** Reshuffles (and re-seeds augmentation) for this epoch: called before each epoch's batches. */
+  setEpoch(epoch: number): void;
+  /** Switches the dataset to its no-mosaic pipeline for the last `close_mosaic` epochs. */
+  closeMosaic(): void;
+  /** Ends worker threads: awaited when training ends. */
+  close(): Promise<void> | void;
 }

@@ -1,5 +1,5 @@
 // Small rules of the trainer's setup and saving, each a function of its inputs: the training image size, which
-// layers are frozen, whether weights are finite.
+// layers are frozen, whether weights are finite, whether the training loader has its epoch hooks.
 import type { nn, Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import { checkImgsz } from '../utils/imgsz.js';
@@ -35,4 +35,35 @@ export function freezeLayers(model: nn.Module<any, any>, freeze: number | number
       p.requiresGrad = true;
     }
   }
+}
+
+/** The methods the training loop calls on its loader besides iterating it (TrainLoader), and when. */
+const TRAIN_LOADER_HOOKS = {
+  setEpoch: 'before each epoch (its shuffle and augmentation seed)',
+  closeMosaic: 'at the close_mosaic epoch (the no-mosaic pipeline)',
+  close: 'when training ends (its worker threads)',
+} as const;
+
+/**
+ * Refuses a training loader without `length` or one of TrainLoader's hooks, naming what is missing and what it is for:
+ * TypeScript refuses such a loader at compile time, and this says it to JavaScript callers (and casts) at setup,
+ * where a dropped `setEpoch` would otherwise give every epoch the same order, silently.
+ *
+ * @example checkTrainLoader({ length: 4, [Symbol.asyncIterator]: gen }, 'MyTrainer.getDataloader') // Error: … setEpoch(), closeMosaic(), close()
+ */
+export function checkTrainLoader(loader: unknown, where: string): void {
+  const value = loader as Record<string | symbol, unknown> | null;
+  if (value === null || typeof value !== 'object' || typeof value[Symbol.asyncIterator] !== 'function')
+    throw new TypeError(`${where} returned ${value === null ? 'null' : typeof value}, not an async-iterable loader`);
+  if (typeof value.length !== 'number' || !Number.isInteger(value.length) || value.length < 0)
+    throw new TypeError(`${where} returned a loader whose length is ${String(value.length)}, not its number of batches per epoch`);
+  const missing = Object.keys(TRAIN_LOADER_HOOKS).filter(
+    (name) => typeof value[name] !== 'function',
+  ) as (keyof typeof TRAIN_LOADER_HOOKS)[];
+  if (missing.length === 0) return;
+  throw new TypeError(
+    `${where} returned a training loader without ${missing.map((m) => `${m}()`).join(', ')}. The trainer calls ` +
+      `${missing.map((m) => `${m}() ${TRAIN_LOADER_HOOKS[m]}`).join('; ')}. A loader that wraps another must forward ` +
+      'them; one with nothing to do there says so with an empty method (TrainLoader, docs/customizing-trainer.md).',
+  );
 }

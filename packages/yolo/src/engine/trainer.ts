@@ -34,20 +34,24 @@ import { type Callback, Callbacks, type TrainerEvent, type ValidatorEvent } from
 import { parseDevice, selectDevice } from './device.js';
 import { averageGradients, broadcastStop, finiteOnAllRanks, launchRanks, SAVE_DIR_ENV } from './distributed.js';
 import { interruptNotice, withInterruptNotice } from './interrupt.js';
+import { type MemoryColumn, memoryColumn } from './memory-column.js';
 import type { ModelCfg, StateDict } from './model-types.js';
 import { ProgressBar, runEta } from './progress.js';
 import { findResumeCheckpoint, resumeArgs } from './resume.js';
 import { cleanRunLeftovers } from './run-leftovers.js';
 import type { TaskTypes, TrainLoader } from './task-types.js';
-import { allFinite, checkTrainImgsz, freezeLayers } from './train-setup.js';
+import { allFinite, checkTrainImgsz, checkTrainLoader, freezeLayers } from './train-setup.js';
 import type { TrainValidator, ValidationContext, ValidationMetrics } from './validation-context.js';
 import type { BaseValidator } from './validator.js';
 
 export interface TrainerOptions {
   /** A config YAML path or dict replacing default.yaml. */
   cfg?: string | Record<string, unknown>;
-  /** Ultralytics argument overrides, e.g. `{ model: 'yolov8n.yaml', data: 'coco8.yaml', epochs: 3 }`. */
-  overrides?: Record<string, unknown>;
+  /**
+   * Ultralytics argument overrides, e.g. `{ model: 'yolov8n.yaml', data: 'coco8.yaml', epochs: 3 }`: typed as `Args`
+   * types them, so a misspelt key or a wrong type does not compile (values from elsewhere are checked at run time).
+   */
+  overrides?: Partial<Args>;
   /** Callbacks to start from (a YOLO model hands its own). */
   callbacks?: Callbacks;
 }
@@ -60,6 +64,9 @@ export interface PlotRecord {
   data: Readonly<Record<string, string | number | boolean | null>> | null;
   timestamp: number;
 }
+
+/** What a trainer's callback of event `E` receives: the trainer, or for a validator event the validator it made. */
+export type TrainerCallbackOwner<E, Trainer, Validator> = E extends ValidatorEvent ? Validator : Trainer;
 
 /** The network a run starts from and its first weights (see `resolveModel`). */
 export interface InitialModel {
@@ -105,6 +112,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   readonly csv: string;
   /** This process's libtorch device ('cpu', 'cuda:0'): `args.device`, and a distributed rank's own GPU. */
   readonly device: string;
+  /** The progress table's memory column: `GPU_mem` on CUDA as Ultralytics, the process's `CPU_mem` on the CPU. */
+  protected readonly memory: MemoryColumn;
   /** Global rank in a distributed run, -1 for a single process (or the launcher of the ranks). */
   readonly rank: number;
   /** Processes of the run: 1, or the ranks `device` asks for (`0,1`, `cpu,cpu`) or the launcher set. */
@@ -171,6 +180,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.worldSize = env.launched ? env.worldSize : parseDevice(args.device).ranks;
     // Before anything is written: a device this build cannot use fails here, with selectDevice's message.
     this.device = selectDevice(args.device, { localRank: env.launched ? env.localRank : 0, batch: args.batch });
+    this.memory = memoryColumn(this.device);
     this.batchSize = this.worldSize > 1 ? Math.max(Math.floor(args.batch / this.worldSize), 1) : args.batch;
     initSeeds(args.seed + 1 + this.rank);
     this.saveDir = process.env[SAVE_DIR_ENV] ?? getSaveDir(args, { rank: this.rank });
@@ -190,24 +200,29 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   // ---- callbacks ------------------------------------------------------------------------------
 
   /**
-   * Appends a callback for `event` (never replaces existing ones). Trainer events hand the trainer; validator events
-   * (`on_val_*`, fired by the validator this trainer makes) hand the validator.
+   * Appends a callback for `event` (never replaces existing ones). Typed per event: a misspelt event does not compile
+   * (and is an Error naming the closest ones at run time); trainer events hand the trainer, validator events
+   * (`on_val_*`, fired by the validator this trainer makes) the validator.
+   * @example trainer.addCallback('on_val_end', (validator) => console.log(validator.context?.epoch));
    */
-  addCallback(event: ValidatorEvent, fn: (validator: BaseValidator<T>) => void | Promise<void>): void;
-  addCallback(event: TrainerEvent | string, fn: (trainer: this) => void | Promise<void>): void;
-  addCallback(event: string, fn: Callback<never>): void {
-    this.callbacks.add(event as TrainerEvent, fn as Callback<unknown>);
+  addCallback<E extends TrainerEvent | ValidatorEvent>(
+    event: E,
+    fn: (owner: TrainerCallbackOwner<E, this, BaseValidator<T>>) => void | Promise<void>,
+  ): void {
+    this.callbacks.add(event, fn as Callback<unknown>);
   }
 
   /** Replaces all callbacks of `event` with `fn`. */
-  setCallback(event: ValidatorEvent, fn: (validator: BaseValidator<T>) => void | Promise<void>): void;
-  setCallback(event: TrainerEvent | string, fn: (trainer: this) => void | Promise<void>): void;
-  setCallback(event: string, fn: Callback<never>): void {
-    this.callbacks.set(event as TrainerEvent, fn as Callback<unknown>);
+  setCallback<E extends TrainerEvent | ValidatorEvent>(
+    event: E,
+    fn: (owner: TrainerCallbackOwner<E, this, BaseValidator<T>>) => void | Promise<void>,
+  ): void {
+    this.callbacks.set(event, fn as Callback<unknown>);
   }
 
-  clearCallback(event?: TrainerEvent | string): void {
-    this.callbacks.clear(event as TrainerEvent | undefined);
+  /** Empties the callbacks of `event`, or of every event when none is named. */
+  clearCallback(event?: TrainerEvent | ValidatorEvent): void {
+    this.callbacks.clear(event);
   }
 
   async runCallbacks(event: TrainerEvent): Promise<void> {
@@ -265,7 +280,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
 
   /** The header of the per-epoch progress table. */
   progressString(): string {
-    return `\n${['Epoch', 'GPU_mem', ...this.lossNames, 'Instances', 'Size'].map((s) => s.padStart(11)).join('')}`;
+    return `\n${['Epoch', this.memory.header, ...this.lossNames, 'Instances', 'Size'].map((s) => s.padStart(11)).join('')}`;
   }
 
   async plotTrainingSamples(_batch: T['raw'], _ni: number): Promise<void> {}
@@ -334,7 +349,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       if (this.worldSize > 1) await this.setupDistributed();
       await this.doTrain();
     } finally {
-      await this.trainLoader?.close?.();
+      await this.trainLoader?.close();
       await this.testLoader?.close?.();
       this.processGroup?.destroy();
     }
@@ -383,6 +398,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.scaler = new torch.amp.GradScaler({ enabled: amp.mode === 'fp16' });
     if (this.isMain) console.log(`AMP: ${amp.reason}`);
     const trainLoader = await this.getDataloader(trainSource, this.batchSize, this.rank, 'train');
+    checkTrainLoader(trainLoader, `${this.constructor.name}.getDataloader(…, 'train')`);
     this.trainLoader = trainLoader;
     if (this.isMain) {
       this.testLoader = await this.getDataloader(valSource, this.batchSize * 2, -1, 'val');
@@ -516,7 +532,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
 
   protected closeDataloaderMosaic(): void {
     console.log('Closing dataloader mosaic');
-    this.trainLoader?.closeMosaic?.();
+    this.trainLoader?.closeMosaic();
   }
 
   /** After setup, before the first epoch: warmup length, the plotted batches, on_train_start, the run's summary line. */
@@ -547,7 +563,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     this.setEpochLr(epoch);
     await this.runCallbacks('on_params_update');
     this.net.train();
-    this.requireTrainLoader().setEpoch?.(epoch);
+    this.requireTrainLoader().setEpoch(epoch);
     if (epoch === this.epochs - this.args.close_mosaic) this.closeDataloaderMosaic();
     this.tloss = null;
     if (this.verbose) console.log(this.progressString());
@@ -740,7 +756,7 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   private batchDescription(epoch: number, raw: T['raw']): string {
     const losses = (this.tloss ?? []).map((v) => formatG(v, 4).padStart(11));
     const size = raw.imgShape[raw.imgShape.length - 1] ?? 0;
-    return `${`${epoch + 1}/${this.epochs}`.padStart(11)}${'0G'.padStart(11)}${losses.join('')}${String(raw.cls.length).padStart(11)}${String(size).padStart(11)}`;
+    return `${`${epoch + 1}/${this.epochs}`.padStart(11)}${this.memory.read().padStart(11)}${losses.join('')}${String(raw.cls.length).padStart(11)}${String(size).padStart(11)}`;
   }
 
   /** What the validator is handed during training: the model (EMA weights in it), loader, device, epoch, plotting, loss names. */

@@ -1,6 +1,6 @@
 // The seam between the training loop and its validator: what a validator is handed when it runs during training,
 // and what the trainer asks of it. The validator reads nothing else of the trainer.
-import type { TaskTypes, TrainLoader } from './task-types.js';
+import type { BatchLoader, TaskTypes } from './task-types.js';
 
 /** A validator's result: metric columns (results.csv names), val losses during training, and `fitness`. */
 export type ValidationMetrics = Record<string, number>;
@@ -10,7 +10,7 @@ export interface ValidationContext<T extends TaskTypes> {
   /** The network being trained, with the EMA weights in it; the validator runs it in eval mode and restores its mode. */
   readonly model: T['model'];
   /** The validation loader (made once by the trainer, reused every epoch). */
-  readonly loader: TrainLoader<T['raw']>;
+  readonly loader: BatchLoader<T['raw']>;
   /** Where the model is: the validator moves each batch there. */
   readonly device: string;
   /** The epoch just trained (0-based) and the run's epoch count. */
@@ -26,7 +26,7 @@ export interface ValidationContext<T extends TaskTypes> {
 
 /** The final evaluation's inputs: the validation loader and device of the run. */
 export interface FinalEvalOptions<T extends TaskTypes> {
-  readonly loader: TrainLoader<T['raw']>;
+  readonly loader: BatchLoader<T['raw']>;
   readonly device: string;
 }
 

@@ -13,7 +13,7 @@ import { Callbacks, type ValidatorEvent } from './callbacks.js';
 import { batchImagesToInput, selectDevice } from './device.js';
 import { inferBackend, openExportedModel } from './predictor.js';
 import { ProgressBar } from './progress.js';
-import type { TaskTypes, TrainLoader } from './task-types.js';
+import type { BatchLoader, TaskTypes } from './task-types.js';
 import type { FinalEvalOptions, TrainValidator, ValidationContext, ValidationMetrics } from './validation-context.js';
 
 /** Images per forward pass during CPU validation (see `BaseValidator.inference`). */
@@ -44,10 +44,10 @@ export interface ValSpeed {
 }
 
 export interface ValidatorOptions<T extends TaskTypes = TaskTypes> {
-  /** Ultralytics arguments (conf, iou, split, save_json, plots, …) over default.yaml. */
-  args?: Record<string, unknown>;
+  /** Ultralytics arguments (conf, iou, split, save_json, plots, …) over default.yaml, typed as `Args` types them. */
+  args?: Partial<Args>;
   /** A data loader for standalone runs (otherwise built from `args.data`). */
-  dataloader?: TrainLoader<T['raw']>;
+  dataloader?: BatchLoader<T['raw']>;
   saveDir?: string;
   callbacks?: Callbacks;
 }
@@ -59,7 +59,7 @@ export interface ValidatorRunOptions<T extends TaskTypes> {
   /** Standalone: a network, a weights or YAML path, or an exported model (an `InferenceBackend` or a `.onnx` path). */
   model?: T['model'] | InferenceBackend | string | null;
   /** Standalone: the loader to validate on instead of one built from `args.data`. */
-  dataloader?: TrainLoader<T['raw']>;
+  dataloader?: BatchLoader<T['raw']>;
   /** Standalone: the device instead of `args.device` ('cpu', 'cuda:0', or any `device` argument). */
   device?: string;
 }
@@ -73,7 +73,7 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   args: Args;
   readonly callbacks: Callbacks;
   /** The loader of the current (or a given standalone) run. */
-  dataloader: TrainLoader<T['raw']> | null;
+  dataloader: BatchLoader<T['raw']> | null;
   saveDir: string;
   model: T['model'] | null = null;
   /** The exported model (ONNX) of a standalone run given one (a backend or a `.onnx` path), instead of `model`. */
@@ -98,7 +98,7 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   /** Whether this run plots (in training: as the context says; standalone: `args.plots`). */
   plotting = false;
   /** The loader given at construction, which standalone runs use instead of building one. */
-  private readonly givenLoader: TrainLoader<T['raw']> | null;
+  private readonly givenLoader: BatchLoader<T['raw']> | null;
 
   constructor(options: ValidatorOptions<T> = {}) {
     this.args = getCfg(undefined, { mode: 'val', ...(options.args ?? {}) });
@@ -141,7 +141,7 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   /** What postprocessing did, when the speed line should say it (a task sets it, e.g. 'end-to-end top-k, no NMS'). */
   protected postprocessNote: string | null = null;
   /** Builds a data loader for a dataset source (standalone runs). */
-  abstract getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>>;
+  abstract getDataloader(datasetPath: T['source'], batchSize: number): Promise<BatchLoader<T['raw']>>;
   /** Resolves the model (an exported model's backend is passed through) and dataset of a standalone run: [model, dataset source]. */
   protected abstract setupStandalone(
     model: T['model'] | InferenceBackend | string | null,
@@ -207,7 +207,7 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
     const backend = await openExportedModel(requested);
     this.backend = backend;
     const ownBackend = backend && backend !== requested ? backend : null;
-    let ownLoader: TrainLoader<T['raw']> | null = null;
+    let ownLoader: BatchLoader<T['raw']> | null = null;
     try {
       if (backend) this.fitArgsToFixedShape(backend);
       this.device = backend ? 'cpu' : selectDevice(options.device ?? this.args.device);
@@ -236,7 +236,7 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   }
 
   /** The batches of one run: metrics, plots and callbacks; returns the stats. The network's train/eval mode is restored. */
-  private async loop(model: T['model'] | InferenceBackend, loader: TrainLoader<T['raw']>): Promise<ValidationMetrics> {
+  private async loop(model: T['model'] | InferenceBackend, loader: BatchLoader<T['raw']>): Promise<ValidationMetrics> {
     const net = this.model;
     if (net && !this.training) {
       // Standalone: the model runs where the batches go; NHWC weights make CPU convolutions skip a reorder per call.

@@ -72,7 +72,12 @@ export interface ModuleEntry extends ModuleTraits {
   name: string;
   create: ModuleClass;
   channels: ChannelRule;
-  /** The module's type as the layer table prints it (Ultralytics prints the Python class path). */
+  /**
+   * The module's type as the layer table prints it. Ultralytics prints the Python class path
+   * (`ultralytics.nn.modules.conv.Conv`); yolots prints where its own class is: `yolots.nn.modules.<file>.<Class>` for
+   * a class of packages/yolo/src/nn/modules/<file>.ts, `torch.nn.<Class>` for one of @yolots/torch's `nn`
+   * (re-exported by yolots as `torch`), the registered name for a class added with registerModule.
+   */
   type: string;
 }
 
@@ -98,8 +103,11 @@ export function convChannels(context: ChannelContext, name: string, repeatsInsid
   return { args: out, c2, repeats: 1 };
 }
 
-const conv = 'ultralytics.nn.modules.conv';
-const block = 'ultralytics.nn.modules.block';
+// The layer table's module column: the file under nn/modules/ that holds each class (see ModuleEntry.type).
+const conv = 'yolots.nn.modules.conv';
+const block = 'yolots.nn.modules.block';
+const block11 = 'yolots.nn.modules.block-yolo11';
+const layers = 'yolots.nn.modules.layers';
 add('Conv', Conv, 'conv', `${conv}.Conv`);
 add('DWConv', DWConv, 'conv', `${conv}.DWConv`);
 add('ConvTranspose', ConvTranspose, 'conv', `${conv}.ConvTranspose`);
@@ -124,17 +132,17 @@ add(
     if (context.scale && 'mlx'.includes(context.scale) && result.args.length > 3) result.args[3] = true;
     return result;
   },
-  `${block}.C3k2`,
+  `${block11}.C3k2`,
   { modernHead: true },
 );
-add('C2PSA', C2PSA, 'csp', `${block}.C2PSA`);
+add('C2PSA', C2PSA, 'csp', `${block11}.C2PSA`);
 // Not in parse_model's channel rules: Ultralytics passes their args through as written (output = input channels).
-add('C3k', C3k, 'same', `${block}.C3k`);
-add('PSABlock', PSABlock, 'same', `${block}.PSABlock`);
-add('Attention', Attention, 'same', `${block}.Attention`);
-add('Detect', Detect, 'detect', 'ultralytics.nn.modules.head.Detect');
+add('C3k', C3k, 'same', `${block11}.C3k`);
+add('PSABlock', PSABlock, 'same', `${block11}.PSABlock`);
+add('Attention', Attention, 'same', `${block11}.Attention`);
+add('Detect', Detect, 'detect', 'yolots.nn.modules.head.Detect');
 // Classify(c1, c2): sized as a Conv whose output channels are the class count (never width-scaled).
-add('Classify', Classify, 'conv', 'ultralytics.nn.modules.head.Classify');
+add('Classify', Classify, 'conv', 'yolots.nn.modules.classify.Classify');
 // Segment(nc, nm, npr): the prototype channels npr are width-scaled like a layer's output channels.
 add(
   'Segment',
@@ -143,14 +151,14 @@ add(
     const [nc, nm = 32, npr = 256] = args as [number, number?, number?];
     return { args: [nc, nm, scaleChannels(npr), inputs], c2: inputs[0]! };
   },
-  'ultralytics.nn.modules.head.Segment',
+  'yolots.nn.modules.segment.Segment',
   { head: true },
 );
-add('nn.Upsample', Upsample, 'same', 'torch.nn.modules.upsampling.Upsample');
-add('nn.MaxPool2d', nn.MaxPool2d, 'same', 'torch.nn.modules.pooling.MaxPool2d');
-add('nn.Identity', nn.Identity, 'same', 'torch.nn.modules.linear.Identity');
-add('nn.BatchNorm2d', nn.BatchNorm2d, 'batchnorm', 'torch.nn.modules.batchnorm.BatchNorm2d');
-add('nn.ConvTranspose2d', ConvTranspose2d, 'conv', 'torch.nn.modules.conv.ConvTranspose2d');
+add('nn.Upsample', Upsample, 'same', `${layers}.Upsample`);
+add('nn.MaxPool2d', nn.MaxPool2d, 'same', 'torch.nn.MaxPool2d');
+add('nn.Identity', nn.Identity, 'same', 'torch.nn.Identity');
+add('nn.BatchNorm2d', nn.BatchNorm2d, 'batchnorm', 'torch.nn.BatchNorm2d');
+add('nn.ConvTranspose2d', ConvTranspose2d, 'conv', `${layers}.ConvTranspose2d`);
 
 /**
  * Makes a module class available to model YAMLs under `name`. `channels` says how parseModel sizes it (see

@@ -61,4 +61,7 @@ export class ClassificationLoader extends WorkerPoolLoader<ClassifyRawBatch> imp
   protected workerSetup(): { entry: URL; workerData: unknown } {
     return { entry: new URL('./loader-worker.ts', import.meta.url), workerData: { state: this.dataset.toState() } };
   }
+
+  /** Classification batches are never mosaics: nothing to switch at close_mosaic (Ultralytics' trainer finds no mosaic either). */
+  closeMosaic(): void {}
 }

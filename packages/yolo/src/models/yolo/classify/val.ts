@@ -6,7 +6,7 @@ import { ClassificationDataset, type ClassifyDataArgs } from '../../../data/clas
 import { ClassificationLoader, type ClassifyRawBatch } from '../../../data/classify/loader.js';
 import { batchImagesToInput } from '../../../engine/device.js';
 import { isInferenceBackend } from '../../../engine/predictor.js';
-import type { TrainLoader } from '../../../engine/task-types.js';
+import type { BatchLoader } from '../../../engine/task-types.js';
 import { BaseValidator } from '../../../engine/validator.js';
 import type { InferenceBackend } from '../../../nn/autobackend.js';
 import { CLASSIFY_METRIC_KEYS, ClassifyConfusionMatrix, ClassifyMetrics } from '../../../utils/metrics-classify.js';
@@ -134,9 +134,9 @@ export class ClassificationValidator<T extends ClassifyTypes = ClassifyTypes> ex
     return Array.from({ length: this.nc }, (_, i) => this.names[i] ?? String(i));
   }
 
-  async getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>> {
+  async getDataloader(datasetPath: T['source'], batchSize: number): Promise<BatchLoader<T['raw']>> {
     const dataset = await ClassificationDataset.create(datasetPath, classifyDataArgs(this.args), false, this.args.split);
-    return new ClassificationLoader(dataset, { batchSize, shuffle: false, workers: this.args.workers }) as unknown as TrainLoader<T['raw']>;
+    return new ClassificationLoader(dataset, { batchSize, shuffle: false, workers: this.args.workers }) as unknown as BatchLoader<T['raw']>;
   }
 
   protected async setupStandalone(

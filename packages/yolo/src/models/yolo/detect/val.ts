@@ -7,7 +7,7 @@ import { dataArgsFrom } from '../../../data/args.js';
 import { toBatch } from '../../../data/batch.js';
 import { buildDataloader, buildYoloDataset } from '../../../data/build.js';
 import { isInferenceBackend } from '../../../engine/predictor.js';
-import type { TrainLoader } from '../../../engine/task-types.js';
+import type { BatchLoader } from '../../../engine/task-types.js';
 import { BaseValidator } from '../../../engine/validator.js';
 import type { InferenceBackend } from '../../../nn/autobackend.js';
 import { boxIou, ConfusionMatrix, DetMetrics, IOUV, matchPredictions } from '../../../utils/metrics.js';
@@ -206,12 +206,12 @@ export class DetectionValidator<T extends DetectTypes = DetectTypes> extends Bas
     return Array.from({ length: this.nc }, (_, i) => this.names[i] ?? String(i));
   }
 
-  async getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>> {
+  async getDataloader(datasetPath: T['source'], batchSize: number): Promise<BatchLoader<T['raw']>> {
     const stride = this.backend ? this.backend.stride : this.model ? Math.max(...this.model.stride, 32) : 32;
     // A fixed-shape export takes square batches only (args.rect is false then).
     const rect = !this.backend?.imgsz;
     const dataset = await buildYoloDataset(dataArgsFrom(this.args), datasetPath, batchSize, { nc: this.nc || 80 }, 'val', rect, stride);
-    return buildDataloader(dataset, batchSize, this.args.workers, false, -1) as TrainLoader<T['raw']>;
+    return buildDataloader(dataset, batchSize, this.args.workers, false, -1) as BatchLoader<T['raw']>;
   }
 
   protected async setupStandalone(

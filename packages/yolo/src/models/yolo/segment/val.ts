@@ -8,7 +8,7 @@ import { toBatch } from '../../../data/batch.js';
 import { buildDataloader, buildYoloDataset } from '../../../data/build.js';
 import { isInferenceBackend } from '../../../engine/predictor.js';
 import { Results } from '../../../engine/results.js';
-import type { TrainLoader } from '../../../engine/task-types.js';
+import type { BatchLoader } from '../../../engine/task-types.js';
 import { BaseValidator } from '../../../engine/validator.js';
 import type { InferenceBackend } from '../../../nn/autobackend.js';
 import { boxIou, ConfusionMatrix, IOUV, matchPredictions } from '../../../utils/metrics.js';
@@ -239,12 +239,12 @@ export class SegmentationValidator<T extends SegmentTypes = SegmentTypes> extend
     return Array.from({ length: this.nc }, (_, i) => this.names[i] ?? String(i));
   }
 
-  async getDataloader(datasetPath: T['source'], batchSize: number): Promise<TrainLoader<T['raw']>> {
+  async getDataloader(datasetPath: T['source'], batchSize: number): Promise<BatchLoader<T['raw']>> {
     const stride = this.backend ? this.backend.stride : this.model ? Math.max(...this.model.stride, 32) : 32;
     const rect = !this.backend?.imgsz;
     const args = { ...dataArgsFrom(this.args), task: 'segment' };
     const dataset = await buildYoloDataset(args, datasetPath, batchSize, { nc: this.nc || 80 }, 'val', rect, stride);
-    return buildDataloader(dataset, batchSize, this.args.workers, false, -1) as TrainLoader<T['raw']>;
+    return buildDataloader(dataset, batchSize, this.args.workers, false, -1) as BatchLoader<T['raw']>;
   }
 
   protected async setupStandalone(
