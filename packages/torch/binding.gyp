@@ -19,7 +19,8 @@
         "native/batch_norm_silu.cc",
         "native/runtime.cc",
         "native/distributed.cc",
-        "native/autocast.cc"
+        "native/autocast.cc",
+        "native/prepacked_conv.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "USE_DISTRIBUTED", "USE_C10D_GLOO"],

@@ -11,6 +11,7 @@ void initAutograd(Napi::Env env, Napi::Object exports);
 void initRuntime(Napi::Env env, Napi::Object exports);
 void initDistributed(Napi::Env env, Napi::Object exports);
 void initAutocast(Napi::Env env, Napi::Object exports);
+void initPackedConv(Napi::Env env, Napi::Object exports);
 }  // namespace yolots
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -24,6 +25,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   yolots::initRuntime(env, exports);
   yolots::initDistributed(env, exports);
   yolots::initAutocast(env, exports);
+  yolots::initPackedConv(env, exports);
   return exports;
 }
 

@@ -61,7 +61,23 @@ export interface NativeAddon {
   autocastExitNesting(): number;
   /** Returns the previous setting. */
   setAutocastCacheEnabled(enabled: boolean): boolean;
+  /** Reorders a conv2d's weights once for oneDNN (native/prepacked_conv.cc). */
+  convPrepack(
+    weight: Handle,
+    bias: Handle | null,
+    stride: number[],
+    padding: number[],
+    dilation: number[],
+    groups: number,
+    inputSize: number[],
+  ): PackedConvHandle;
+  /** The output; null where packing does not apply (run conv2d); false where there is no current packing (pack). */
+  convPackedRun(input: Handle, packed: PackedConvHandle | null, weight: Handle, bias: Handle | null): Handle | null | false;
+  convPackedDispose(packed: PackedConvHandle): void;
 }
+
+/** An opaque handle on a convolution's weights reordered for oneDNN. */
+export type PackedConvHandle = object & { readonly __packedConv: unique symbol };
 
 function locateAddon(): string {
   const packageRoot = fileURLToPath(new URL('..', import.meta.url));

@@ -18,3 +18,4 @@ export {
   Upsample,
 } from './layers.js';
 export { type LoadStateDictResult, Module, type StateDict } from './module.js';
+export { withPackedConvolutions } from './packed-conv.js';

@@ -16,6 +16,7 @@ import {
 import type { Tensor } from '../tensor.js';
 import { calculateFans, kaimingUniform_, uniform_ } from './init.js';
 import { Module } from './module.js';
+import { PackedConvCache, packedConvolutionsActive } from './packed-conv.js';
 
 type Pair = number | [number, number];
 
@@ -84,8 +85,22 @@ export class Conv2d extends ConvNd {
     super(inChannels, outChannels, kernelSize, [outChannels, inChannels / (options.groups ?? 1)], options);
   }
 
+  /** This layer's weights reordered for oneDNN, made inside `withPackedConvolutions`. */
+  private packed: PackedConvCache | null = null;
+
   forward(x: Tensor): Tensor {
+    if (packedConvolutionsActive()) {
+      this.packed ??= new PackedConvCache();
+      const y = this.packed.run(this, x);
+      if (y !== null) return y;
+    }
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  override dispose(): void {
+    this.packed?.dispose();
+    this.packed = null;
+    super.dispose();
   }
 }
 

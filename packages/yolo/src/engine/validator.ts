@@ -298,7 +298,10 @@ export abstract class BaseValidator<T extends TaskTypes = TaskTypes> implements 
   protected inference(model: T['model'], img: Tensor): unknown {
     const n = img.size(0);
     if (img.device !== 'cpu') return model.call(img);
-    const forward = (x: Tensor): unknown => bf16Inference(this.bf16, () => model.call(x));
+    // Standalone, convolutions use weights reordered once for oneDNN (as predict). Not during training: the EMA
+    // weights change every step, and their packed copies would stay in memory between validations.
+    const run = (x: Tensor): unknown => bf16Inference(this.bf16, () => model.call(x));
+    const forward = (x: Tensor): unknown => (this.training ? run(x) : torch.nn.withPackedConvolutions(() => run(x)));
     if (n <= CPU_INFERENCE_CHUNK) return forward(img);
     const outputs: unknown[] = [];
     for (let start = 0; start < n; start += CPU_INFERENCE_CHUNK) {
