@@ -2,7 +2,8 @@
 // (amp=False), 2 epochs by default. Per step: libtorch's live bytes (the counting allocator) at the step's start
 // and their peak within each phase (forward, loss, backward + glue, optimizer + EMA), the process's peak RSS within
 // the step (VmHWM, reset through /proc/self/clear_refs), and malloc's arenas after it (size, free). At the end:
-// the run's peak RSS, its parts at that moment's end of run (arenas, mmapped blocks, files mapped, V8 heap).
+// the run's peak RSS, its parts at that moment's end of run (arenas, mmapped blocks, files mapped, V8 heap). Each
+// step's CPU seconds (all threads, loaders included) and minor page faults show what an allocator policy costs.
 // Run: node --conditions=source --import tsx bench/train-memory.ts [imgsz=640] [epochs=2]
 // Allocator policies to compare go in the environment: YOLOTS_MALLOC=pool|heap|system, GLIBC_TUNABLES (docs/performance.md).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -135,10 +136,11 @@ const trainer = new MemoryTrainer({
 });
 
 let stepStart = 0;
+let usageStart = process.resourceUsage();
 let liveStart = 0;
 let step = 0;
 let runPeak = 0;
-const header = `${['epoch', 'step', 's/step', 'live@start', ...PHASES.map((p) => `peak ${p}`), 'RSS peak', 'pool', 'pool free', 'arenas', 'arena MiB', 'free MiB', 'mmap MiB'].map((s) => s.padStart(10)).join(' ')}`;
+const header = `${['epoch', 'step', 's/step', 'cpu s', 'kfaults', 'live@start', ...PHASES.map((p) => `peak ${p}`), 'RSS peak', 'pool', 'pool free', 'arenas', 'arena MiB', 'free MiB', 'mmap MiB'].map((s) => s.padStart(10)).join(' ')}`;
 trainer.addCallback('on_train_start', () => {
   const policy = `allocator ${torch.memoryStats().allocator}${process.env.GLIBC_TUNABLES ? `, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}` : ''}`;
   console.log(`yolov8n, coco128, imgsz ${imgsz}, batch 16, fp32, ${torch.getNumThreads()} threads, workers 2, ${policy} (MiB)\n${header}`);
@@ -147,10 +149,14 @@ trainer.addCallback('on_train_batch_start', () => {
   peaks = new Map();
   liveStart = torch.memoryStats().nativeBytes;
   resetHwm();
+  usageStart = process.resourceUsage();
   stepStart = performance.now();
 });
 trainer.addCallback('on_train_batch_end', () => {
   const seconds = (performance.now() - stepStart) / 1000;
+  const usage = process.resourceUsage();
+  const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime - usageStart.userCPUTime - usageStart.systemCPUTime) / 1e6;
+  const kfaults = (usage.minorPageFault - usageStart.minorPageFault) / 1000;
   const { hwm } = status();
   runPeak = Math.max(runPeak, hwm);
   const m = torch.mallocStats();
@@ -160,6 +166,8 @@ trainer.addCallback('on_train_batch_end', () => {
     String(trainer.epoch + 1),
     String(step),
     seconds.toFixed(2),
+    cpuSeconds.toFixed(2),
+    kfaults.toFixed(0),
     mib(liveStart),
     ...PHASES.map((p) => mib(peaks.get(p) ?? 0)),
     hwm.toFixed(0),
