@@ -13,6 +13,7 @@
         "native/addon.cc",
         "native/handle.cc",
         "native/memory.cc",
+        "native/block_pool.cc",
         "native/dispatch.cc",
         "native/tensor_data.cc",
         "native/autograd.cc",

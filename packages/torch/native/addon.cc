@@ -15,7 +15,7 @@ void initPackedConv(Napi::Env env, Napi::Object exports);
 }  // namespace yolots
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  yolots::configureMalloc();
+  yolots::configureMalloc(env);
   yolots::installCountingAllocator();
   yolots::initHandles(env, exports);
   yolots::initMemory(env, exports);

@@ -6,12 +6,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <mutex>
+#include <string>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
+#include "block_pool.h"
 #include "errors.h"
 
 namespace yolots {
@@ -26,8 +30,9 @@ void resetPeakNativeBytes() { gPeak.store(gBytes.load()); }
 
 namespace {
 
-// Each block is a plain malloc with the data aligned by hand to libtorch's 64 bytes; the two words in front of
-// the data hold its size (so the deleter can count it down) and the malloc'd pointer. Not posix_memalign (what
+// Each block is a block_pool block (large tensors, in the default `pool` mode) or a plain malloc, with the data
+// aligned by hand to libtorch's 64 bytes; the two words in front of the data hold its size (so the deleter can
+// count it down) and the block's start (pool or malloc'd pointer). Not posix_memalign (what
 // c10::alloc_cpu uses): glibc pads an aligned request beyond the chunk a freed block of the same size leaves, so
 // the next step's identical tensor could never reuse it and the heap grew instead (seen with strace: +256 MiB per
 // 256 MiB tensor). The data pointer doubles as the DataPtr context, as libtorch's own CPU allocator does (some
@@ -38,8 +43,14 @@ constexpr size_t kSlack = kAlignment + 2 * sizeof(uintptr_t);
 void countedFree(void* data) {
   if (data == nullptr) return;
   auto* meta = static_cast<uintptr_t*>(data) - 2;
-  gBytes -= static_cast<int64_t>(meta[0]);
-  std::free(reinterpret_cast<void*>(meta[1]));
+  auto size = meta[0];
+  auto* raw = reinterpret_cast<void*>(meta[1]);
+  gBytes -= static_cast<int64_t>(size);
+  if (poolOwns(raw)) {
+    poolFree(raw, size + kSlack);
+  } else {
+    std::free(raw);
+  }
 }
 
 struct CountingAllocator final : public c10::Allocator {
@@ -48,7 +59,8 @@ struct CountingAllocator final : public c10::Allocator {
 #else
   c10::DataPtr allocate(size_t n) const override {
 #endif
-    void* raw = std::malloc(n + kSlack);
+    void* raw = poolAllocate(n + kSlack);
+    if (raw == nullptr) raw = std::malloc(n + kSlack);
     TORCH_CHECK(raw != nullptr, "DefaultCPUAllocator: not enough memory: you tried to allocate ", n, " bytes.");
     uintptr_t aligned = (reinterpret_cast<uintptr_t>(raw) + 2 * sizeof(uintptr_t) + kAlignment - 1) & ~(kAlignment - 1);
     auto* meta = reinterpret_cast<uintptr_t*>(aligned) - 2;
@@ -73,18 +85,58 @@ struct CountingAllocator final : public c10::Allocator {
 
 CountingAllocator gCounting;
 
-}  // namespace
+const char* gMallocMode = "system";
 
-void configureMalloc() {
+size_t poolMinBytes(Napi::Env env) {
+  const char* text = std::getenv("YOLOTS_POOL_MIN_BYTES");
+  if (text == nullptr || *text == '\0') return size_t{1} << 20;
+  char* end = nullptr;
+  unsigned long long value = std::strtoull(text, &end, 10);
+  if (*end != '\0' || value == 0) {
+    throw Napi::Error::New(env, std::string("YOLOTS_POOL_MIN_BYTES must be a positive number of bytes, got '") + text + "'");
+  }
+  return static_cast<size_t>(value);
+}
+
+// glibc keeps every thread's freed memory: no mmap'd chunks, no trimming.
+void keepAllFreedMemory() {
 #if defined(__GLIBC__)
-  if (std::getenv("YOLOTS_SYSTEM_MALLOC") != nullptr) return;
-  // glibc hands every large block back to the OS when it is freed (mmap'd chunks, and a trimmed heap top), so
-  // the next training step's identical allocations page-fault and zero-fill it all again: measured ~200k faults
-  // and ~10% of a YOLOv8n fwd+bwd step at 640. Keeping freed memory in the heap for reuse (what the jemalloc or
-  // tcmalloc preloads recommended for PyTorch on CPU achieve) removes that; `releaseMemory()` gives it back.
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, -1);
 #endif
+}
+
+}  // namespace
+
+// What freed memory becomes, chosen by YOLOTS_MALLOC (docs/performance.md, "Memory", has the measurements):
+//  pool (default)  tensors of at least YOLOTS_POOL_MIN_BYTES (1 MiB) come from block_pool and are kept for reuse:
+//                  handed back to the OS, a training step's activations page-fault and zero-fill again each step
+//                  (measured ~200k faults, ~10% of a YOLOv8n fwd+bwd step at 640). Everything else: glibc's defaults.
+//  heap            glibc keeps every thread's freed memory (no mmap'd chunks, no trimming): yolots before the pool.
+//  system          glibc's defaults for everything, as PyTorch (YOLOTS_SYSTEM_MALLOC=1 is the older spelling).
+void configureMalloc(Napi::Env env) {
+  // Once per process: worker threads that load the addon find it done.
+  static bool done = false;
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (done) return;
+  const char* mode = std::getenv("YOLOTS_MALLOC");
+  std::string m = mode != nullptr && *mode != '\0' ? mode : std::getenv("YOLOTS_SYSTEM_MALLOC") != nullptr ? "system" : "pool";
+  if (m == "pool") {
+    size_t minBlock = poolMinBytes(env);
+    if (initBlockPool(minBlock)) {
+      gMallocMode = "pool";
+    } else {
+      keepAllFreedMemory();  // no address range to reserve: keep freed memory the older way
+      gMallocMode = "heap";
+    }
+  } else if (m == "heap") {
+    keepAllFreedMemory();
+    gMallocMode = "heap";
+  } else if (m != "system") {
+    throw Napi::Error::New(env, "YOLOTS_MALLOC must be pool, heap or system, got '" + m + "'");
+  }
+  done = true;
 }
 
 void installCountingAllocator() {
@@ -104,15 +156,38 @@ YOLOTS_FN(memoryStats) {
   out.Set("nativeBytes", Napi::Number::New(env, static_cast<double>(nativeBytes())));
   out.Set("peakNativeBytes", Napi::Number::New(env, static_cast<double>(peakNativeBytes())));
   out.Set("gcOwnedBytes", Napi::Number::New(env, static_cast<double>(gGcOwned)));
+  auto pool = poolStats();
+  out.Set("allocator", Napi::String::New(env, gMallocMode));
+  out.Set("poolBytes", Napi::Number::New(env, static_cast<double>(pool.spanBytes)));
+  out.Set("poolFreeBytes", Napi::Number::New(env, static_cast<double>(pool.freeBytes)));
   return out;
 }
 
-// releaseMemory() -> whether the allocator returned free memory to the OS (see configureMalloc).
+// releaseMemory() -> whether free memory went back to the OS: the pool's free blocks, and glibc's (malloc_trim).
 YOLOTS_FN(releaseMemory) {
+  bool released = poolRelease() > 0;
 #if defined(__GLIBC__)
-  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+  released = malloc_trim(0) != 0 || released;
+#endif
+  return Napi::Boolean::New(info.Env(), released);
+}
+
+// mallocInfo() -> glibc's malloc_info() XML (every arena's size and free bytes, mmapped chunks), or null elsewhere.
+// Parsed in JS (runtime.ts mallocStats): a diagnostic, called between steps, not in a hot loop.
+YOLOTS_FN(mallocInfo) {
+  auto env = info.Env();
+#if defined(__GLIBC__)
+  char* buffer = nullptr;
+  size_t length = 0;
+  FILE* stream = open_memstream(&buffer, &length);
+  if (stream == nullptr) return env.Null();
+  malloc_info(0, stream);
+  std::fclose(stream);
+  std::string xml(buffer, length);
+  std::free(buffer);
+  return Napi::String::New(env, xml);
 #else
-  return Napi::Boolean::New(info.Env(), false);
+  return env.Null();
 #endif
 }
 
@@ -125,6 +200,7 @@ void initMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("memoryStats", Napi::Function::New(env, memoryStats));
   exports.Set("resetPeakMemory", Napi::Function::New(env, resetPeakMemory));
   exports.Set("releaseMemory", Napi::Function::New(env, releaseMemory));
+  exports.Set("mallocInfo", Napi::Function::New(env, mallocInfo));
 }
 
 }  // namespace yolots

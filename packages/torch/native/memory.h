@@ -14,9 +14,9 @@ void resetPeakNativeBytes();
 // Tells V8 that `delta` more (or, negative, fewer) native bytes now live or die at the GC's discretion.
 void reportGcOwned(Napi::Env env, int64_t delta);
 
-// Makes glibc keep freed memory for reuse instead of returning it to the OS at once (unless
-// YOLOTS_SYSTEM_MALLOC is set); JS `releaseMemory()` returns it on demand.
-void configureMalloc();
+// Chooses what freed memory becomes (YOLOTS_MALLOC: pool, heap or system; see memory.cc). Throws a JS error
+// for a bad setting. Runs once per process.
+void configureMalloc(Napi::Env env);
 
 void installCountingAllocator();
 void initMemory(Napi::Env env, Napi::Object exports);

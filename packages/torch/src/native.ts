@@ -20,9 +20,17 @@ export interface NativeAddon {
   handToGc(h: Handle): void;
   isDisposed(h: Handle): boolean;
   liveTensors(): number;
-  memoryStats(): { nativeBytes: number; peakNativeBytes: number; gcOwnedBytes: number };
+  memoryStats(): {
+    nativeBytes: number;
+    peakNativeBytes: number;
+    gcOwnedBytes: number;
+    allocator: 'pool' | 'heap' | 'system';
+    poolBytes: number;
+    poolFreeBytes: number;
+  };
   resetPeakMemory(): void;
   releaseMemory(): boolean;
+  mallocInfo(): string | null;
   fromBuffer(data: ArrayBufferView, scalarType: number, shape: number[]): Handle;
   toBuffer(h: Handle): ArrayBuffer;
   copyFromBuffer(h: Handle, data: ArrayBufferView): void;

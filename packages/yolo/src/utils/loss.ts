@@ -161,14 +161,16 @@ export class DetectionLoss {
     const first = preds[0]!;
     const [batchSize, , h0, w0] = first.shape as [number, number, number, number];
     const device = first.device;
-    const [predDistri, predLogits] = torch
-      .cat(
-        preds.map((p) => p.view(batchSize, this.no, -1)),
-        2,
-      )
-      .split([this.regMax * 4, this.nc], 1) as [Tensor, Tensor];
-    const predScores = predLogits.permute(0, 2, 1).contiguous(); // (B, A, nc)
-    const predDist = predDistri.permute(0, 2, 1).contiguous(); // (B, A, 4·regMax)
+    // In a scope of their own: the concatenated maps (77 MB at batch 16, 640) are freed before the assignment.
+    const [predScores, predDist] = torch.tidy(() => {
+      const [predDistri, predLogits] = torch
+        .cat(
+          preds.map((p) => p.view(batchSize, this.no, -1)),
+          2,
+        )
+        .split([this.regMax * 4, this.nc], 1) as [Tensor, Tensor];
+      return [predLogits.permute(0, 2, 1).contiguous(), predDistri.permute(0, 2, 1).contiguous()]; // (B, A, nc), (B, A, 4·regMax)
+    });
 
     const stride0 = this.stride[0]!;
     const imgsz: [number, number] = [h0 * stride0, w0 * stride0];
@@ -179,13 +181,16 @@ export class DetectionLoss {
     const maskGt = gtBboxes.sum(2, true).gt(0).to(gtBboxes.dtype);
 
     const predBboxes = this.bboxDecode(anchorPoints, predDist); // xyxy, grid units
-    const assignment = this.assigner.forward(
-      predScores.detach().sigmoid(),
-      predBboxes.detach().mul(strideTensor).to(gtBboxes.dtype),
-      anchorPoints.mul(strideTensor),
-      gtLabels,
-      gtBboxes,
-      maskGt,
+    // The assigner's inputs are freed with it.
+    const assignment = torch.tidy(() =>
+      this.assigner.forward(
+        predScores.detach().sigmoid(),
+        predBboxes.detach().mul(strideTensor).to(gtBboxes.dtype),
+        anchorPoints.mul(strideTensor),
+        gtLabels,
+        gtBboxes,
+        maskGt,
+      ),
     );
     const { targetBboxes, targetScores, fgMask } = assignment;
 
