@@ -11,7 +11,10 @@ repo=$PWD
 pkg=packages/torch-linux-x64
 
 if [ "${YOLOTS_PREBUILT_NAMESPACE:-}" != 1 ]; then
-  [ "$(id -u)" = 0 ] || { echo "prebuilt-check: needs root (unshare -m, bind mounts)" >&2; exit 1; }
+  if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+    echo "prebuilt-check: needs root allowed to make a mount namespace (unshare -m: CAP_SYS_ADMIN; in Docker, --privileged or --cap-add SYS_ADMIN)" >&2
+    exit 1
+  fi
   [ "${1:-}" = "--no-build" ] || bash scripts/build-prebuilt.sh >/dev/null
   work=$(mktemp -d /tmp/yolots-prebuilt-check-XXXXXX)
   trap 'rm -rf "$work"' EXIT

@@ -54,6 +54,8 @@ const ours = mapped.filter((p) => p.includes('@yolots/torch-linux-x64/lib/'));
 const torchLibs = mapped.filter((p) => /lib(torch|c10|dnnl|openblas)/.test(p));
 const foreign = torchLibs.filter((p) => !ours.includes(p));
 if (foreign.length > 0 || !ours.some((p) => p.endsWith('yolots_torch.node'))) throw new Error(`not from the prebuilt: ${foreign}`);
-console.log(`app.mjs: matmul gradient exact; conv loss ${losses[0].toFixed(4)} -> ${losses[4].toFixed(4)} in 5 SGD steps`);
+console.log(
+  `app.mjs: matmul gradient exact; conv loss ${losses[0].toFixed(4)} -> ${losses[4].toFixed(4)} in 5 SGD steps; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+);
 console.log(`app.mjs: ${ours.length} files mapped from @yolots/torch-linux-x64/lib, ${mapped.length - ours.length} from elsewhere:`);
 for (const p of mapped.filter((p) => !ours.includes(p))) console.log(`  ${p}`);
