@@ -5,7 +5,7 @@
 // of boxes above conf, so pass trained weights for a like-for-like end-to-end figure. Families whose YAML is not
 // built in are skipped with a note. Figures are medians after two warm-up images; say the machine's load next to them.
 // Run: node --conditions=source --import tsx bench/family-predict.ts [--imgsz 640] [--models yolov8n,yolo11n,yolo26n]
-//      [--weights yolo11n=runs/detect/train/weights/best.safetensors]
+//      [--weights yolo11n=runs/detect/train/weights/best.safetensors] [--images <dir of images>]
 import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +27,9 @@ const weights = Object.fromEntries(
     .filter(Boolean)
     .map((pair) => pair.split('=') as [string, string]),
 );
-const IMAGES = join(fileURLToPath(new URL('../../shared/', import.meta.url)), 'datasets/coco128/images/train2017');
+// Models trained on the built-in shapes dataset see few boxes in coco128: give them its val images
+// (`--images ~/.cache/yolots/datasets/shapes/images/val`) so that NMS has the work a trained model gives it.
+const IMAGES = flag('images', join(fileURLToPath(new URL('../../shared/', import.meta.url)), 'datasets/coco128/images/train2017'));
 const files = readdirSync(IMAGES)
   .sort()
   .slice(0, 32)
@@ -44,8 +46,11 @@ for (const name of models) {
   model.fuse(false);
   const predictor = new DetectionPredictor({ overrides: { imgsz, conf: 0.25, batch: 1, save: false, verbose: false, mode: 'predict' } });
   const times: number[][] = [];
-  for await (const r of predictor.stream(files, model))
+  let boxes = 0;
+  for await (const r of predictor.stream(files, model)) {
     times.push([r.speed.preprocess ?? 0, r.speed.inference ?? 0, r.speed.postprocess ?? 0]);
+    boxes += r.boxes?.length ?? 0;
+  }
   const median = (k: number): number => {
     const sorted = times
       .slice(2)
@@ -56,7 +61,7 @@ for (const name of models) {
   const [pre, inf, post] = [median(0), median(1), median(2)];
   console.log(
     `${name.padEnd(8)} ${pre.toFixed(1)} / ${inf.toFixed(1)} / ${post.toFixed(1)} ms (pre / inference / post), ` +
-      `${(pre + inf + post).toFixed(1)} ms end to end (median of ${times.length - 2}; ${source})`,
+      `${(pre + inf + post).toFixed(1)} ms end to end (median of ${times.length - 2}; ${(boxes / times.length).toFixed(1)} boxes per image; ${source})`,
   );
   model.dispose();
 }

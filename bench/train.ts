@@ -132,7 +132,9 @@ const precisionArg = precisionAt >= 0 ? args[precisionAt + 1] : 'both';
 if (precisionArg !== 'fp32' && precisionArg !== 'bf16' && precisionArg !== 'both') {
   throw new Error(`--precision must be fp32, bf16 or both, got '${precisionArg}'`);
 }
-const sizes = args.filter((a, i) => /^\d+$/.test(a) && i !== precisionAt + 1 && i !== epochsAt + 1).map(Number);
+// Positional sizes are the numeric arguments that are not an option's value (an absent option's index is -1).
+const optionValues = new Set([precisionAt, epochsAt].filter((at) => at >= 0).map((at) => at + 1));
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && !optionValues.has(i)).map(Number);
 const precisions: Precision[] = precisionArg === 'both' ? ['fp32', 'bf16'] : [precisionArg];
 const runs = (sizes.length ? sizes : [640, 320]).flatMap((imgsz) => precisions.map((p) => [imgsz, p] as const));
 if (runs.length === 1) {
