@@ -11,7 +11,7 @@
 #  - DT_NEEDED edges that bind no symbol. Debian links libtorch_cpu without --as-needed, so it names OpenCV (12
 #    libraries), FFmpeg, ZeroMQ, LevelDB, LMDB, snappy, zstd and OpenCL (Caffe2's old image/video/db operators)
 #    without importing a single symbol from them; together with what they pull (Qt, GDAL, codecs…) that is most of
-#    the 523 MB closure. Such an edge is removed from the copied library with `patchelf --remove-needed`, exactly
+#    the 528 MB closure. Such an edge is removed from the copied library with `patchelf --remove-needed`, exactly
 #    what --as-needed would have done at link time. Kept libraries still resolve every symbol they import: libtorch
 #    is linked with BIND_NOW, and `ldd -r` below fails the build on any undefined symbol.
 set -euo pipefail
