@@ -41,6 +41,7 @@ if [ $compile = 0 ]; then
   step "without the addon, importing says how to build it"
   if out=$(node -e "import('yolots')" 2>&1); then echo "importing yolots without its addon succeeded?" >&2; exit 1; fi
   grep -q "npm rebuild @yolots/torch" <<<"$out" || { echo "unhelpful message: $out" >&2; exit 1; }
+  grep -q "npm install @yolots/torch-linux-x64@" <<<"$out" || { echo "the message does not offer the prebuilt: $out" >&2; exit 1; }
   step "missing libtorch headers are caught before compiling"
   if out=$(LIBTORCH=/nonexistent node node_modules/@yolots/torch/scripts/install.mjs 2>&1); then echo "install.mjs passed without headers" >&2; exit 1; fi
   grep -q "apt install libtorch-dev" <<<"$out" || { echo "unhelpful message: $out" >&2; exit 1; }

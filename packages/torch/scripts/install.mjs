@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// npm's install step for @yolots/torch: keeps an addon already built, else checks that libtorch's headers are there
-// before compiling (so a missing libtorch says what to install, not `ATen/ATen.h: No such file` from g++ minutes in),
-// then compiles the addon with node-gyp.
+// npm's install step for @yolots/torch: keeps an addon already built, and compiles nothing when the prebuilt addon
+// (@yolots/torch-linux-x64, an optional dependency) is installed, unless LIBTORCH or LIBTORCH_USE_PYTORCH asks for a
+// build against another libtorch. Otherwise it checks that libtorch's headers are there before compiling (so a missing
+// libtorch says what to install, not `ATen/ATen.h: No such file` from g++ minutes in), then compiles with node-gyp.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,6 +13,19 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 
 if (existsSync(join(root, 'build', 'Release', 'yolots_torch.node'))) process.exit(0);
+
+function prebuiltInstalled() {
+  try {
+    require.resolve('@yolots/torch-linux-x64/yolots_torch.node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+if (!process.env.LIBTORCH && !process.env.LIBTORCH_USE_PYTORCH && prebuiltInstalled()) {
+  console.log('@yolots/torch: using the prebuilt addon of @yolots/torch-linux-x64 (LIBTORCH=<dir> or LIBTORCH_USE_PYTORCH=1 builds from source instead)');
+  process.exit(0);
+}
 
 /** The libtorch directory binding.gyp will use ('' = Debian's libtorch-dev under /usr), as libtorch-config says. */
 function libtorchDir() {

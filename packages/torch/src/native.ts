@@ -1,6 +1,6 @@
 // The compiled addon and the exact shape of what it exports. Nothing outside @yolots/torch touches this.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -87,23 +87,66 @@ export interface NativeAddon {
 /** An opaque handle on a convolution's weights reordered for oneDNN. */
 export type PackedConvHandle = object & { readonly __packedConv: unique symbol };
 
+/** The optional prebuilt package (addon + libtorch's CPU libraries, RUNPATH $ORIGIN); only published for this platform. */
+const prebuiltPackage = '@yolots/torch-linux-x64';
+const prebuiltPlatform = process.platform === 'linux' && process.arch === 'x64';
+
+/**
+ * The addon to load: a source build when one exists, else the prebuilt package. A source build exists only when one
+ * was asked for (scripts/install.mjs does not compile when the prebuilt is installed, unless LIBTORCH or
+ * LIBTORCH_USE_PYTORCH picks another libtorch, a CUDA one say), and in this repository a fresh build of native/ must
+ * win over an installed prebuilt.
+ */
 function locateAddon(): string {
   const packageRoot = fileURLToPath(new URL('..', import.meta.url));
   for (const build of ['Release', 'Debug']) {
     const path = `${packageRoot}/build/${build}/yolots_torch.node`;
     if (existsSync(path)) return path;
   }
+  const version = (JSON.parse(readFileSync(`${packageRoot}/package.json`, 'utf8')) as { version: string }).version;
+  const prebuilt = prebuiltPlatform ? locatePrebuilt(version) : null;
+  if (prebuilt) return prebuilt;
   // Commands that work wherever the package is installed: npm blocks dependency install scripts by default, and
   // without libtorch's headers the install script stops before compiling (scripts/install.mjs says what to install).
   throw new Error(
     [
-      `@yolots/torch: the native addon is not built (looked in ${packageRoot}build/Release). Build it in your project:`,
-      '  npm install-scripts approve @yolots/torch   # where npm blocks dependency install scripts (npm 11)',
-      '  npm rebuild @yolots/torch                   # compiles against libtorch: sudo apt install libtorch-dev',
-      '                                              # (Debian/Ubuntu), or LIBTORCH=<dir>, or LIBTORCH_USE_PYTORCH=1',
+      `@yolots/torch: no native addon (no ${prebuiltPackage}, nothing built in ${packageRoot}build/Release). Either:`,
+      ...(prebuiltPlatform
+        ? [
+            `- install the prebuilt addon (Linux x64, glibc 2.35+; no compiler or libtorch needed):`,
+            `    npm install ${prebuiltPackage}@${version}`,
+            '- or build it from source in your project:',
+          ]
+        : ['- build it from source in your project:']),
+      '    npm install-scripts approve @yolots/torch   # where npm blocks dependency install scripts (npm 11)',
+      '    npm rebuild @yolots/torch                   # compiles against libtorch: sudo apt install libtorch-dev',
+      '                                                # (Debian/Ubuntu), or LIBTORCH=<dir>, or LIBTORCH_USE_PYTORCH=1',
       'In a yolots checkout, `bash scripts/setup.sh --no-train` does all of it.',
     ].join('\n'),
   );
+}
+
+/** The prebuilt addon's path when its package is installed, null when not; refuses one of another version. */
+function locatePrebuilt(version: string): string | null {
+  const require = createRequire(import.meta.url);
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${prebuiltPackage}/package.json`);
+  } catch {
+    return null;
+  }
+  const found = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+  // The addon's exports are this package's NativeAddon: another version may lack or change functions.
+  if (found !== version) {
+    throw new Error(
+      `@yolots/torch ${version} needs ${prebuiltPackage}@${version}, found ${found} (${manifest}): npm install ${prebuiltPackage}@${version}`,
+    );
+  }
+  try {
+    return require.resolve(`${prebuiltPackage}/yolots_torch.node`);
+  } catch {
+    throw new Error(`${prebuiltPackage} is installed (${manifest}) but has no lib/yolots_torch.node: reinstall it`);
+  }
 }
 
 // libgomp threads spin while they wait for work by default. Whenever other threads need the cores (data-loader
