@@ -6,6 +6,7 @@
 // Built only where the oneDNN headers match the libdnnl.so.2 libtorch itself loads (Debian's libtorch): the same
 // library, so one OpenMP pool, which at::set_num_threads sizes (omp_set_num_threads on the calling thread).
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 
 #include <map>
@@ -28,10 +29,15 @@ const napi_type_tag kDnnlConvTag = {0x8c41f0d2a7b3965eULL, 0x2d7e95a1c3f06b48ULL
 // batches) start the cache afresh rather than keep every primitive and weight layout ever seen.
 constexpr size_t kMaxPrimitives = 8;
 
+// A primitive splits its work for the thread count it was made under and runs that many threads whatever the
+// count is later: the count (torch.setNumThreads) is part of the key.
 struct Key {
   Dims input;
   bool silu, residual;
-  bool operator<(const Key& o) const { return std::tie(input, silu, residual) < std::tie(o.input, o.silu, o.residual); }
+  int threads;
+  bool operator<(const Key& o) const {
+    return std::tie(input, silu, residual, threads) < std::tie(o.input, o.silu, o.residual, o.threads);
+  }
 };
 
 struct Primitive {
@@ -185,7 +191,7 @@ YOLOTS_FN(dnnlConvRun) {
   if (input.size(1) != weight.size(1) * c->groups) return env.Null();  // conv2d reports the mismatch
 
   at::Tensor src = input.contiguous(at::MemoryFormat::ChannelsLast);
-  Key key{src.sizes().vec(), silu, residual.defined()};
+  Key key{src.sizes().vec(), silu, residual.defined(), at::get_num_threads()};
   Dims out = outputSize(*c, key.input, weight);
   if (residual.defined() && residual.sizes().vec() != out) return env.Null();  // a broadcast add: left to the caller
   auto found = c->primitives.find(key);
