@@ -1,5 +1,6 @@
 // Predict latency per image at 640, batch 1, yolov8n: the model's forward (fused, eval, no grad) on libtorch (as
-// TorchBackend runs it: convolutions with weights packed once for oneDNN; also as before, reordered on every call)
+// TorchBackend runs it: convolutions with weights packed once for oneDNN, SiLU and shortcut adds fused in where the
+// addon calls oneDNN directly; also packed but unfused, and as before packing, reordered on every call)
 // vs the same model exported to ONNX (static 640, opset 17) run by onnxruntime-node, at 1 thread (what
 // Ultralytics uses on a 2-core machine; its 8.2.103 `yolo predict` reports 87.6 ms inference there) and at all
 // cores, and the libtorch forward under bf16 autocast (what half=True runs on CPU). Inference only (no letterbox, no NMS), as Ultralytics' "inference" figure. The input is a real
@@ -120,25 +121,43 @@ const eagerBackend: Pick<InferenceBackend, 'infer'> = {
   infer: async (x: Tensor) =>
     torch.noGrad(() => torch.tidy(() => (net.call(x.to({ memoryFormat: 'channels_last' })) as DetectionPrediction)[0].contiguous())),
 };
+/**
+ * The packed path without oneDNN's fused SiLU and shortcut add (native/dnnl_conv.cc): Conv2d.forwardFused steps
+ * aside for the round, so each Conv runs conv2d_run then silu_, each Bottleneck an add. Same as TorchBackend in an
+ * addon built without oneDNN's headers.
+ */
+function unfusedBackend(backend: TorchBackend): Pick<InferenceBackend, 'infer'> {
+  const proto = torch.nn.Conv2d.prototype;
+  return {
+    infer: async (x: Tensor) => {
+      const fused = proto.forwardFused;
+      proto.forwardFused = () => null;
+      try {
+        return await backend.infer(x);
+      } finally {
+        proto.forwardFused = fused;
+      }
+    },
+  };
+}
 const bf16Cpu = torch.amp.cpuBf16Support();
-console.log(`CPU bf16: AVX512-BF16 ${bf16Cpu.avx512Bf16}, AMX-BF16 ${bf16Cpu.amxBf16}`);
 console.log(
-  '| threads | libtorch float32 ms (median / mean) | libtorch float32, weights reordered per call (before packing) ms | libtorch bf16 autocast (half=True) ms | onnxruntime float32 ms (median / mean) | libtorch float32 / onnxruntime | Ultralytics 8.2.103 (1 thread) |',
+  `CPU bf16: AVX512-BF16 ${bf16Cpu.avx512Bf16}, AMX-BF16 ${bf16Cpu.amxBf16}; oneDNN fused SiLU/add: ${torch.nn.dnnlConvAvailable()}`,
 );
-console.log('|---|---|---|---|---|---|---|');
+console.log(
+  '| threads | libtorch float32 ms (median / mean) | libtorch float32, packed, SiLU and add unfused ms | libtorch float32, weights reordered per call (before packing) ms | libtorch bf16 autocast (half=True) ms | onnxruntime float32 ms (median / mean) | libtorch float32 / onnxruntime | Ultralytics 8.2.103 (1 thread) |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
 for (const threads of threadCounts) {
   torch.setNumThreads(threads);
   const onnx = await loadOnnxBackend(file, { intraOpNumThreads: threads });
-  const [lt, eager, bf, ort] = (await timeBlocks([new TorchBackend(net), eagerBackend, bf16Backend, onnx], img)) as [
-    Timing,
-    Timing,
-    Timing,
-    Timing,
-  ];
+  const torchBackend = new TorchBackend(net);
+  const backends = [torchBackend, unfusedBackend(torchBackend), eagerBackend, bf16Backend, onnx];
+  const [lt, unfused, eager, bf, ort] = (await timeBlocks(backends, img)) as [Timing, Timing, Timing, Timing, Timing];
   await onnx.dispose();
   const ratio = (lt.median / ort.median).toFixed(2);
   console.log(
-    `| ${threads} | ${lt.median.toFixed(1)} / ${lt.mean.toFixed(1)} | ${eager.median.toFixed(1)} / ${eager.mean.toFixed(1)} | ${bf.median.toFixed(1)} / ${bf.mean.toFixed(1)} | ${ort.median.toFixed(1)} / ${ort.mean.toFixed(1)} | ${ratio}x | ${ULTRALYTICS_MS} ms |`,
+    `| ${threads} | ${lt.median.toFixed(1)} / ${lt.mean.toFixed(1)} | ${unfused.median.toFixed(1)} / ${unfused.mean.toFixed(1)} | ${eager.median.toFixed(1)} / ${eager.mean.toFixed(1)} | ${bf.median.toFixed(1)} / ${bf.mean.toFixed(1)} | ${ort.median.toFixed(1)} / ${ort.mean.toFixed(1)} | ${ratio}x | ${ULTRALYTICS_MS} ms |`,
   );
 }
 img.dispose();

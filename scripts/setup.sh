@@ -4,7 +4,7 @@
 # skipped when its result is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-apt_packages="libtorch-dev libopenblas0-pthread libgloo-dev python3-torch python3-opencv fonts-dejavu-core ffmpeg"
+apt_packages="libtorch-dev libdnnl-dev libopenblas0-pthread libgloo-dev python3-torch python3-opencv fonts-dejavu-core ffmpeg"
 missing=""
 for p in $apt_packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

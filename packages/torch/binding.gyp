@@ -4,6 +4,7 @@
     "cuda%": "<!(node scripts/libtorch-config.mjs cuda)",
     "cuda_headers%": "<!(node scripts/libtorch-config.mjs cuda-headers)",
     "cxx11_abi%": "<!(node scripts/libtorch-config.mjs abi)",
+    "dnnl%": "<!(node scripts/libtorch-config.mjs dnnl)",
     "nccl%": "<!(node -p \"process.env.YOLOTS_NCCL || ''\")"
   },
   "targets": [
@@ -46,6 +47,11 @@
         ["nccl=='1' or (nccl=='' and cuda=='1')", {
           "defines": ["USE_C10D_NCCL"],
           "include_dirs": ["<!@(node scripts/libtorch-config.mjs cuda-includes)"]
+        }],
+        ["dnnl==1", {
+          "sources": ["native/dnnl_conv.cc"],
+          "defines": ["YOLOTS_DNNL"],
+          "libraries": ["-ldnnl"]
         }],
         ["cxx11_abi!=''", {
           "defines": ["_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"]

@@ -12,6 +12,9 @@ void initRuntime(Napi::Env env, Napi::Object exports);
 void initDistributed(Napi::Env env, Napi::Object exports);
 void initAutocast(Napi::Env env, Napi::Object exports);
 void initPackedConv(Napi::Env env, Napi::Object exports);
+#ifdef YOLOTS_DNNL
+void initDnnlConv(Napi::Env env, Napi::Object exports);
+#endif
 }  // namespace yolots
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -26,6 +29,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   yolots::initDistributed(env, exports);
   yolots::initAutocast(env, exports);
   yolots::initPackedConv(env, exports);
+#ifdef YOLOTS_DNNL
+  yolots::initDnnlConv(env, exports);  // absent without oneDNN's headers: convolutions then run prepacked_conv.cc
+#endif
   return exports;
 }
 

@@ -6,6 +6,10 @@
 //   cuda-includes  header folders c10d's NCCL code needs (CUDA runtime, nccl.h), one per line
 //   cuda-headers   1 when that libtorch has its CUDA backend and one of those folders holds the CUDA runtime's
 //                  headers (the addon then reads the CUDA caching allocator's statistics), else 0
+//   dnnl           1 when oneDNN's headers (libdnnl-dev) are installed and that libtorch loads the shared
+//                  libdnnl.so.2 they belong to (Debian's libtorch, or a libtorch folder that ships it), else 0: the
+//                  addon then calls oneDNN directly for fused inference convolutions (native/dnnl_conv.cc). An
+//                  official libtorch has oneDNN linked in statically, without headers. YOLOTS_DNNL=0 turns it off.
 // The directory is LIBTORCH when set; with LIBTORCH_USE_PYTORCH=1, the libtorch inside the PyTorch that `$PYTHON`
 // (default python3) imports, as tch-rs does: a `pip install torch` with CUDA then needs no separate libtorch download.
 import { execFileSync } from 'node:child_process';
@@ -61,6 +65,13 @@ function cudaIncludes(torchInfo) {
   return dirs;
 }
 
+/** Whether the addon can call the very oneDNN that the libtorch in `dir` ('' = Debian's in /usr) loads. */
+function hasDnnl(dir) {
+  if (process.env.YOLOTS_DNNL === '0') return false;
+  if (!existsSync('/usr/include/oneapi/dnnl/dnnl.hpp')) return false;
+  return dir === '' || existsSync(join(dir, 'lib', 'libdnnl.so.2'));
+}
+
 function main(what) {
   const torchInfo = pytorch();
   const dir = libtorchDir(torchInfo);
@@ -76,8 +87,10 @@ function main(what) {
       return cudaIncludes(torchInfo).join('\n');
     case 'cuda-headers':
       return hasCuda(dir) && cudaIncludes(torchInfo).some((d) => existsSync(join(d, 'cuda_runtime_api.h'))) ? '1' : '0';
+    case 'dnnl':
+      return hasDnnl(dir) ? '1' : '0';
     default:
-      throw new Error(`libtorch-config: unknown query '${what}' (dir, cuda, abi, cuda-includes, cuda-headers)`);
+      throw new Error(`libtorch-config: unknown query '${what}' (dir, cuda, abi, cuda-includes, cuda-headers, dnnl)`);
   }
 }
 

@@ -82,10 +82,32 @@ export interface NativeAddon {
   /** The output; null where packing does not apply (run conv2d); false where there is no current packing (pack). */
   convPackedRun(input: Handle, packed: PackedConvHandle | null, weight: Handle, bias: Handle | null): Handle | null | false;
   convPackedDispose(packed: PackedConvHandle): void;
+  /** oneDNN called directly (native/dnnl_conv.cc); absent from an addon built without oneDNN's headers. */
+  dnnlConvCreate?(
+    weight: Handle,
+    bias: Handle | null,
+    stride: number[],
+    padding: number[],
+    dilation: number[],
+    groups: number,
+  ): DnnlConvHandle;
+  /** silu?(conv2d) (+ residual); null where it does not apply (compute it unfused); false where the handle is missing or stale. */
+  dnnlConvRun?(
+    input: Handle,
+    conv: DnnlConvHandle | null,
+    weight: Handle,
+    bias: Handle | null,
+    silu: boolean,
+    residual: Handle | null,
+  ): Handle | null | false;
+  dnnlConvDispose?(conv: DnnlConvHandle): void;
 }
 
 /** An opaque handle on a convolution's weights reordered for oneDNN. */
 export type PackedConvHandle = object & { readonly __packedConv: unique symbol };
+
+/** An opaque handle on a convolution's weights reordered for oneDNN and its primitives, per input size. */
+export type DnnlConvHandle = object & { readonly __dnnlConv: unique symbol };
 
 /** The optional prebuilt package (addon + libtorch's CPU libraries, RUNPATH $ORIGIN); only published for this platform. */
 const prebuiltPackage = '@yolots/torch-linux-x64';

@@ -90,6 +90,26 @@ describe('modules', () => {
     x.dispose();
   });
 
+  test('fused Conv, DWConv and C2f with shortcuts give the same values inside withPackedConvolutions', () => {
+    const x = torch.rand([1, 16, 20, 20]).to({ memoryFormat: 'channels_last' });
+    const fusedAdds = mock.method(nn.Conv2d.prototype, 'forwardFused');
+    for (const module of [new Conv(16, 16, 3, 2), new DWConv(16, 16, 3), new C2f(16, 16, 2, true)]) {
+      randomiseBatchNorms(module);
+      module.eval();
+      for (const m of module.modules()) if (m instanceof Conv) m.fuse();
+      const plain = torch.noGrad(() => module.call(x));
+      const packed = torch.noGrad(() => nn.withPackedConvolutions(() => module.call(x)));
+      assert.ok(maxRelDiff(packed, plain) < 1e-5, `${module.constructor.name}: differs by ${maxRelDiff(packed, plain)}`);
+      torch.dispose([plain, packed]);
+      module.dispose();
+    }
+    // With oneDNN in the addon, each C2f Bottleneck's add ran inside its second convolution.
+    const withResidual = fusedAdds.mock.calls.filter((c) => c.arguments[1].residual !== null && c.result !== null);
+    assert.equal(withResidual.length, nn.dnnlConvAvailable() ? 2 : 0);
+    fusedAdds.mock.restore();
+    x.dispose();
+  });
+
   test('DFL turns bin logits into the expected bin index with a frozen conv', () => {
     const dfl = new DFL(16);
     assert.equal(dfl.conv.weight.requiresGrad, false);

@@ -1,5 +1,6 @@
 // nn: Module and the standard layers.
 
+export { dnnlConvAvailable, type Epilogue } from './dnnl-conv.js';
 export * as init from './init.js';
 export {
   AdaptiveAvgPool2d,

@@ -14,6 +14,7 @@ import {
   maxPool2d,
 } from '../functional.js';
 import type { Tensor } from '../tensor.js';
+import { DnnlConvCache, dnnlConvAvailable, type Epilogue } from './dnnl-conv.js';
 import { calculateFans, kaimingUniform_, uniform_ } from './init.js';
 import { Module } from './module.js';
 import { PackedConvCache, packedConvolutionsActive } from './packed-conv.js';
@@ -97,9 +98,25 @@ export class Conv2d extends ConvNd {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
   }
 
+  /** This layer's oneDNN primitives with SiLU (and an add) fused in, made inside `withPackedConvolutions`. */
+  private fused: DnnlConvCache | null = null;
+
+  /**
+   * silu(conv2d(x)) (+ `epilogue.residual`) as one oneDNN primitive, inside `withPackedConvolutions` in an addon
+   * built with oneDNN's headers; null where that does not apply (no such addon, a gradient to record, CPU autocast,
+   * not float32): the caller computes it unfused. Values equal the unfused ones to float rounding.
+   */
+  forwardFused(x: Tensor, epilogue: Epilogue): Tensor | null {
+    if (!dnnlConvAvailable() || !packedConvolutionsActive()) return null;
+    this.fused ??= new DnnlConvCache();
+    return this.fused.run(this, x, epilogue);
+  }
+
   override dispose(): void {
     this.packed?.dispose();
     this.packed = null;
+    this.fused?.dispose();
+    this.fused = null;
     super.dispose();
   }
 }

@@ -65,7 +65,8 @@ export class TorchBackend implements InferenceBackend {
   /**
    * On CPU the input goes channels-last: libtorch's oneDNN convolutions then skip their layout reorders (yolov8n
    * at 640: 59 vs 72 ms on 2 threads); the outputs equal the NCHW ones to float rounding. The convolutions run
-   * with their weights reordered once for oneDNN (`withPackedConvolutions`) instead of on every call.
+   * with their weights reordered once for oneDNN (`withPackedConvolutions`) instead of on every call, SiLU and the
+   * Bottleneck adds fused in where the addon calls oneDNN directly (docs/performance.md).
    */
   async infer(img: Tensor): Promise<Tensor> {
     return torch.noGrad(() =>

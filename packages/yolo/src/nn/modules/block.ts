@@ -25,8 +25,8 @@ export class Bottleneck extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = this.cv2.call(this.cv1.call(x));
-    return this.add ? x.add(y) : y;
+    const h = this.cv1.call(x);
+    return this.add ? this.cv2.forwardAdd(h, x) : this.cv2.call(h);
   }
 }
 

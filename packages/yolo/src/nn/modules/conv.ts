@@ -65,11 +65,27 @@ export class Conv extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
+    const fused = this.fusedSilu(x, null);
+    if (fused !== null) return fused;
     const y = this.conv.forward(x);
     // Training: BN + SiLU as one operator, same values, a third less activation memory kept for backward
     // (F.batchNormSilu). Only for SiLU itself: a subclass may have changed what the activation computes.
     if (this.bn?.training && Object.getPrototypeOf(this.act) === SiLU.prototype) return this.bn.forwardSilu(y);
     return this.act.forward(this.bn ? this.bn.forward(y) : y);
+  }
+
+  /** act(conv(x)) + residual: a Bottleneck's shortcut, added inside the convolution where that is fused. */
+  forwardAdd(x: Tensor, residual: Tensor): Tensor {
+    return (this.forward === Conv.prototype.forward ? this.fusedSilu(x, residual) : null) ?? residual.add(this.forward(x));
+  }
+
+  /**
+   * A BN-folded Conv with SiLU itself, at inference: conv, SiLU (and the residual) as one oneDNN primitive where
+   * the addon has it (torch's Conv2d.forwardFused), saving a pass over the output for each; else null.
+   */
+  private fusedSilu(x: Tensor, residual: Tensor | null): Tensor | null {
+    if (this.bn || Object.getPrototypeOf(this.act) !== SiLU.prototype) return null;
+    return this.conv.forwardFused(x, { silu: true, residual });
   }
 
   /** Folds the BatchNorm into the convolution (Ultralytics' fuse: conv gains a bias, bn is removed). */
