@@ -74,9 +74,7 @@ function compare(base: Step, other: Step): Map<string, { rel: number; cos: numbe
     { diff: 0, norm: 0, dot: 0, otherNorm: 0 },
   );
   sums.set('all', total);
-  return new Map(
-    [...sums].map(([layer, s]) => [layer, { rel: Math.sqrt(s.diff / s.norm), cos: s.dot / Math.sqrt(s.norm * s.otherNorm) }]),
-  );
+  return new Map([...sums].map(([layer, s]) => [layer, { rel: Math.sqrt(s.diff / s.norm), cos: s.dot / Math.sqrt(s.norm * s.otherNorm) }]));
 }
 
 const cpu = torch.amp.cpuBf16Support();
@@ -97,8 +95,7 @@ for (const [label, s] of [
 const threadNoise = compare(fp32, fp32OneThread);
 const bf16Error = compare(fp32, bf16);
 const roundingError = compare(fp32, roundedWeights);
-const cell = (e: { rel: number; cos: number } | undefined) =>
-  `${e?.rel.toExponential(2).padStart(10)} ${e?.cos.toFixed(5).padStart(8)}`;
+const cell = (e: { rel: number; cos: number } | undefined) => `${e?.rel.toExponential(2).padStart(10)} ${e?.cos.toFixed(5).padStart(8)}`;
 console.log(
   '\nrelative gradient error ‖Δ‖/‖g_fp32‖ and cosine, per layer:\n' +
     '  bf16 step         the forward under bf16 autocast, loss and backward as the trainer runs them\n' +
@@ -107,4 +104,6 @@ console.log(
 );
 console.log(`${'layer'.padEnd(10)} ${'bf16 step'.padStart(19)} ${'rounded weights'.padStart(19)} ${'threads'.padStart(10)}`);
 for (const [layer, e] of bf16Error)
-  console.log(`${layer.padEnd(10)} ${cell(e)} ${cell(roundingError.get(layer))} ${threadNoise.get(layer)?.rel.toExponential(2).padStart(10)}`);
+  console.log(
+    `${layer.padEnd(10)} ${cell(e)} ${cell(roundingError.get(layer))} ${threadNoise.get(layer)?.rel.toExponential(2).padStart(10)}`,
+  );

@@ -29,6 +29,7 @@
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      # gyp turns a variable whose text is an integer into an int: "cuda==1" matches a CUDA libtorch, "cuda=='1'" never does.
       "conditions": [
         ["libtorch==''", {
           "include_dirs": ["/usr/include/torch/csrc/api/include"],
@@ -37,14 +38,14 @@
           "include_dirs": ["<(libtorch)/include", "<(libtorch)/include/torch/csrc/api/include"],
           "libraries": ["-L<(libtorch)/lib", "-Wl,-rpath,<(libtorch)/lib", "-ltorch", "-ltorch_cpu", "-lc10"]
         }],
-        ["cuda=='1'", {
+        ["cuda==1", {
           "libraries": ["-Wl,--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Wl,--as-needed"]
         }],
-        ["cuda_headers=='1'", {
+        ["cuda_headers==1", {
           "defines": ["YOLOTS_CUDA_ALLOCATOR"],
           "include_dirs": ["<!@(node scripts/libtorch-config.mjs cuda-includes)"]
         }],
-        ["nccl=='1' or (nccl=='' and cuda=='1')", {
+        ["nccl==1 or (nccl=='' and cuda==1)", {
           "defines": ["USE_C10D_NCCL"],
           "include_dirs": ["<!@(node scripts/libtorch-config.mjs cuda-includes)"]
         }],
