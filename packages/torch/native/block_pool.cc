@@ -6,9 +6,10 @@
 // effect on training's peak RSS is in docs/performance.md ("Memory").
 //
 // The range is reserved PROT_NONE (no memory, no commit charge) and made writable as its high-water mark grows.
-// Blocks are multiples of kGranule; a request takes the smallest free block that fits (its remainder stays free),
-// else extends the high-water mark; a freed block merges with free neighbours. Free blocks keep their pages until
-// poolRelease() (torch.releaseMemory()) returns them with MADV_DONTNEED.
+// It starts on a 2 MiB boundary, so that transparent huge pages line up with it. Blocks are multiples of kGranule;
+// a request takes the smallest free block that fits (its remainder stays free), else extends the high-water mark;
+// a freed block merges with free neighbours. Free blocks keep their pages until poolRelease()
+// (torch.releaseMemory()) returns them with MADV_DONTNEED.
 #include "block_pool.h"
 
 #include <sys/mman.h>
@@ -26,6 +27,7 @@ namespace yolots {
 namespace {
 
 constexpr size_t kGranule = size_t{64} << 10;
+constexpr size_t kHugePage = size_t{2} << 20;
 // The writable part grows by at least this much at a time (fewer mprotect calls, one mapping).
 constexpr size_t kCommitStep = size_t{64} << 20;
 
@@ -58,6 +60,12 @@ struct Pool {
     if (end <= committed) return true;
     size_t target = std::min(reserved, roundUp(std::max(end, committed + kCommitStep), kGranule));
     if (mprotect(base + committed, target - committed, PROT_READ | PROT_WRITE) != 0) return false;
+    // Transparent huge pages where the kernel offers them on request ("madvise" mode, the usual default): a
+    // block's first touch then faults 2 MiB at a time instead of 4 KiB. The trainer releases the pool between
+    // training and validation, so each epoch's first step touches its memory anew: measured (bench/train-memory.ts,
+    // yolov8n, coco128, 640) 702k page faults and 9.2 s for that step against 2.4 s for a steady one; with huge
+    // pages 15k faults and 5.2 s. Advice only: ignored where THP is off.
+    madvise(base + committed, target - committed, MADV_HUGEPAGE);
     committed = target;
     return true;
   }
@@ -73,11 +81,11 @@ bool initBlockPool(size_t minBlock) {
   long pageSize = sysconf(_SC_PAGESIZE);
   if (pages <= 0 || pageSize <= 0) return false;
   size_t reserve = std::min(roundUp(static_cast<size_t>(pages) * static_cast<size_t>(pageSize) * 4, kGranule), size_t{1} << 40);
-  void* base = mmap(nullptr, reserve + kGranule, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* base = mmap(nullptr, reserve + kHugePage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) return false;
-  // Blocks start on a kGranule boundary (data alignment beyond any kernel's need).
+  // Blocks start on a huge-page boundary (and so on a kGranule one: data alignment beyond any kernel's need).
   auto raw = reinterpret_cast<uintptr_t>(base);
-  auto aligned = roundUp(raw, kGranule);
+  auto aligned = roundUp(raw, kHugePage);
   std::lock_guard<std::mutex> lock(gPool.mutex);
   gPool.base = reinterpret_cast<char*>(aligned);
   gPool.reserved = reserve;

@@ -1,8 +1,10 @@
 // The tensor pool (YOLOTS_MALLOC=pool, the default): large tensors come from it and their memory is reused, best fit
-// with free neighbours merged; small ones do not touch it; releaseMemory() hands free blocks' pages back; the other
-// policies and bad settings, in child processes (the policy is fixed when the addon loads).
+// with free neighbours merged; small ones do not touch it; its memory is advised for huge pages; releaseMemory() hands
+// free blocks' pages back; the other policies and bad settings, in child processes (the policy is fixed when the addon
+// loads).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as torch from '@yolots/torch';
@@ -49,6 +51,20 @@ describe('tensor pool', () => {
     assert.equal(after.poolBytes, before.poolBytes);
     assert.equal(after.poolFreeBytes, before.poolFreeBytes);
     torch.dispose(small);
+  });
+
+  test("the pool's writable memory is advised for transparent huge pages (MADV_HUGEPAGE: 'hg' in its VmFlags)", () => {
+    const t = tensorOf(8 * MiB);
+    // /proc/self/smaps: a header line per mapping, then its fields; the pool is the one anonymous rw mapping of
+    // 64 MiB or more (it grows by 64 MiB at a time) that carries the advice.
+    const mappings = readFileSync('/proc/self/smaps', 'utf8').split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/);
+    const advised = mappings.filter((m) => {
+      const [start, end] = (m.split(' ')[0] as string).split('-').map((h) => BigInt(`0x${h}`)) as [bigint, bigint];
+      const flags = /^VmFlags:(.*)$/m.exec(m)?.[1]?.trim().split(' ') ?? [];
+      return m.split('\n')[0]?.includes(' rw-p ') && end - start >= 64n * BigInt(MiB) && flags.includes('hg');
+    });
+    assert.equal(advised.length, 1, 'one advised mapping: the pool');
+    t.dispose();
   });
 
   test('releaseMemory() returns free blocks to the OS, and they are usable again', () => {
