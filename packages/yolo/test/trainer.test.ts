@@ -97,6 +97,23 @@ describe('DetectionTrainer', () => {
     assert.ok(trainer.model instanceof MyModel);
   });
 
+  test('the train loader is asked to prefetch each next epoch before validation, never past the last', async () => {
+    const prefetched: Array<[epoch: number, trainedEpoch: number]> = [];
+    class PrefetchSpyTrainer extends DetectionTrainer {
+      override async getDataloader(...args: Parameters<DetectionTrainer['getDataloader']>) {
+        const loader = await super.getDataloader(...args);
+        if (args[3] === 'train') loader.prefetchEpoch = (epoch) => prefetched.push([epoch, this.epoch]);
+        return loader;
+      }
+    }
+    const trainer = new PrefetchSpyTrainer({ overrides: overrides({ epochs: 3 }) });
+    await trainer.train();
+    assert.deepEqual(prefetched, [
+      [1, 0],
+      [2, 1],
+    ]);
+  });
+
   test("a custom loss from initCriterion, named by the trainer's lossNames, shows in the train and val columns", async () => {
     class ConstantLoss {
       compute(preds: Tensor[] | { raw?: Tensor[] }, batch: Batch): [Tensor, Tensor] {

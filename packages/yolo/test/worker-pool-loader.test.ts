@@ -1,6 +1,6 @@
 // The loader skeleton both task loaders share (data/worker-pool-loader.ts), with a trivial batch: batches in sampler
-// order for any worker count, a failing sample's error reaching the consumer with the loader's name, no use after
-// close().
+// order for any worker count, an epoch's first batches prefetched and used only under the same settings, a failing
+// sample's error reaching the consumer with the loader's name, no use after close().
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WorkerPoolLoader, type WorkerPoolLoaderOptions } from '../src/data/worker-pool-loader.js';
@@ -17,6 +17,20 @@ class IndicesLoader extends WorkerPoolLoader<number[]> {
 
   protected workerSetup(): { entry: URL; workerData: unknown } {
     return { entry: new URL('./helpers/indices-worker.ts', import.meta.url), workerData: null };
+  }
+}
+
+/** Counts the requests sent to its worker threads; its settings are a string the test changes. */
+class CountingLoader extends IndicesLoader {
+  requests = 0;
+  settings = 'mosaic';
+
+  protected override settingsKey(): string {
+    return this.settings;
+  }
+
+  protected override beforeRequest(): void {
+    this.requests++;
   }
 }
 
@@ -49,6 +63,26 @@ describe('WorkerPoolLoader', () => {
       assert.notDeepEqual(await collect(inline, 0), await collect(inline, 1), 'each epoch reshuffles');
     } finally {
       await Promise.all([inline.close(), threaded.close()]);
+    }
+  });
+
+  test('prefetchEpoch: the first batches are requested ahead and used by that epoch; dropped for another epoch or changed settings', async () => {
+    const inline = new IndicesLoader(12, { batchSize: 2, shuffle: true, workers: 0 });
+    const loader = new CountingLoader(12, { batchSize: 2, shuffle: true, workers: 2, prefetch: 1 });
+    try {
+      loader.prefetchEpoch(1);
+      assert.equal(loader.requests, 2, 'as many as an iteration keeps in flight: 2 workers x prefetch 1');
+      assert.deepEqual(await collect(loader, 1), await collect(inline, 1));
+      assert.equal(loader.requests, 6, 'the 2 prefetched batches were used, 4 more requested');
+      loader.prefetchEpoch(2);
+      assert.deepEqual(await collect(loader, 3), await collect(inline, 3));
+      assert.equal(loader.requests, 6 + 2 + 6, 'prefetched for epoch 2, epoch 3 came: all 6 requested');
+      loader.prefetchEpoch(2);
+      loader.settings = 'no mosaic';
+      assert.deepEqual(await collect(loader, 2), await collect(inline, 2));
+      assert.equal(loader.requests, 14 + 2 + 6, 'settings changed after the prefetch: all 6 requested again');
+    } finally {
+      await Promise.all([inline.close(), loader.close()]);
     }
   });
 

@@ -54,8 +54,12 @@ export class DataLoader extends WorkerPoolLoader<RawBatch> implements TrainLoade
     return { entry: new URL('./loader-worker.ts', import.meta.url), workerData: { state } };
   }
 
+  protected override settingsKey(): string {
+    return JSON.stringify(this.dataset.hyp);
+  }
+
   protected override beforeRequest(threads: Worker[]): void {
-    const hyp = JSON.stringify(this.dataset.hyp);
+    const hyp = this.settingsKey();
     if (hyp === this.sentHyp) return;
     for (const thread of threads) thread.postMessage({ type: 'hyp', hyp: this.dataset.hyp } satisfies WorkerRequest);
     this.sentHyp = hyp;

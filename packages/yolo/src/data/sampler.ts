@@ -48,9 +48,10 @@ export class EpochSampler {
     return Math.ceil(this.size / this.worldSize);
   }
 
-  indices(): number[] {
+  /** This rank's sample order for `epoch` (by default the one setEpoch selected). */
+  indices(epoch = this.epoch): number[] {
     const order = Array.from({ length: this.size }, (_, i) => i);
-    if (this.shuffle) new Random(mix32(this.seed) ^ mix32(this.epoch + 0x5bd1e995)).shuffle(order);
+    if (this.shuffle) new Random(mix32(this.seed) ^ mix32(epoch + 0x5bd1e995)).shuffle(order);
     const total = this.length * this.worldSize;
     for (let i = 0; order.length < total; i++) order.push(order[i % this.size]!);
     return order.filter((_, k) => k % this.worldSize === this.rank);

@@ -42,6 +42,13 @@ interface PoolWorker {
   busy: number;
 }
 
+/** The first batches of an epoch requested before it began (prefetchEpoch), with the settings they were made under. */
+interface AheadBatches<B> {
+  epoch: number;
+  settings: string;
+  batches: Map<number, Promise<B>>;
+}
+
 /**
  * Batches in sampler order, identical for any worker count (a sample depends only on seed, epoch and index); at
  * most max(1, workers)·prefetch batches are in flight, so memory stays flat.
@@ -54,6 +61,7 @@ export abstract class WorkerPoolLoader<B> implements AsyncIterable<B> {
   private epoch = 0;
   private pool: PoolWorker[] | null = null;
   private readonly pending = new Map<number, Pending<B>>();
+  private ahead: AheadBatches<B> | null = null;
   private nextId = 0;
   private closed = false;
 
@@ -81,6 +89,14 @@ export abstract class WorkerPoolLoader<B> implements AsyncIterable<B> {
   /** The worker threads' entry module (it answers BatchRequests with BatchReplies) and the data they start from. */
   protected abstract workerSetup(): { entry: URL; workerData: unknown };
 
+  /**
+   * What shapes a batch besides (seed, epoch, indices), e.g. the augmentation settings: batches prefetched under
+   * other settings are not used.
+   */
+  protected settingsKey(): string {
+    return '';
+  }
+
   /** Called before each request goes to the pool (a loader sends its workers new settings here). */
   protected beforeRequest(_threads: Worker[]): void {}
 
@@ -95,21 +111,32 @@ export abstract class WorkerPoolLoader<B> implements AsyncIterable<B> {
     this.sampler.setEpoch(epoch);
   }
 
+  /**
+   * Starts loading the first batches of `epoch` (as many as an iteration keeps in flight) on the worker threads
+   * now, e.g. while the model validates after an epoch, so that the next epoch's first steps do not wait for data.
+   * They are used when `epoch` is iterated next under the same settings, and dropped otherwise (e.g. when
+   * closeMosaic() comes in between). Without worker threads it does nothing: loading would run on this thread.
+   */
+  prefetchEpoch(epoch: number): void {
+    if (this.closed || this.workers === 0) return;
+    const batches = this.batchesOf(epoch);
+    const ahead = new Map<number, Promise<B>>();
+    for (let k = 0; k < Math.min(this.depth, batches.length); k++) ahead.set(k, this.request(batches[k] as number[], epoch, k));
+    this.ahead = { epoch, settings: this.settingsKey(), batches: ahead };
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     if (this.closed) throw new Error(`${this.name}: iterated after close()`);
     const epoch = this.epoch;
-    const order = this.sampler.indices();
-    const batches: number[][] = [];
-    for (let i = 0; i < order.length; i += this.batchSize) batches.push(order.slice(i, i + this.batchSize));
+    const batches = this.batchesOf(epoch);
+    const ahead = this.takeAhead(epoch);
     const inFlight = new Map<number, Promise<B>>();
-    const depth = Math.max(1, this.workers) * this.prefetch;
     let submitted = 0;
     try {
       for (let k = 0; k < batches.length; k++) {
-        while (submitted < batches.length && submitted < k + depth) {
-          const p = this.submit(batches[submitted] as number[], epoch, submitted);
-          p.catch(() => undefined); // surfaced when awaited below
-          inFlight.set(submitted++, p);
+        while (submitted < batches.length && submitted < k + this.depth) {
+          inFlight.set(submitted, ahead.get(submitted) ?? this.request(batches[submitted] as number[], epoch, submitted));
+          submitted++;
         }
         const batch = await (inFlight.get(k) as Promise<B>);
         inFlight.delete(k);
@@ -118,6 +145,34 @@ export abstract class WorkerPoolLoader<B> implements AsyncIterable<B> {
     } finally {
       inFlight.clear();
     }
+  }
+
+  /** Batches in flight during an iteration. */
+  private get depth(): number {
+    return Math.max(1, this.workers) * this.prefetch;
+  }
+
+  /** `epoch`'s sample indices, cut into batches. */
+  private batchesOf(epoch: number): number[][] {
+    const order = this.sampler.indices(epoch);
+    const batches: number[][] = [];
+    for (let i = 0; i < order.length; i += this.batchSize) batches.push(order.slice(i, i + this.batchSize));
+    return batches;
+  }
+
+  /** The batches prefetched for `epoch` under the current settings (empty if none); any others are dropped. */
+  private takeAhead(epoch: number): Map<number, Promise<B>> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (!ahead || ahead.epoch !== epoch || ahead.settings !== this.settingsKey()) return new Map();
+    return ahead.batches;
+  }
+
+  /** Batch k of an epoch, its failure surfaced only where it is awaited (an unused prefetched batch may fail unseen). */
+  private request(indices: number[], epoch: number, k: number): Promise<B> {
+    const p = this.submit(indices, epoch, k);
+    p.catch(() => undefined);
+    return p;
   }
 
   private submit(indices: number[], epoch: number, k: number): Promise<B> {
@@ -167,6 +222,7 @@ export abstract class WorkerPoolLoader<B> implements AsyncIterable<B> {
   /** Stops the worker threads; the loader cannot be iterated afterwards. */
   async close(): Promise<void> {
     this.closed = true;
+    this.ahead = null;
     const pool = this.pool ?? [];
     this.pool = null;
     await Promise.all(pool.map((w) => w.thread.terminate()));

@@ -72,6 +72,11 @@ export interface TrainLoader<R extends LoaderBatch = LoaderBatch> extends BatchL
   setEpoch(epoch: number): void;
   /** Switches the dataset to its no-mosaic pipeline for the last `close_mosaic` epochs. */
   closeMosaic(): void;
+  /**
+   * Optional: starts loading `epoch`'s first batches while the trainer validates the epoch before it (used only if
+   * that epoch comes next under unchanged settings).
+   */
+  prefetchEpoch?(epoch: number): void;
   /** Ends worker threads: awaited when training ends. */
   close(): Promise<void> | void;
 }

@@ -589,6 +589,9 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
     }
     bar.stop();
     this.loop.bar = null;
+    // The next epoch's first batches load while this one is validated and saved (the two compute threads are
+    // otherwise idle at the start of an epoch, waiting for data).
+    if (!this.stop && epoch + 1 < this.epochs) loader.prefetchEpoch?.(epoch + 1);
     this.clearMemory();
     // A loss with a per-epoch schedule (YOLO26's one-to-many/one-to-one weights) moves one epoch along.
     const criterion = this.net.criterion;
