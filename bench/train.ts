@@ -7,9 +7,10 @@
 // Run: node --conditions=source --import tsx bench/train.ts [640|320 ...] [--precision fp32|bf16|both] [--epochs 4]
 // (fewer epochs only to check the script: the figure wants epochs 2-4)
 //
-// Machines of this kind differ in speed from moment to moment, so at 640 the benchmark also times the pure compute
-// floor in Python torch in the same invocation (bench/torch-yolov8n.py, the reference's own surrogate: batch 8,
-// channels_last, 2 threads) and prints yolots' figure as a share of it.
+// Machines of this kind differ in speed from moment to moment and from each other, so for float32 the benchmark also
+// times the pure compute floor in Python torch in the same invocation (bench/torch-yolov8n.py, the reference's own
+// surrogate: batch 8, channels_last, 2 threads), prints yolots' figure as a share of it, and scales Ultralytics'
+// figure by the floors: its share of the reference VM's floor times the floor measured here.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -26,15 +27,17 @@ type Precision = 'fp32' | 'bf16';
  * Ultralytics 8.2.103 forced to 2 torch threads, yolov8n.yaml from scratch on coco128, batch 16, amp=False (it never
  * uses AMP on CPU): ../shared/reference/ultralytics-8.2.103-cpu.md, "Side by side with both engines on both cores".
  */
-const REFERENCE: Record<number, { threads: number; trainImgS: number[]; peakRssMiB: number[] }> = {
-  640: { threads: 2, trainImgS: [3.85, 3.71], peakRssMiB: [5972, 5876] },
-  320: { threads: 2, trainImgS: [19.97, 18.48], peakRssMiB: [1879, 1879] },
+const REFERENCE: Record<number, { threads: number; trainImgS: number[]; peakRssMiB: number[]; floorImgS: number }> = {
+  // floorImgS: the same reference's "Pure compute" table, fwd+bwd of a batch of 8, channels_last, 2 threads.
+  640: { threads: 2, trainImgS: [3.85, 3.71], peakRssMiB: [5972, 5876], floorImgS: 8 / 1.358 },
+  320: { threads: 2, trainImgS: [19.97, 18.48], peakRssMiB: [1879, 1879], floorImgS: 8 / 0.346 },
 };
 
-/** Python torch's pure fwd+bwd images/s at 640 now (the reference's surrogate), or null without python3-torch. */
-function computeFloor640(): number | null {
+/** Python torch's pure fwd+bwd images/s at `imgsz` now (the reference's surrogate), or null without python3-torch. */
+function computeFloor(imgsz: number): number | null {
   if (!pythonTorchAvailable()) return null;
-  const { fwdBwd } = runPythonTwin({ size: 640, layout: 'channels_last', warmup: 2, iters: 4, threads: 2, batch: 8 });
+  const iters = imgsz >= 640 ? 4 : 8;
+  const { fwdBwd } = runPythonTwin({ size: imgsz, layout: 'channels_last', warmup: 2, iters, threads: 2, batch: 8 });
   return 8 / mean(fwdBwd);
 }
 
@@ -47,7 +50,7 @@ function median(values: number[]): number {
 /** One training run in this process; prints its lines. */
 async function bench(imgsz: number, precision: Precision): Promise<void> {
   if (precision === 'bf16') process.env.YOLOTS_CPU_AMP = 'bf16';
-  const floor = imgsz === 640 && precision === 'fp32' ? computeFloor640() : null;
+  const floor = precision === 'fp32' ? computeFloor(imgsz) : null;
   const load = loadavg()[0] ?? 0;
   const trainer = new DetectionTrainer({
     overrides: {
@@ -117,8 +120,15 @@ async function bench(imgsz: number, precision: Precision): Promise<void> {
   );
   if (floor !== null) {
     console.log(
-      `compute floor now (Python torch fwd+bwd, 640, batch 8, channels_last, 2 threads): ${floor.toFixed(2)} img/s; yolots = ${(rate / floor).toFixed(2)} of it`,
+      `compute floor now (Python torch fwd+bwd, ${imgsz}, batch 8, channels_last, 2 threads): ${floor.toFixed(2)} img/s; yolots = ${(rate / floor).toFixed(2)} of it`,
     );
+    if (ref) {
+      const share = theirs / ref.floorImgS;
+      console.log(
+        `RESULT imgsz=${imgsz} ${precision} floor-scaled: Ultralytics reached ${share.toFixed(2)} of its VM's floor (${ref.floorImgS.toFixed(2)} img/s), ` +
+          `so ~${(share * floor).toFixed(2)} img/s here; yolots ${rate.toFixed(2)} -> ${(rate / (share * floor)).toFixed(2)}x`,
+      );
+    }
   }
 }
 
