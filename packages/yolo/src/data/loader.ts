@@ -50,7 +50,7 @@ export class DataLoader extends WorkerPoolLoader<RawBatch> implements TrainLoade
 
   protected workerSetup(): { entry: URL; workerData: unknown } {
     const state = this.dataset.toState();
-    this.sentHyp = JSON.stringify(state.hyp);
+    this.sentHyp = this.settingsKey();
     return { entry: new URL('./loader-worker.ts', import.meta.url), workerData: { state } };
   }
 
