@@ -6,7 +6,7 @@ import type { Tensor } from '@yolots/torch';
 import * as torch from '@yolots/torch';
 import type { Batch } from '../data/batch.js';
 import type { LossGains } from './loss.js';
-import { DFLoss, paddedTargets } from './loss.js';
+import { bceWithLogitsSum, DFLoss, paddedTargets } from './loss.js';
 import { bboxIou } from './metrics-box.js';
 import { type Assignment, bbox2dist, dist2bbox, makeAnchors, TaskAlignedAssigner } from './tal.js';
 
@@ -118,9 +118,7 @@ export class BranchDetectionLoss {
       const targetScoresSum = targetScores.sum().clampMin(1);
       this.lastAssignment = { foreground: fgMask.sum().item(), targetScoresSum: targetScores.sum().item() };
 
-      const lossCls = torch.F.binaryCrossEntropyWithLogits(predScores, targetScores.to(predScores.dtype), { reduction: 'none' })
-        .sum()
-        .div(targetScoresSum);
+      const lossCls = bceWithLogitsSum(predScores, targetScores.to(predScores.dtype)).div(targetScoresSum);
       let lossBox = torch.zeros([], { device: boxes.device });
       let lossDist = torch.zeros([], { device: boxes.device });
       if (fgMask.any().item()) {
