@@ -65,6 +65,34 @@ describe('TaskAlignedAssigner behaviour', () => {
       [0, 0, 0, 0],
     );
   });
+
+  test('a batch assigned a few images at a time (maxPairBytes) gives the whole batch’s assignment', () => {
+    torch.manualSeed(3);
+    const [b, m, a] = [5, 4, 64];
+    const grid = makeAnchors([torch.zeros([1, 1, 8, 8])], [8])[0].mul(8); // 8x8 grid, 64 px square
+    const xy = torch.rand([b, m, 2]).mul(40);
+    const gtBboxes = torch.cat([xy, xy.add(torch.rand([b, m, 2]).mul(30).add(8))], 2);
+    const maskGt = torch.tensor([1, 1, 1, 0]).view(1, m, 1).expand(b, m, 1).contiguous();
+    maskGt.iSet([2], 0); // an image without labels
+    const inputs = [
+      torch.rand([b, a, 3]),
+      torch.cat([grid.sub(10), grid.add(10)], 1).add(torch.rand([b, a, 4]).mul(6)),
+      grid,
+      torch.randint(0, 3, [b, m, 1]).float(),
+      gtBboxes,
+      maskGt,
+    ] as const;
+    const whole = new TaskAlignedAssigner({ topk: 5, numClasses: 3, alpha: 0.5, beta: 6 }).forward(...inputs);
+    // m·a·4 bytes per image: 2 images per chunk, then 1.
+    const chunked = new TaskAlignedAssigner({ topk: 5, numClasses: 3, alpha: 0.5, beta: 6, maxPairBytes: 2 * m * a * 4 }).forward(
+      ...inputs,
+    );
+    assert.ok(whole.fgMask.sum().item() > 10, 'the batch has foreground anchors');
+    for (const key of ['targetLabels', 'targetBboxes', 'targetScores', 'fgMask', 'targetGtIdx'] as const) {
+      assert.deepEqual(chunked[key].shape, whole[key].shape, key);
+      assert.deepEqual(chunked[key].toArray(), whole[key].toArray(), key);
+    }
+  });
 });
 
 describe('assigner helpers', () => {

@@ -18,6 +18,8 @@ export interface Assignment {
   targetGtIdx: Tensor;
 }
 
+const ASSIGNMENT_KEYS = ['targetLabels', 'targetBboxes', 'targetScores', 'fgMask', 'targetGtIdx'] as const;
+
 /** Hyperparameters of the assigner; Ultralytics' v8DetectionLoss uses topk 10, alpha 0.5, beta 6. */
 export interface AssignerOptions {
   topk?: number;
@@ -32,6 +34,12 @@ export interface AssignerOptions {
   stride?: number[];
   /** After conflict resolution each GT keeps only its `topk2` best-aligned anchors (8.4's one-to-one loss: 1). Default topk. */
   topk2?: number;
+  /**
+   * The largest (images, GTs, anchors) float tensor built at once, in bytes: a batch whose tensors would be larger is
+   * assigned a few images at a time, with the same result (default 8 MiB: at 640 with ~100 labels per image, 2
+   * images at a time; at 320 9).
+   */
+  maxPairBytes?: number;
 }
 
 /**
@@ -50,10 +58,12 @@ export class TaskAlignedAssigner {
   readonly eps: number;
   readonly stride: number[] | null;
   readonly topk2: number;
+  readonly maxPairBytes: number;
 
   constructor(options: AssignerOptions = {}) {
-    const { topk = 13, numClasses = 80, alpha = 1.0, beta = 6.0, eps = 1e-9, stride, topk2 } = options;
+    const { topk = 13, numClasses = 80, alpha = 1.0, beta = 6.0, eps = 1e-9, stride, topk2, maxPairBytes = 8 * 2 ** 20 } = options;
     this.topk = topk;
+    this.maxPairBytes = maxPairBytes;
     this.topk2 = topk2 ?? topk;
     this.stride = stride ? [...stride] : null;
     this.numClasses = numClasses;
@@ -71,6 +81,38 @@ export class TaskAlignedAssigner {
    * @param maskGt (B, M, 1) 1 for real GT rows, 0 for padding
    */
   forward(pdScores: Tensor, pdBboxes: Tensor, ancPoints: Tensor, gtLabels: Tensor, gtBboxes: Tensor, maskGt: Tensor): Assignment {
+    const [bs, na] = pdScores.shape as [number, number];
+    const pairBytes = gtBboxes.shape[1]! * na * 4;
+    const imagesPerChunk = Math.max(1, Math.floor(this.maxPairBytes / Math.max(pairBytes, 1)));
+    if (imagesPerChunk >= bs) return this.assign(pdScores, pdBboxes, ancPoints, gtLabels, gtBboxes, maskGt);
+    // Images are assigned independently, so a few at a time gives the same result with a fraction of the peak. Each
+    // chunk's result is copied into the batch's tensors at once, so the outputs are never held twice.
+    return torch.tidy(() => {
+      const inputs = [pdScores, pdBboxes, gtLabels, gtBboxes, maskGt].map((t) => t.split(imagesPerChunk));
+      const chunk = (i: number): Assignment =>
+        this.assign(inputs[0]![i]!, inputs[1]![i]!, ancPoints, inputs[2]![i]!, inputs[3]![i]!, inputs[4]![i]!);
+      const first = chunk(0);
+      const out = Object.fromEntries(
+        ASSIGNMENT_KEYS.map((key) => {
+          const part = first[key];
+          const whole = torch.empty([bs, ...part.shape.slice(1)], { dtype: part.dtype, device: part.device });
+          whole.narrow(0, 0, part.shape[0]!).copy_(part);
+          part.dispose();
+          return [key, whole];
+        }),
+      ) as unknown as Assignment;
+      for (let i = 1, start = imagesPerChunk; i < inputs[0]!.length; i++, start += imagesPerChunk) {
+        torch.tidy(() => {
+          const part = chunk(i);
+          for (const key of ASSIGNMENT_KEYS) out[key].narrow(0, start, part[key].shape[0]!).copy_(part[key]);
+        });
+      }
+      return out;
+    });
+  }
+
+  /** `forward` on a whole batch at once. */
+  private assign(pdScores: Tensor, pdBboxes: Tensor, ancPoints: Tensor, gtLabels: Tensor, gtBboxes: Tensor, maskGt: Tensor): Assignment {
     const [bs, na] = pdScores.shape as [number, number];
     const nMaxBoxes = gtBboxes.shape[1]!;
     return torch.noGrad(() =>
