@@ -6,7 +6,7 @@ import { LetterBox } from './augment/letterbox.js';
 import { Compose, type Sample, type Transform } from './augment/transform.js';
 import { v8Transforms } from './augment/v8-transforms.js';
 import { getImgFiles, img2labelPaths } from './files.js';
-import { type CacheMode, forEachLimited, ImageStore, type ImageStoreState } from './image-store.js';
+import { type CacheMode, forEachLimited, ImageStore, type ImageStoreState, newBufferChannel } from './image-store.js';
 import { Instances } from './instances.js';
 import {
   filesHash,
@@ -120,6 +120,7 @@ export class YOLODataset {
       imgsz: hyp.imgsz,
       cache,
       bufferLength: options.augment ? Math.min(labels.length, options.batchSize * 8, 1000) : 0,
+      bufferChannel: options.augment ? newBufferChannel() : null,
       ram: null,
     };
     const ds = new YOLODataset({

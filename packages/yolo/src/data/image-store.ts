@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { dirname } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import type { DataLogger } from './args.js';
 import { decodeImage, longSideSize, type RgbImage, readNpy, resizeLongSide, writeNpy } from './images.js';
 import { isDirWriteable } from './label-cache.js';
@@ -21,17 +23,36 @@ export interface ImageStoreState {
   imgsz: number;
   cache: CacheMode;
   bufferLength: number;
+  /**
+   * The BroadcastChannel on which the stores of one dataset's loader threads share what they decode (null: no
+   * buffer). Each thread's buffer then holds the same pixels (SharedArrayBuffers), not a copy of its own.
+   */
+  bufferChannel: string | null;
   ram: (LoadedImage | null)[] | null;
+}
+
+/** A channel name for `ImageStoreState.bufferChannel`, unique to one dataset. */
+export function newBufferChannel(): string {
+  return `yolots-image-buffer-${randomUUID()}`;
+}
+
+/** What a store broadcasts after decoding an image: its index and the pixels, in a SharedArrayBuffer. */
+interface SharedImage {
+  index: number;
+  loaded: LoadedImage;
 }
 
 /**
  * Loads dataset images resized so the long side is imgsz (Ultralytics' load_image), from RAM (`cache='ram'`,
  * shared across loader threads), from .npy files beside the images (`cache='disk'`), or by decoding. A bounded
- * buffer of recently loaded images (min(n, batch·8, 1000), as Ultralytics) saves re-decoding mosaic partners.
- * Callers get their own copy of the pixels, so augmentations may work in place.
+ * buffer of recently loaded images (min(n, batch·8, 1000), as Ultralytics) saves re-decoding mosaic partners; the
+ * loader threads of one dataset share it, so each image is decoded once per process and held once, not once per
+ * thread. Callers get their own copy of the pixels, so augmentations may work in place.
  */
 export class ImageStore {
   private readonly recent = new Map<number, LoadedImage>();
+  /** Opened on the first load, so a store that never loads (the main thread's, when threads load) holds nothing. */
+  private channel: BroadcastChannel | null = null;
 
   constructor(private readonly state: ImageStoreState) {}
 
@@ -47,11 +68,29 @@ export class ImageStore {
     const cached = this.state.ram?.[i] ?? this.recent.get(i);
     const loaded = cached ?? (await this.read(i));
     if (!cached && this.state.bufferLength > 0) {
-      this.recent.set(i, loaded);
-      if (this.recent.size > this.state.bufferLength) this.recent.delete(this.recent.keys().next().value as number);
+      const shared = toShared(loaded);
+      this.remember(i, shared);
+      this.openChannel()?.postMessage({ index: i, loaded: shared } satisfies SharedImage);
     }
     const { img } = loaded;
     return { img: { data: img.data.slice(), height: img.height, width: img.width }, oriShape: loaded.oriShape };
+  }
+
+  private remember(i: number, loaded: LoadedImage): void {
+    this.recent.delete(i);
+    this.recent.set(i, loaded);
+    if (this.recent.size > this.state.bufferLength) this.recent.delete(this.recent.keys().next().value as number);
+  }
+
+  private openChannel(): BroadcastChannel | null {
+    if (this.channel || !this.state.bufferChannel) return this.channel;
+    this.channel = new BroadcastChannel(this.state.bufferChannel);
+    this.channel.unref(); // the buffer never keeps a thread alive
+    this.channel.onmessage = (event: unknown) => {
+      const { index, loaded } = (event as { data: SharedImage }).data;
+      if (!this.recent.has(index)) this.remember(index, loaded);
+    };
+    return this.channel;
   }
 
   private async read(i: number): Promise<LoadedImage> {
@@ -97,10 +136,7 @@ export class ImageStore {
       }
       const ram: (LoadedImage | null)[] = new Array(n).fill(null);
       await forEachLimited(n, 8, async (i) => {
-        const { img, oriShape } = await this.read(i);
-        const shared = new Uint8Array(new SharedArrayBuffer(img.data.length));
-        shared.set(img.data);
-        ram[i] = { img: { data: shared, height: img.height, width: img.width }, oriShape };
+        ram[i] = toShared(await this.read(i));
       });
       this.state.ram = ram;
       log.info(`${prefix}Caching images (${(required / 1.5 / 2 ** 30).toFixed(2)}GB RAM): ${n} images`);
@@ -118,6 +154,14 @@ export class ImageStore {
       log.info(`${prefix}Caching images (disk): ${n} .npy files next to the images`);
     }
   }
+}
+
+/** The image with its pixels moved into a SharedArrayBuffer, so that other threads can hold the same bytes. */
+function toShared(loaded: LoadedImage): LoadedImage {
+  const { img, oriShape } = loaded;
+  const data = new Uint8Array(new SharedArrayBuffer(img.data.length));
+  data.set(img.data);
+  return { img: { data, height: img.height, width: img.width }, oriShape };
 }
 
 /** Ultralytics' disk-cache file name: the image path with a .npy suffix. */
