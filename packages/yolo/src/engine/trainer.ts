@@ -628,7 +628,6 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
       const finalEpoch = epoch + 1 >= this.epochs;
       if (this.args.val || finalEpoch || this.stopper.possibleStop || this.stop) {
         [this.metrics, this.fitness] = await this.validate();
-        this.clearMemory();
       }
       this.saveMetrics({ ...(this.tloss ? this.labelLossItems(this.tloss) : {}), ...this.metrics, ...this.lr });
       this.stop = this.stop || this.stopper.step(epoch + 1, this.fitness) || finalEpoch;
@@ -637,6 +636,8 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
         this.saveModel();
         await this.runCallbacks('on_model_save');
       }
+      // What validation and saving freed (their tensors, the checkpoint's buffers) goes back before training resumes.
+      this.clearMemory();
     }
     const now = Date.now();
     this.epochTime = (now - this.loop.epochStart) / 1000;
