@@ -3,7 +3,8 @@
 // and their peak within each phase (forward, loss, backward + glue, optimizer + EMA), the process's peak RSS within
 // the step (VmHWM, reset through /proc/self/clear_refs), and malloc's arenas after it (size, free). At the end:
 // the run's peak RSS, its parts at that moment's end of run (arenas, mmapped blocks, files mapped, V8 heap). Each
-// step's CPU seconds (all threads, loaders included) and minor page faults show what an allocator policy costs.
+// step's CPU seconds (all threads, loaders included) and minor page faults show what an allocator policy costs; its
+// resident MiB at the step's end by kind of mapping (the tensor pool, other anonymous maps, the brk heap).
 // Run: node --conditions=source --import tsx bench/train-memory.ts [imgsz=640] [epochs=2]
 // Allocator policies to compare go in the environment: YOLOTS_MALLOC=pool|heap|system, GLIBC_TUNABLES (docs/performance.md).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,10 +38,21 @@ function residentByMapping(): Record<string, number> {
   const out: Record<string, number> = {};
   let kind = 'other';
   for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
     if (head) {
-      const name = head[2] ?? '';
-      kind = name === '[heap]' ? 'brk heap (main arena)' : name === '' ? 'anonymous maps' : name.startsWith('/') ? 'files' : name;
+      const name = head[4] ?? '';
+      // The tensor pool's committed range is gigabytes in one mapping; nothing else maps that much.
+      const huge = Number.parseInt(head[2]!, 16) - Number.parseInt(head[1]!, 16) > 2 ** 30;
+      kind =
+        name === '[heap]'
+          ? 'brk heap (main arena)'
+          : name === ''
+            ? huge
+              ? 'tensor pool'
+              : 'anonymous maps'
+            : name.startsWith('/')
+              ? 'files'
+              : name;
       continue;
     }
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
@@ -140,7 +152,7 @@ let usageStart = process.resourceUsage();
 let liveStart = 0;
 let step = 0;
 let runPeak = 0;
-const header = `${['epoch', 'step', 's/step', 'cpu s', 'kfaults', 'live@start', ...PHASES.map((p) => `peak ${p}`), 'RSS peak', 'pool', 'pool free', 'arenas', 'arena MiB', 'free MiB', 'mmap MiB'].map((s) => s.padStart(10)).join(' ')}`;
+const header = `${['epoch', 'step', 's/step', 'cpu s', 'kfaults', 'live@start', ...PHASES.map((p) => `peak ${p}`), 'RSS peak', 'pool', 'pool free', 'arenas', 'arena MiB', 'free MiB', 'mmap MiB', 'res pool', 'res anon', 'res brk'].map((s) => s.padStart(10)).join(' ')}`;
 trainer.addCallback('on_train_start', () => {
   const policy = `allocator ${torch.memoryStats().allocator}${process.env.GLIBC_TUNABLES ? `, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}` : ''}`;
   console.log(`yolov8n, coco128, imgsz ${imgsz}, batch 16, fp32, ${torch.getNumThreads()} threads, workers 2, ${policy} (MiB)\n${header}`);
@@ -161,6 +173,7 @@ trainer.addCallback('on_train_batch_end', () => {
   runPeak = Math.max(runPeak, hwm);
   const m = torch.mallocStats();
   const stats = torch.memoryStats();
+  const resident = residentByMapping();
   step++;
   const cells = [
     String(trainer.epoch + 1),
@@ -177,6 +190,7 @@ trainer.addCallback('on_train_batch_end', () => {
     m ? mib(m.systemBytes) : '-',
     m ? mib(m.freeBytes) : '-',
     m ? mib(m.mmapBytes) : '-',
+    ...['tensor pool', 'anonymous maps', 'brk heap (main arena)'].map((kind) => (resident[kind] ?? 0).toFixed(0)),
   ];
   console.log(cells.map((s) => s.padStart(10)).join(' '));
 });
