@@ -68,10 +68,10 @@ describe('WorkerPoolLoader', () => {
 
   test('prefetchEpoch: the first batches are requested ahead and used by that epoch; dropped for another epoch or changed settings', async () => {
     const inline = new IndicesLoader(12, { batchSize: 2, shuffle: true, workers: 0 });
-    const loader = new CountingLoader(12, { batchSize: 2, shuffle: true, workers: 2, prefetch: 1 });
+    const loader = new CountingLoader(12, { batchSize: 2, shuffle: true, workers: 2, prefetch: 2 });
     try {
       loader.prefetchEpoch(1);
-      assert.equal(loader.requests, 2, 'as many as an iteration keeps in flight: 2 workers x prefetch 1');
+      assert.equal(loader.requests, 2, 'one per worker thread (an iteration keeps 2 x prefetch 2 in flight)');
       assert.deepEqual(await collect(loader, 1), await collect(inline, 1));
       assert.equal(loader.requests, 6, 'the 2 prefetched batches were used, 4 more requested');
       loader.prefetchEpoch(2);

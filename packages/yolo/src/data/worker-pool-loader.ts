@@ -112,8 +112,9 @@ export abstract class WorkerPoolLoader<B> implements AsyncIterable<B> {
   }
 
   /**
-   * Starts loading the first batches of `epoch` (as many as an iteration keeps in flight) on the worker threads
-   * now, e.g. while the model validates after an epoch, so that the next epoch's first steps do not wait for data.
+   * Starts loading the first batches of `epoch` (one per worker thread) on the worker threads now, e.g. while the
+   * model validates after an epoch, so that the next epoch's first step does not wait for data; the rest load during
+   * that step, as in any iteration. (Not the whole in-flight depth: at 640 each batch held ahead is ~20 MB more peak.)
    * They are used when `epoch` is iterated next under the same settings, and dropped otherwise (e.g. when
    * closeMosaic() comes in between). Without worker threads it does nothing: loading would run on this thread.
    */
@@ -121,7 +122,7 @@ export abstract class WorkerPoolLoader<B> implements AsyncIterable<B> {
     if (this.closed || this.workers === 0) return;
     const batches = this.batchesOf(epoch);
     const ahead = new Map<number, Promise<B>>();
-    for (let k = 0; k < Math.min(this.depth, batches.length); k++) ahead.set(k, this.request(batches[k] as number[], epoch, k));
+    for (let k = 0; k < Math.min(this.workers, batches.length); k++) ahead.set(k, this.request(batches[k] as number[], epoch, k));
     this.ahead = { epoch, settings: this.settingsKey(), batches: ahead };
   }
 
