@@ -114,6 +114,18 @@ describe('DetectionTrainer', () => {
     ]);
   });
 
+  test('validation during training loads in-process on a CPU (as Ultralytics on CPU), with workers·2 threads on CUDA', () => {
+    class WorkersTrainer extends DetectionTrainer {
+      validationWorkersOn(device: string): number {
+        (this as { device: string }).device = device; // as if selectDevice had picked it
+        return this.validationWorkers();
+      }
+    }
+    const trainer = new WorkersTrainer({ overrides: overrides({ workers: 3 }) });
+    assert.equal(trainer.validationWorkersOn('cpu'), 0);
+    assert.equal(trainer.validationWorkersOn('cuda:0'), 6);
+  });
+
   test("a custom loss from initCriterion, named by the trainer's lossNames, shows in the train and val columns", async () => {
     class ConstantLoss {
       compute(preds: Tensor[] | { raw?: Tensor[] }, batch: Batch): [Tensor, Tensor] {

@@ -521,6 +521,16 @@ export abstract class BaseTrainer<T extends TaskTypes = TaskTypes> {
   }
 
   /**
+   * Loader threads for the validation run after each epoch (getDataloader's 'val' mode). On CUDA Ultralytics'
+   * workers·2. On a CPU none, as Ultralytics does on CPU: the batches load in this process, which costs validation
+   * little (its inference takes several times longer than the loading) while batches made on loader threads left
+   * ~110 MB more resident through the rest of training at 640 (docs/performance.md, "Memory").
+   */
+  protected validationWorkers(): number {
+    return this.device.startsWith('cuda') ? this.args.workers * 2 : 0;
+  }
+
+  /**
    * Returns the memory freed by a phase (training batches, validation) to the OS before the next one, whose
    * tensors have other sizes, so one phase's freed memory is not held through the other (torch.releaseMemory;
    * Ultralytics' _clear_memory). Within a phase freed memory is kept, for speed. (Measured at 640: the peak RSS

@@ -55,7 +55,7 @@ export class ClassificationTrainer<T extends ClassifyTypes = ClassifyTypes> exte
     return new ClassificationLoader(dataset, {
       batchSize,
       shuffle: mode === 'train',
-      workers: mode === 'train' ? this.args.workers : this.args.workers * 2,
+      workers: mode === 'train' ? this.args.workers : this.validationWorkers(),
       rank: Math.max(rank, 0),
       worldSize: mode === 'train' ? this.worldSize : 1,
     }) as unknown as TrainLoader<T['raw']>;

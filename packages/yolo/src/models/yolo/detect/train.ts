@@ -50,7 +50,7 @@ export class DetectionTrainer<T extends DetectTypes = DetectTypes> extends BaseT
   async getDataloader(datasetPath: T['source'], batchSize: number, rank: number, mode: 'train' | 'val'): Promise<TrainLoader<T['raw']>> {
     const dataset = await this.buildDataset(datasetPath, mode, batchSize);
     if (mode === 'train') this.trainDataset = dataset;
-    const workers = mode === 'train' ? this.args.workers : this.args.workers * 2;
+    const workers = mode === 'train' ? this.args.workers : this.validationWorkers();
     // Detection's loader yields RawBatch; a task whose raw batches add labels gets them from its dataset (see asTaskType).
     return buildDataloader(dataset, batchSize, workers, mode === 'train', rank, this.worldSize) as TrainLoader<T['raw']>;
   }
