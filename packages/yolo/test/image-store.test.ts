@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { describe, test } from 'node:test';
 import { ImageStore, type ImageStoreState, newBufferChannel } from '../src/data/image-store.js';
 
 const IMAGES = fileURLToPath(new URL('../../../../shared/datasets/coco8/images/train/', import.meta.url));
