@@ -6,7 +6,7 @@ import * as torch from '@yolots/torch';
 import type { Batch } from '../data/batch.js';
 import { bboxIou } from './metrics-box.js';
 import { xywh2xyxy } from './ops.js';
-import { type Assignment, bbox2dist, dist2bbox, makeAnchors, TaskAlignedAssigner } from './tal.js';
+import { type Assignment, bbox2dist, dist2bbox, imagesWithin, makeAnchors, TaskAlignedAssigner } from './tal.js';
 
 /** What the criterion needs to know of the detection head. */
 export interface DetectionHeadInfo {
@@ -284,8 +284,7 @@ export function paddedTargets(
  * the peak of a training step. Each element's value is the kernel's; only the order of the sum differs.
  */
 export function bceWithLogitsSum(logits: Tensor, targets: Tensor): Tensor {
-  const imageBytes = (logits.numel() / Math.max(1, logits.shape[0]!)) * 4; // counted as float32
-  const imagesPerChunk = Math.max(1, Math.floor(BCE_CHUNK_BYTES / Math.max(1, imageBytes)));
+  const imagesPerChunk = imagesWithin(BCE_CHUNK_BYTES, (logits.numel() / Math.max(1, logits.shape[0]!)) * 4); // counted as float32
   return torch.tidy(() => {
     const targetChunks = targets.split(imagesPerChunk);
     const sums = logits

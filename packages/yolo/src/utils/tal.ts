@@ -18,6 +18,11 @@ export interface Assignment {
   targetGtIdx: Tensor;
 }
 
+/** How many images of `bytesPerImage` each fit in `budget` bytes (at least one): the piece size of batch-chunked work. */
+export function imagesWithin(budget: number, bytesPerImage: number): number {
+  return Math.max(1, Math.floor(budget / Math.max(1, bytesPerImage)));
+}
+
 const ASSIGNMENT_KEYS = ['targetLabels', 'targetBboxes', 'targetScores', 'fgMask', 'targetGtIdx'] as const;
 
 /** Hyperparameters of the assigner; Ultralytics' v8DetectionLoss uses topk 10, alpha 0.5, beta 6. */
@@ -82,8 +87,7 @@ export class TaskAlignedAssigner {
    */
   forward(pdScores: Tensor, pdBboxes: Tensor, ancPoints: Tensor, gtLabels: Tensor, gtBboxes: Tensor, maskGt: Tensor): Assignment {
     const [bs, na] = pdScores.shape as [number, number];
-    const pairBytes = gtBboxes.shape[1]! * na * 4;
-    const imagesPerChunk = Math.max(1, Math.floor(this.maxPairBytes / Math.max(pairBytes, 1)));
+    const imagesPerChunk = imagesWithin(this.maxPairBytes, gtBboxes.shape[1]! * na * 4);
     if (imagesPerChunk >= bs) return this.assign(pdScores, pdBboxes, ancPoints, gtLabels, gtBboxes, maskGt);
     // Images are assigned independently, so a few at a time gives the same result with a fraction of the peak. Each
     // chunk's result is copied into the batch's tensors at once, so the outputs are never held twice.
